@@ -1,0 +1,26 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
+import { loadConfigOrExit } from '@vulnzero/config';
+import { applyHttpSecurity, createValidationPipe } from '@vulnzero/http';
+import { GatewayModule } from './gateway.module';
+import { setupOpenApi } from './docs/openapi';
+
+async function bootstrap(): Promise<void> {
+  const config = loadConfigOrExit('gateway');
+  const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forRoot(config), {
+    bodyParser: false,
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  applyHttpSecurity(app, config);
+  app.useBodyParser('json', { limit: config.bodyLimitBytes });
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+  setupOpenApi(app, process.env.npm_package_version ?? '0.1.0');
+  await app.listen(config.port, config.host);
+  app.get(Logger).log(`gateway listening on ${config.host}:${config.port}`);
+}
+
+void bootstrap();

@@ -1,0 +1,62 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { Job } from 'bullmq';
+import { JOB_HANDLERS, JobHandler, JobName, indexJobHandlers, missingJobHandlers } from '@vulnzero/queues';
+import { TasksService } from '@vulnzero/tasks';
+
+/**
+ * Routes a BullMQ job to its handler and keeps the task row honest: a job
+ * whose handler throws leaves its task `failed` with the error, never `running`.
+ */
+@Injectable()
+export class JobDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(JobDispatcher.name);
+  private readonly handlers: Map<JobName, JobHandler>;
+  private readonly shutdown = new AbortController();
+
+  constructor(
+    @Inject(JOB_HANDLERS) handlers: JobHandler[],
+    private readonly tasks: TasksService,
+  ) {
+    this.handlers = indexJobHandlers(handlers);
+  }
+
+  onApplicationBootstrap(): void {
+    const missing = missingJobHandlers(this.handlers);
+    if (missing.length > 0) {
+      // Jobs of these names are failed on arrival, with their task marked failed and the reason.
+      this.logger.warn(`this worker has no handler for: ${missing.join(', ')}`);
+    }
+  }
+
+  onApplicationShutdown(): void {
+    this.shutdown.abort();
+  }
+
+  async dispatch(job: Job<{ taskId: string }>): Promise<void> {
+    const name = job.name as JobName;
+    const handler = this.handlers.get(name);
+    const taskId = job.data?.taskId;
+    if (!handler) {
+      const message = `this worker has no handler for job ${job.name}`;
+      if (taskId) await this.failTask(taskId, 'no_handler', message);
+      throw new Error(message);
+    }
+    try {
+      await handler.handle(job.data as never, {
+        jobId: job.id ?? '',
+        attempt: job.attemptsMade + 1,
+        signal: this.shutdown.signal,
+      });
+    } catch (error) {
+      this.logger.error({ err: error, taskId, job: job.name }, 'job failed');
+      if (taskId) await this.failTask(taskId, 'job_failed', (error as Error).message);
+      throw error;
+    }
+  }
+
+  private async failTask(taskId: string, code: string, message: string): Promise<void> {
+    const task = await this.tasks.get(taskId);
+    if (['succeeded', 'failed', 'cancelled'].includes(task.status)) return;
+    await this.tasks.transition(taskId, 'failed', { error: { code, message } });
+  }
+}

@@ -1,0 +1,257 @@
+// The whole configuration surface in one table, so the validator, `.env.example`
+// and the README's configuration table are checked against one source.
+
+export type AppRole = 'gateway' | 'worker' | 'migrate' | 'cli';
+
+export interface VariableSpec {
+  name: string;
+  description: string;
+  /** Roles that cannot start without it. */
+  requiredBy: AppRole[];
+  default?: string;
+  /** Returns an error message, or null when the raw value is acceptable. */
+  check: (raw: string) => string | null;
+  secret?: boolean;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function urlWithProtocols(protocols: string[]) {
+  return (raw: string): string | null => {
+    try {
+      const url = new URL(raw);
+      return protocols.includes(url.protocol)
+        ? null
+        : `must be a URL with protocol ${protocols.join(' or ')}`;
+    } catch {
+      return 'must be a valid URL';
+    }
+  };
+}
+
+function integerBetween(min: number, max: number) {
+  return (raw: string): string | null =>
+    /^\d+$/.test(raw) && Number(raw) >= min && Number(raw) <= max
+      ? null
+      : `must be an integer from ${min} to ${max}`;
+}
+
+function minLength(length: number) {
+  return (raw: string): string | null =>
+    raw.length >= length ? null : `must be at least ${length} characters`;
+}
+
+function base64Bytes(bytes: number) {
+  return (raw: string): string | null => {
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(raw)) return `must be ${bytes} bytes, base64-encoded`;
+    return Buffer.from(raw, 'base64').length === bytes
+      ? null
+      : `must be ${bytes} bytes, base64-encoded (openssl rand -base64 ${bytes})`;
+  };
+}
+
+function originList(raw: string): string | null {
+  if (raw.trim() === '') return null;
+  for (const origin of raw.split(',').map((o) => o.trim())) {
+    try {
+      const url = new URL(origin);
+      if (url.origin !== origin) return `"${origin}" is not a bare origin (scheme://host[:port])`;
+    } catch {
+      return `"${origin}" is not a valid origin`;
+    }
+  }
+  return null;
+}
+
+export const CONFIG_VARIABLES: VariableSpec[] = [
+  {
+    name: 'DATABASE_URL',
+    description: 'PostgreSQL connection URL (the system of record).',
+    requiredBy: ['gateway', 'worker', 'migrate'],
+    check: urlWithProtocols(['postgres:', 'postgresql:']),
+    secret: true,
+  },
+  {
+    name: 'REDIS_URL',
+    description: 'Redis URL for queues, rate limits and caches.',
+    requiredBy: ['gateway', 'worker'],
+    check: urlWithProtocols(['redis:', 'rediss:']),
+    secret: true,
+  },
+  {
+    name: 'PORT',
+    description: 'HTTP port of the gateway.',
+    requiredBy: [],
+    default: '3000',
+    check: integerBetween(1, 65535),
+  },
+  {
+    name: 'HOST',
+    description: 'Address the gateway listens on.',
+    requiredBy: [],
+    default: '0.0.0.0',
+    check: (raw) => (raw.length > 0 ? null : 'must not be empty'),
+  },
+  {
+    name: 'JWT_SECRET',
+    description: 'HS256 secret for access tokens (at least 32 characters).',
+    requiredBy: ['gateway'],
+    check: minLength(32),
+    secret: true,
+  },
+  {
+    name: 'JWT_EXPIRES_IN_SECONDS',
+    description: 'Lifetime of an access token.',
+    requiredBy: [],
+    default: '900',
+    check: integerBetween(60, 86400),
+  },
+  {
+    name: 'VULNZERO_MASTER_KEY',
+    description: 'Encrypts SSH credentials at rest: 32 bytes, base64 (openssl rand -base64 32).',
+    requiredBy: ['gateway', 'worker'],
+    check: base64Bytes(32),
+    secret: true,
+  },
+  {
+    name: 'ADMIN_USERNAME',
+    description: 'First admin, created at start when no user exists.',
+    requiredBy: [],
+    default: '',
+    check: (raw) => (raw === '' || /^[a-zA-Z0-9_.-]{3,64}$/.test(raw) ? null : 'must be 3-64 of [a-zA-Z0-9_.-]'),
+  },
+  {
+    name: 'ADMIN_PASSWORD',
+    description: 'Password of the first admin (password policy applies).',
+    requiredBy: [],
+    default: '',
+    check: (raw) => (raw === '' || raw.length >= 12 ? null : 'must be at least 12 characters'),
+    secret: true,
+  },
+  {
+    name: 'LOG_LEVEL',
+    description: `Log level: ${LOG_LEVELS.join(', ')}.`,
+    requiredBy: [],
+    default: 'info',
+    check: (raw) => (LOG_LEVELS.includes(raw) ? null : `must be one of ${LOG_LEVELS.join(', ')}`),
+  },
+  {
+    name: 'CORS_ORIGINS',
+    description: 'Comma-separated origins allowed by CORS (none by default).',
+    requiredBy: [],
+    default: '',
+    check: originList,
+  },
+  {
+    name: 'BODY_LIMIT_BYTES',
+    description: 'Largest request body the gateway accepts (larger: 413).',
+    requiredBy: [],
+    default: '1048576',
+    check: integerBetween(1024, 100 * 1024 * 1024),
+  },
+  {
+    name: 'WORKER_CONCURRENCY',
+    description: 'Jobs a worker runs at once per queue.',
+    requiredBy: [],
+    default: '4',
+    check: integerBetween(1, 256),
+  },
+  {
+    name: 'WORKER_SHUTDOWN_TIMEOUT_SECONDS',
+    description: 'How long SIGTERM waits for in-flight jobs before the worker exits.',
+    requiredBy: [],
+    default: '60',
+    check: integerBetween(1, 3600),
+  },
+  {
+    name: 'METRICS_TOKEN',
+    description: 'Bearer token required by GET /metrics (unset: /metrics is disabled).',
+    requiredBy: [],
+    default: '',
+    check: (raw) => (raw === '' || raw.length >= 16 ? null : 'must be at least 16 characters'),
+    secret: true,
+  },
+  {
+    name: 'TRUST_PROXY',
+    description: 'Express trust-proxy setting (e.g. 1 behind one load balancer; false: none).',
+    requiredBy: [],
+    default: 'false',
+    check: (raw) => (raw === 'false' || raw === 'true' || /^\d+$/.test(raw) ? null : 'must be true, false or a hop count'),
+  },
+];
+
+export interface AppConfig {
+  databaseUrl: string;
+  redisUrl: string;
+  port: number;
+  host: string;
+  jwtSecret: string;
+  jwtExpiresInSeconds: number;
+  masterKey: Buffer;
+  adminUsername: string;
+  adminPassword: string;
+  logLevel: string;
+  corsOrigins: string[];
+  bodyLimitBytes: number;
+  workerConcurrency: number;
+  workerShutdownTimeoutSeconds: number;
+  metricsToken: string;
+  trustProxy: boolean | number;
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(
+      'Invalid configuration:\n' +
+        problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n'),
+    );
+    this.name = 'ConfigValidationError';
+  }
+}
+
+/**
+ * Validates the environment for one role. Variables the role does not need may
+ * be absent; any variable that is set must still be valid, so a typo never
+ * silently falls back to a default.
+ */
+export function parseConfig(env: Record<string, string | undefined>, role: AppRole): AppConfig {
+  const values: Record<string, string> = {};
+  const problems: { variable: string; message: string }[] = [];
+  for (const spec of CONFIG_VARIABLES) {
+    const raw = env[spec.name];
+    if (raw === undefined || raw === '') {
+      if (spec.requiredBy.includes(role)) {
+        problems.push({ variable: spec.name, message: `is required (${spec.description})` });
+      }
+      values[spec.name] = spec.default ?? '';
+      continue;
+    }
+    const error = spec.check(raw);
+    if (error) problems.push({ variable: spec.name, message: error });
+    values[spec.name] = raw;
+  }
+  if (values.ADMIN_USERNAME !== '' && values.ADMIN_PASSWORD === '') {
+    problems.push({ variable: 'ADMIN_PASSWORD', message: 'is required when ADMIN_USERNAME is set' });
+  }
+  if (problems.length > 0) throw new ConfigValidationError(problems);
+
+  const trust = values.TRUST_PROXY;
+  return {
+    databaseUrl: values.DATABASE_URL,
+    redisUrl: values.REDIS_URL,
+    port: Number(values.PORT),
+    host: values.HOST,
+    jwtSecret: values.JWT_SECRET,
+    jwtExpiresInSeconds: Number(values.JWT_EXPIRES_IN_SECONDS),
+    masterKey: Buffer.from(values.VULNZERO_MASTER_KEY, 'base64'),
+    adminUsername: values.ADMIN_USERNAME,
+    adminPassword: values.ADMIN_PASSWORD,
+    logLevel: values.LOG_LEVEL,
+    corsOrigins: values.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    bodyLimitBytes: Number(values.BODY_LIMIT_BYTES),
+    workerConcurrency: Number(values.WORKER_CONCURRENCY),
+    workerShutdownTimeoutSeconds: Number(values.WORKER_SHUTDOWN_TIMEOUT_SECONDS),
+    metricsToken: values.METRICS_TOKEN,
+    trustProxy: trust === 'true' ? true : trust === 'false' ? false : Number(trust),
+  };
+}

@@ -1,0 +1,2 @@
+export * from './core/config-schema';
+export * from './config.module';

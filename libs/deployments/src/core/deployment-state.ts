@@ -1,0 +1,61 @@
+import { InvalidTransitionError } from './invalid-transition.error';
+
+export const DEPLOYMENT_STATUSES = [
+  'pending',
+  'running',
+  'paused',
+  'succeeded',
+  'failed',
+  'rolling_back',
+  'rolled_back',
+  'rollback_failed',
+  'cancelled',
+] as const;
+
+export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
+
+/**
+ * Every allowed status change (SPEC §4). Persisted at each transition so any
+ * worker can resume from PostgreSQL alone.
+ *
+ * The ends of a run (succeeded, failed, cancelled) can still go to
+ * rolling_back because `POST /deployments/:id/rollback` undoes a finished
+ * deployment too; rollback_failed can retry. Only rolled_back is final.
+ */
+const TRANSITIONS: Readonly<Record<DeploymentStatus, readonly DeploymentStatus[]>> = {
+  // failed: the run could not start (e.g. a target vanished before planning).
+  pending: ['running', 'cancelled', 'failed'],
+  running: ['paused', 'succeeded', 'failed', 'rolling_back', 'cancelled'],
+  // An SRE who sees a bad canary at a gate rolls back without promoting.
+  paused: ['running', 'rolling_back', 'cancelled'],
+  succeeded: ['rolling_back'],
+  failed: ['rolling_back'],
+  cancelled: ['rolling_back'],
+  rolling_back: ['rolled_back', 'rollback_failed'],
+  rollback_failed: ['rolling_back'],
+  rolled_back: [],
+};
+
+export function canTransition(from: DeploymentStatus, to: DeploymentStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+export function assertTransition(from: DeploymentStatus, to: DeploymentStatus): void {
+  if (!canTransition(from, to)) throw new InvalidTransitionError('deployment', from, to);
+}
+
+/**
+ * The deploy run is over: the engine has nothing more to do. (An operator may
+ * still start a rollback from most of these, see the table.)
+ */
+export function isTerminal(status: DeploymentStatus): boolean {
+  return TERMINAL.has(status);
+}
+
+const TERMINAL: ReadonlySet<DeploymentStatus> = new Set<DeploymentStatus>([
+  'succeeded',
+  'failed',
+  'cancelled',
+  'rolled_back',
+  'rollback_failed',
+]);

@@ -1,0 +1,6 @@
+export * from './strategy';
+export * from './canary-plan';
+export * from './invalid-transition.error';
+export * from './deployment-state';
+export * from './host-state';
+export * from './next-action';

@@ -1,0 +1,54 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { APP_CONFIG, AppConfig } from '@vulnzero/config';
+import { assignRequestId } from '@vulnzero/http';
+
+/** Fields that may carry a secret anywhere in a log object: never printed. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.passphrase',
+  '*.privateKey',
+  '*.key',
+  '*.token',
+  '*.accessToken',
+  '*.secret',
+];
+
+/**
+ * JSON logs (pino) for every app. Gateways log each request with its request
+ * id; workers log with task, deployment and host ids bound by the caller.
+ */
+@Module({})
+export class LoggingModule {
+  static forRoot(app: string): DynamicModule {
+    return {
+      module: LoggingModule,
+      imports: [
+        LoggerModule.forRootAsync({
+          inject: [APP_CONFIG],
+          useFactory: (config: AppConfig) => ({
+            pinoHttp: {
+              level: config.logLevel,
+              base: { app },
+              redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+              genReqId: (req, res) => (req as { id?: string }).id ?? assignRequestId(req, res),
+              customProps: (req) => ({ requestId: (req as { id?: unknown }).id }),
+              autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health/') },
+              serializers: {
+                req: (req: { id: unknown; method: string; url: string }) => ({
+                  id: req.id,
+                  method: req.method,
+                  url: req.url,
+                }),
+                res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+              },
+            },
+          }),
+        }),
+      ],
+    };
+  }
+}

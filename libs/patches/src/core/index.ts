@@ -1,0 +1,4 @@
+export * from './field-problem';
+export * from './shell-quote';
+export * from './placeholders';
+export * from './package-patch';

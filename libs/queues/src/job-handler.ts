@@ -1,0 +1,37 @@
+import { JOB_QUEUE, JobName, JobPayloads } from './queue-names';
+
+export interface JobContext {
+  jobId: string;
+  attempt: number;
+  /** Set when the worker is shutting down: finish the host in flight, start nothing new. */
+  signal: AbortSignal;
+}
+
+/** One handler per job name; the processor of its queue dispatches to it. */
+export interface JobHandler<J extends JobName = JobName> {
+  readonly job: J;
+  handle(payload: JobPayloads[J], context: JobContext): Promise<void>;
+}
+
+export const JOB_HANDLERS = Symbol('JOB_HANDLERS');
+
+export class MissingJobHandlerError extends Error {
+  constructor(readonly missing: string[]) {
+    super(`no handler registered for job(s): ${missing.join(', ')}`);
+    this.name = 'MissingJobHandlerError';
+  }
+}
+
+/** Indexes handlers by job name; duplicates are a wiring bug and fail at boot. */
+export function indexJobHandlers(handlers: JobHandler[]): Map<JobName, JobHandler> {
+  const byName = new Map<JobName, JobHandler>();
+  for (const handler of handlers) {
+    if (byName.has(handler.job)) throw new Error(`two handlers registered for job ${handler.job}`);
+    byName.set(handler.job, handler);
+  }
+  return byName;
+}
+
+export function missingJobHandlers(byName: Map<JobName, JobHandler>): JobName[] {
+  return (Object.keys(JOB_QUEUE) as JobName[]).filter((name) => !byName.has(name));
+}

@@ -1,0 +1,6 @@
+export * from './core/host-key';
+export * from './core/output-tail';
+export * from './ssh.errors';
+export * from './ssh-session';
+export * from './ssh-connector';
+export * from './ssh.module';

@@ -1,0 +1,225 @@
+// One authenticated SSH connection to one host. Commands run one channel each,
+// so the same session serves capture, apply, verify and health checks of a host.
+import { performance } from 'node:perf_hooks';
+import type { Client, ClientChannel } from 'ssh2';
+import { OutputTail } from './core/output-tail';
+import { SshConnectionError, SshEndpoint } from './ssh.errors';
+
+export const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024;
+/** After a timeout: how long to wait for the server to confirm the channel closed. */
+const KILL_GRACE_MS = 2_000;
+
+export type OutputStream = 'stdout' | 'stderr';
+
+export interface ExecOptions {
+  /** Required: every remote command runs with a deadline. */
+  timeoutMs: number;
+  /** Per stream; the last bytes are kept. Default 64 KiB. */
+  maxOutputBytes?: number;
+  /** Live output, e.g. for task event streams. Called with every raw chunk. */
+  onOutput?: (stream: OutputStream, chunk: Buffer) => void;
+}
+
+export interface ExecResult {
+  /** Null when the command was killed by a signal, timed out, or its status never arrived. */
+  exitCode: number | null;
+  /** Signal name as Node spells it (`SIGTERM`) when the command died of one. */
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  /** True when stdout or stderr exceeded maxOutputBytes and only the tail is kept. */
+  truncated: boolean;
+  timedOut: boolean;
+  durationMs: number;
+}
+
+export class SshSession {
+  private closedReason: Error | undefined;
+  private readonly closedPromise: Promise<void>;
+  /** Commands in flight, told when the connection goes (one client listener for all of them). */
+  private readonly onClose = new Set<() => void>();
+
+  constructor(
+    private readonly client: Client,
+    readonly endpoint: SshEndpoint,
+    /** The verified host key, as an OpenSSH line. */
+    readonly hostKey: string,
+    readonly hostKeyFingerprint: string,
+  ) {
+    this.closedPromise = new Promise((resolve) => {
+      client.once('close', () => {
+        this.closedReason ??= new SshConnectionError('network', endpoint, 'connection closed');
+        for (const notify of [...this.onClose]) notify();
+        resolve();
+      });
+    });
+    client.on('error', (err: Error) => {
+      this.closedReason = new SshConnectionError(
+        'network',
+        endpoint,
+        `connection failed: ${err.message}`,
+        {
+          cause: err,
+        },
+      );
+    });
+  }
+
+  get isOpen(): boolean {
+    return this.closedReason === undefined;
+  }
+
+  /**
+   * Runs `command` through the remote user's shell. The command string goes to
+   * the server as is: callers quote every value they interpolate.
+   *
+   * Resolves with the outcome for any exit, signal or timeout. Rejects with
+   * SshConnectionError only when the connection is gone, before or during the
+   * command, and the outcome is unknown.
+   */
+  exec(command: string, options: ExecOptions): Promise<ExecResult> {
+    const { timeoutMs, onOutput } = options;
+    const maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+      return Promise.reject(
+        new RangeError(`timeoutMs must be a positive number, got ${timeoutMs}`),
+      );
+    }
+    if (this.closedReason) return Promise.reject(this.closedReason);
+
+    const started = performance.now();
+    const stdout = new OutputTail(maxOutputBytes);
+    const stderr = new OutputTail(maxOutputBytes);
+
+    return new Promise<ExecResult>((resolve, reject) => {
+      let channel: ClientChannel | undefined;
+      let exitCode: number | null = null;
+      let signal: string | null = null;
+      let sawExit = false;
+      let timedOut = false;
+      let settled = false;
+      let graceTimer: NodeJS.Timeout | undefined;
+
+      const finish = (failure?: Error): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        clearTimeout(graceTimer);
+        this.onClose.delete(onConnectionClosed);
+        if (failure) {
+          reject(failure);
+          return;
+        }
+        resolve({
+          exitCode,
+          signal,
+          stdout: stdout.text(),
+          stderr: stderr.text(),
+          truncated: stdout.truncated || stderr.truncated,
+          timedOut,
+          durationMs: Math.round(performance.now() - started),
+        });
+      };
+
+      const onConnectionClosed = (): void => {
+        if (timedOut || sawExit) finish();
+        else
+          finish(
+            this.closedReason ??
+              new SshConnectionError('network', this.endpoint, 'connection closed'),
+          );
+      };
+      this.onClose.add(onConnectionClosed);
+
+      const deadline = setTimeout(() => {
+        timedOut = true;
+        if (!channel) return; // the channel callback sees timedOut and closes it
+        killChannel(channel);
+        // A server that never confirms the close must not hang the caller.
+        graceTimer = setTimeout(() => finish(), KILL_GRACE_MS);
+      }, timeoutMs);
+
+      try {
+        this.client.exec(command, (err, opened) => {
+          if (err) {
+            finish(
+              this.closedReason ??
+                new SshConnectionError(
+                  'network',
+                  this.endpoint,
+                  `could not open a session channel: ${err.message}`,
+                  {
+                    cause: err,
+                  },
+                ),
+            );
+            return;
+          }
+          channel = opened;
+          if (settled || timedOut) {
+            killChannel(opened);
+            if (!settled) graceTimer = setTimeout(() => finish(), KILL_GRACE_MS);
+          }
+          opened.on('data', (chunk: Buffer) => {
+            stdout.push(chunk);
+            onOutput?.('stdout', chunk);
+          });
+          opened.stderr.on('data', (chunk: Buffer) => {
+            stderr.push(chunk);
+            onOutput?.('stderr', chunk);
+          });
+          opened.on('exit', (code: number | null, signalName?: string) => {
+            sawExit = true;
+            if (typeof code === 'number') exitCode = code;
+            if (typeof signalName === 'string') signal = signalName;
+          });
+          opened.on('close', () => finish());
+        });
+      } catch (err: unknown) {
+        // ssh2 throws synchronously when the connection is no longer writable.
+        finish(
+          this.closedReason ??
+            new SshConnectionError(
+              'network',
+              this.endpoint,
+              `could not start command: ${(err as Error).message}`,
+              {
+                cause: err,
+              },
+            ),
+        );
+      }
+    });
+  }
+
+  /** Ends the connection; resolves once the socket is closed. Idempotent. */
+  async close(): Promise<void> {
+    if (this.isOpen) {
+      this.closedReason = new SshConnectionError(
+        'network',
+        this.endpoint,
+        'session closed by caller',
+      );
+      this.client.end();
+    }
+    await this.closedPromise;
+  }
+}
+
+/**
+ * OpenSSH (≥ 7.9) delivers a channel `signal` request as killpg() on the
+ * session's process group, which takes down the command's children too.
+ * Closing the channel afterwards covers servers that ignore signals.
+ */
+function killChannel(channel: ClientChannel): void {
+  try {
+    channel.signal('KILL');
+  } catch {
+    // Not writable any more: the close below is all that is left to do.
+  }
+  try {
+    channel.close();
+  } catch {
+    // Already closed.
+  }
+}

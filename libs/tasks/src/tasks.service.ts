@@ -1,0 +1,148 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { BadInputError, NotFoundError } from '@vulnzero/http';
+import { assertTaskTransition, isTerminalTask, TaskStatus, TaskType } from './core/task-state';
+import { decodeCursor, encodeCursor } from './core/cursor';
+import { TaskEntity, TaskProgress } from './task.entity';
+
+export interface NewTask {
+  type: TaskType;
+  createdBy: string;
+  resourceType?: string;
+  resourceId?: string;
+  parentTaskId?: string;
+  total?: number;
+}
+
+export interface TaskView {
+  id: string;
+  type: TaskType;
+  status: TaskStatus;
+  resourceType: string | null;
+  resourceId: string | null;
+  parentTaskId: string | null;
+  progress: TaskProgress;
+  result: Record<string, unknown> | null;
+  error: { code: string; message: string } | null;
+  createdBy: string;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  links: { self: string; resource?: string; events: string };
+}
+
+export interface TaskPage {
+  items: TaskView[];
+  nextCursor: string | null;
+}
+
+const RESOURCE_ROUTES: Record<string, string> = { deployment: 'deployments', scan: 'scans' };
+
+export function toTaskView(task: TaskEntity): TaskView {
+  const route = task.resourceType ? RESOURCE_ROUTES[task.resourceType] : undefined;
+  return {
+    id: task.id,
+    type: task.type,
+    status: task.status,
+    resourceType: task.resourceType,
+    resourceId: task.resourceId,
+    parentTaskId: task.parentTaskId,
+    progress: task.progress,
+    result: task.result,
+    error: task.error,
+    createdBy: task.createdBy,
+    createdAt: task.createdAt.toISOString(),
+    startedAt: task.startedAt?.toISOString() ?? null,
+    finishedAt: task.finishedAt?.toISOString() ?? null,
+    links: {
+      self: `/tasks/${task.id}`,
+      events: `/tasks/${task.id}/events`,
+      ...(route && task.resourceId ? { resource: `/${route}/${task.resourceId}` } : {}),
+    },
+  };
+}
+
+/** The tasks table is the truth for every job's state (SPEC §5). */
+@Injectable()
+export class TasksService {
+  constructor(@InjectRepository(TaskEntity) private readonly tasks: Repository<TaskEntity>) {}
+
+  async create(input: NewTask): Promise<TaskEntity> {
+    return this.tasks.save(
+      this.tasks.create({
+        type: input.type,
+        status: 'queued',
+        createdBy: input.createdBy,
+        resourceType: input.resourceType ?? null,
+        resourceId: input.resourceId ?? null,
+        parentTaskId: input.parentTaskId ?? null,
+        progress: { phase: 'queued', done: 0, total: input.total ?? 0, percent: 0 },
+        result: null,
+        error: null,
+        jobId: null,
+        startedAt: null,
+        finishedAt: null,
+      }),
+    );
+  }
+
+  async get(id: string): Promise<TaskEntity> {
+    const task = await this.tasks.findOneBy({ id });
+    if (!task) throw new NotFoundError('task', id);
+    return task;
+  }
+
+  async list(filter: { type?: TaskType; status?: TaskStatus; cursor?: string; limit: number }): Promise<TaskPage> {
+    const query = this.tasks.createQueryBuilder('t').orderBy('t.created_at', 'DESC').addOrderBy('t.id', 'DESC');
+    if (filter.type) query.andWhere('t.type = :type', { type: filter.type });
+    if (filter.status) query.andWhere('t.status = :status', { status: filter.status });
+    if (filter.cursor) {
+      const position = decodeCursor(filter.cursor);
+      if (!position) throw new BadInputError('cursor is not a valid cursor', { field: 'cursor' });
+      query.andWhere('(t.created_at, t.id) < (:createdAt, :id)', position);
+    }
+    const rows = await query.take(filter.limit + 1).getMany();
+    const items = rows.slice(0, filter.limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map(toTaskView),
+      nextCursor:
+        rows.length > filter.limit && last ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id }) : null,
+    };
+  }
+
+  async setJobId(id: string, jobId: string): Promise<void> {
+    await this.tasks.update({ id }, { jobId });
+  }
+
+  /**
+   * Moves a task to a new status, refusing illegal moves (a finished task
+   * never runs again). Timestamps follow the status.
+   */
+  async transition(
+    id: string,
+    to: TaskStatus,
+    patch: { progress?: TaskProgress; result?: Record<string, unknown>; error?: { code: string; message: string } } = {},
+  ): Promise<TaskEntity> {
+    const task = await this.get(id);
+    assertTaskTransition(task.status, to);
+    task.status = to;
+    if (to === 'running' && !task.startedAt) task.startedAt = new Date();
+    if (isTerminalTask(to)) task.finishedAt = new Date();
+    if (patch.progress) task.progress = { ...task.progress, ...patch.progress };
+    if (patch.result !== undefined) task.result = patch.result;
+    if (patch.error !== undefined) task.error = patch.error;
+    return this.tasks.save(task);
+  }
+
+  async updateProgress(id: string, progress: TaskProgress): Promise<void> {
+    await this.tasks
+      .createQueryBuilder()
+      .update(TaskEntity)
+      .set({ progress: () => `progress || :progress::jsonb` })
+      .setParameter('progress', JSON.stringify(progress))
+      .where('id = :id', { id })
+      .execute();
+  }
+}

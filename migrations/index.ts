@@ -1,0 +1,4 @@
+// Every migration, in order. A landed migration is never edited: add a new one.
+import { CreateTasks1764060000000 } from './1764060000000-create-tasks';
+
+export const MIGRATIONS = [CreateTasks1764060000000];

@@ -1,0 +1,54 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export const REPO_ROOT = join(__dirname, '..', '..');
+
+/** DATABASE_URL / REDIS_URL from the environment, else from `scripts/services.sh up`. */
+export function serviceUrls(): { databaseUrl?: string; redisUrl?: string } {
+  const fromFile: Record<string, string> = {};
+  const file = join(REPO_ROOT, '.vulnzero', 'services.env');
+  if (existsSync(file)) {
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const match = /^([A-Z_]+)=(.*)$/.exec(line.trim());
+      if (match) fromFile[match[1] as string] = match[2] as string;
+    }
+  }
+  return {
+    databaseUrl: process.env.VZ_TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? fromFile.DATABASE_URL,
+    redisUrl: process.env.VZ_TEST_REDIS_URL ?? process.env.REDIS_URL ?? fromFile.REDIS_URL,
+  };
+}
+
+/** The database the suites use: the service's server, a database of its own. */
+export function testDatabaseUrl(baseUrl: string, name = 'vulnzero_test'): string {
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Redis db 1 keeps test queues apart from a demo running on db 0. */
+export function testRedisUrl(baseUrl: string): string {
+  const url = new URL(baseUrl);
+  url.pathname = '/1';
+  return url.toString();
+}
+
+/** A full, valid environment for gateway and worker processes under test. */
+export function appEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/root',
+    DATABASE_URL: process.env.DATABASE_URL ?? '',
+    REDIS_URL: process.env.REDIS_URL ?? '',
+    JWT_SECRET: process.env.VZ_TEST_JWT_SECRET ?? 'test-jwt-secret-0123456789abcdef0123456789',
+    VULNZERO_MASTER_KEY: process.env.VZ_TEST_MASTER_KEY ?? Buffer.alloc(32, 7).toString('base64'),
+    LOG_LEVEL: 'info',
+    ...overrides,
+  };
+  return env;
+}
+
+export function randomSuffix(): string {
+  return randomBytes(4).toString('hex');
+}
