@@ -8,7 +8,7 @@ import {
 } from '@nestjs/terminus';
 import type Redis from 'ioredis';
 import { REDIS_CLIENT } from '@vulnzero/queues';
-import { Public } from '../auth/public.decorator';
+import { Public } from '@vulnzero/auth';
 
 @ApiTags('health')
 @Public()

@@ -1,0 +1,3 @@
+export * from './core/permissions';
+export * from './actor';
+export * from './access.decorators';
