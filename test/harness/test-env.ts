@@ -44,6 +44,12 @@ export function appEnv(overrides: Record<string, string> = {}): Record<string, s
     JWT_SECRET: process.env.VZ_TEST_JWT_SECRET ?? 'test-jwt-secret-0123456789abcdef0123456789',
     VULNZERO_MASTER_KEY: process.env.VZ_TEST_MASTER_KEY ?? Buffer.alloc(32, 7).toString('base64'),
     LOG_LEVEL: 'info',
+    // One admin for every suite: the first gateway of a run creates it.
+    ADMIN_USERNAME: 'admin',
+    ADMIN_PASSWORD: 'Sturdy-Root-Pass-2026',
+    // Suites log in often; the login limit itself is tested with its default.
+    LOGIN_RATE_LIMIT_PER_MINUTE: '10000',
+    RATE_LIMIT_PER_MINUTE: '100000',
     ...overrides,
   };
   return env;

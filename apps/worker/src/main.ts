@@ -39,4 +39,7 @@ async function bootstrap(): Promise<void> {
   logger.log(`worker ready (concurrency ${config.workerConcurrency} per queue)`);
 }
 
-void bootstrap();
+bootstrap().catch((error: Error) => {
+  process.stderr.write(`worker failed to start: ${error.message}\n`);
+  process.exit(1);
+});

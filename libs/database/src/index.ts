@@ -1,3 +1,5 @@
+export * from './core/cursor';
 export * from './database.module';
 export * from './postgres-options';
 export * from './migrator';
+export * from './keyset-page';

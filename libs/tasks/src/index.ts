@@ -1,5 +1,6 @@
 export * from './core/task-state';
-export * from './core/cursor';
+// Cursors moved to @vulnzero/database; re-exported while callers move over.
+export { encodeCursor, decodeCursor } from '@vulnzero/database';
 export * from './task.entity';
 export * from './tasks.service';
 export * from './tasks.module';

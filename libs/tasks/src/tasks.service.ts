@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { BadInputError, NotFoundError } from '@vulnzero/http';
+import { keysetPage } from '@vulnzero/database';
+import { NotFoundError } from '@vulnzero/http';
 import { assertTaskTransition, isTerminalTask, TaskStatus, TaskType } from './core/task-state';
-import { decodeCursor, encodeCursor } from './core/cursor';
 import { TaskEntity, TaskProgress } from './task.entity';
 
 export interface NewTask {
@@ -94,22 +94,11 @@ export class TasksService {
   }
 
   async list(filter: { type?: TaskType; status?: TaskStatus; cursor?: string; limit: number }): Promise<TaskPage> {
-    const query = this.tasks.createQueryBuilder('t').orderBy('t.created_at', 'DESC').addOrderBy('t.id', 'DESC');
+    const query = this.tasks.createQueryBuilder('t');
     if (filter.type) query.andWhere('t.type = :type', { type: filter.type });
     if (filter.status) query.andWhere('t.status = :status', { status: filter.status });
-    if (filter.cursor) {
-      const position = decodeCursor(filter.cursor);
-      if (!position) throw new BadInputError('cursor is not a valid cursor', { field: 'cursor' });
-      query.andWhere('(t.created_at, t.id) < (:createdAt, :id)', position);
-    }
-    const rows = await query.take(filter.limit + 1).getMany();
-    const items = rows.slice(0, filter.limit);
-    const last = items[items.length - 1];
-    return {
-      items: items.map(toTaskView),
-      nextCursor:
-        rows.length > filter.limit && last ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id }) : null,
-    };
+    const page = await keysetPage(query, 't', filter);
+    return { items: page.items.map(toTaskView), nextCursor: page.nextCursor };
   }
 
   async setJobId(id: string, jobId: string): Promise<void> {

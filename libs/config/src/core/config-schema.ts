@@ -164,6 +164,27 @@ export const CONFIG_VARIABLES: VariableSpec[] = [
     check: integerBetween(1, 3600),
   },
   {
+    name: 'RATE_LIMIT_PER_MINUTE',
+    description: 'Requests a minute per caller (user, API key, or address when anonymous).',
+    requiredBy: [],
+    default: '600',
+    check: integerBetween(1, 1_000_000),
+  },
+  {
+    name: 'LOGIN_RATE_LIMIT_PER_MINUTE',
+    description: 'Login attempts a minute per address and username.',
+    requiredBy: [],
+    default: '5',
+    check: integerBetween(1, 10_000),
+  },
+  {
+    name: 'SCAN_RATE_LIMIT_PER_MINUTE',
+    description: 'Scans a caller may start a minute.',
+    requiredBy: [],
+    default: '10',
+    check: integerBetween(1, 10_000),
+  },
+  {
     name: 'METRICS_TOKEN',
     description: 'Bearer token required by GET /metrics (unset: /metrics is disabled).',
     requiredBy: [],
@@ -196,6 +217,9 @@ export interface AppConfig {
   workerConcurrency: number;
   workerShutdownTimeoutSeconds: number;
   metricsToken: string;
+  rateLimitPerMinute: number;
+  loginRateLimitPerMinute: number;
+  scanRateLimitPerMinute: number;
   trustProxy: boolean | number;
 }
 
@@ -252,6 +276,9 @@ export function parseConfig(env: Record<string, string | undefined>, role: AppRo
     workerConcurrency: Number(values.WORKER_CONCURRENCY),
     workerShutdownTimeoutSeconds: Number(values.WORKER_SHUTDOWN_TIMEOUT_SECONDS),
     metricsToken: values.METRICS_TOKEN,
+    rateLimitPerMinute: Number(values.RATE_LIMIT_PER_MINUTE),
+    loginRateLimitPerMinute: Number(values.LOGIN_RATE_LIMIT_PER_MINUTE),
+    scanRateLimitPerMinute: Number(values.SCAN_RATE_LIMIT_PER_MINUTE),
     trustProxy: trust === 'true' ? true : trust === 'false' ? false : Number(trust),
   };
 }

@@ -1,5 +1,4 @@
 import { canTransitionTask, isTerminalTask, TaskStatus } from './task-state';
-import { decodeCursor, encodeCursor } from './cursor';
 
 describe('task state machine', () => {
   it.each<[TaskStatus, TaskStatus, boolean]>([
@@ -23,18 +22,4 @@ describe('task state machine', () => {
       'cancelled',
     ]);
   });
-});
-
-describe('cursor', () => {
-  it('round-trips a position', () => {
-    const position = { createdAt: '2026-11-25T10:00:00.123Z', id: '6b0f8a57-2a4e-4c1e-9d1e-2f8d6f0c1a11' };
-    expect(decodeCursor(encodeCursor(position))).toEqual(position);
-  });
-
-  it.each(['', 'not a cursor!', Buffer.from('x|y').toString('base64url'), Buffer.from('2026-01-01|not-a-uuid').toString('base64url')])(
-    'rejects %j',
-    (cursor) => {
-      expect(decodeCursor(cursor)).toBeNull();
-    },
-  );
 });

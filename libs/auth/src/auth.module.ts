@@ -1,0 +1,51 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type Redis from 'ioredis';
+import { APP_CONFIG, AppConfig } from '@vulnzero/config';
+import { REDIS_CLIENT } from '@vulnzero/queues';
+import { AccessGuard } from './access.guard';
+import { ApiKeyEntity } from './api-key.entity';
+import { ApiKeysService } from './api-keys.service';
+import { AuthService } from './auth.service';
+import { JwtAccessStrategy } from './jwt-access.strategy';
+import { PasswordHasher } from './password-hasher';
+import { RateLimitGuard } from './rate-limit/rate-limit.guard';
+import { rateLimits } from './rate-limit/rate-limits';
+import { RedisThrottlerStorage } from './rate-limit/redis-throttler.storage';
+import { UserEntity } from './user.entity';
+import { UsersService } from './users.service';
+
+/**
+ * Identity and access for the gateway: users, API keys, tokens, the global
+ * access guard (runs first) and the Redis-backed rate limits (run second,
+ * so they can count per authenticated caller).
+ */
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([UserEntity, ApiKeyEntity]),
+    PassportModule,
+    JwtModule.register({}),
+    ThrottlerModule.forRootAsync({
+      inject: [APP_CONFIG, REDIS_CLIENT],
+      useFactory: (config: AppConfig, redis: Redis) => ({
+        throttlers: rateLimits(config),
+        storage: new RedisThrottlerStorage(redis),
+      }),
+    }),
+  ],
+  providers: [
+    PasswordHasher,
+    UsersService,
+    ApiKeysService,
+    AuthService,
+    JwtAccessStrategy,
+    { provide: APP_GUARD, useClass: AccessGuard },
+    { provide: APP_GUARD, useClass: RateLimitGuard },
+  ],
+  exports: [UsersService, ApiKeysService, AuthService],
+})
+export class AuthModule {}

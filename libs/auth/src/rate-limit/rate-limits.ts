@@ -1,0 +1,46 @@
+import { ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { ThrottlerOptions } from '@nestjs/throttler';
+import type { Request } from 'express';
+import type { AppConfig } from '@vulnzero/config';
+
+const RATE_LIMITED = 'vulnzero:rateLimited';
+type LimitName = 'login' | 'scan';
+
+/** Puts a route under a stricter, named limit in addition to the per-caller default. */
+export const RateLimited = (name: LimitName) => SetMetadata(RATE_LIMITED, name);
+
+function limitOf(context: ExecutionContext): LimitName | undefined {
+  return Reflect.getMetadata(RATE_LIMITED, context.getHandler()) as LimitName | undefined;
+}
+
+const MINUTE_MS = 60_000;
+
+export function rateLimits(config: AppConfig): ThrottlerOptions[] {
+  return [
+    {
+      name: 'default',
+      ttl: MINUTE_MS,
+      limit: config.rateLimitPerMinute,
+      // Login is anonymous: counting it per address here would let one noisy
+      // client lock every user of a shared NAT out; it has its own limit.
+      skipIf: (context) => limitOf(context) === 'login',
+    },
+    {
+      name: 'login',
+      ttl: MINUTE_MS,
+      limit: config.loginRateLimitPerMinute,
+      skipIf: (context) => limitOf(context) !== 'login',
+      getTracker: (req) => {
+        const request = req as unknown as Request;
+        const username = typeof request.body?.username === 'string' ? request.body.username.toLowerCase() : '';
+        return `${request.ip ?? 'unknown'}|${username}`;
+      },
+    },
+    {
+      name: 'scan',
+      ttl: MINUTE_MS,
+      limit: config.scanRateLimitPerMinute,
+      skipIf: (context) => limitOf(context) !== 'scan',
+    },
+  ];
+}

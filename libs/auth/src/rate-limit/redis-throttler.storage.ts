@@ -1,0 +1,53 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ThrottlerStorage } from '@nestjs/throttler';
+import type Redis from 'ioredis';
+import { DependencyUnavailableError } from '@vulnzero/http';
+import { REDIS_CLIENT } from '@vulnzero/queues';
+
+// One round trip, atomic across gateway replicas: count the hit, start the
+// window on the first one, and block for blockDuration once over the limit.
+const INCREMENT = `
+local key, blockKey = KEYS[1], KEYS[2]
+local ttl, limit, blockDuration = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local blocked = redis.call('PTTL', blockKey)
+if blocked > 0 then
+  return {tonumber(redis.call('GET', key) or '0'), redis.call('PTTL', key), 1, blocked}
+end
+local hits = redis.call('INCR', key)
+if hits == 1 then redis.call('PEXPIRE', key, ttl) end
+local remaining = redis.call('PTTL', key)
+if hits > limit then
+  redis.call('SET', blockKey, '1', 'PX', blockDuration)
+  return {hits, remaining, 1, blockDuration}
+end
+return {hits, remaining, 0, 0}
+`;
+
+/** Rate-limit counters in Redis, so limits hold across gateway replicas (SPEC §2). */
+@Injectable()
+export class RedisThrottlerStorage implements ThrottlerStorage {
+  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
+
+  async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string) {
+    const base = `vz:throttle:${throttlerName}:${key}`;
+    let reply: [number, number, number, number];
+    try {
+      reply = (await this.redis.eval(INCREMENT, 2, base, `${base}:blocked`, ttl, limit, blockDuration || ttl)) as [
+        number,
+        number,
+        number,
+        number,
+      ];
+    } catch (error) {
+      // Failing open would switch off login throttling whenever Redis hiccups.
+      throw new DependencyUnavailableError('rate limiter (redis)', (error as Error).message);
+    }
+    const [totalHits, ttlMs, isBlocked, blockMs] = reply;
+    return {
+      totalHits,
+      timeToExpire: Math.max(0, Math.ceil(ttlMs / 1000)),
+      isBlocked: isBlocked === 1,
+      timeToBlockExpire: Math.max(0, Math.ceil(blockMs / 1000)),
+    };
+  }
+}
