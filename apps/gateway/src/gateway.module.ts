@@ -6,7 +6,6 @@ import { HttpErrorFilter } from '@vulnzero/http';
 import { LoggingModule } from '@vulnzero/logging';
 import { QueuesModule, RedisModule } from '@vulnzero/queues';
 import { HealthModule } from './health/health.module';
-import { AuditApiModule } from './audit/audit-api.module';
 import { AccessHttpModule } from './auth/access-http.module';
 
 @Module({})
@@ -21,7 +20,6 @@ export class GatewayModule {
         RedisModule,
         QueuesModule.forRoot(),
         HealthModule,
-        AuditApiModule,
         AccessHttpModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
