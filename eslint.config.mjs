@@ -29,4 +29,9 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Suites inspect untyped JSON responses.
+    files: ['test/**/*.ts', '**/*.spec.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
 );

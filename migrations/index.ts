@@ -1,8 +1,16 @@
 // Every migration, in order. A landed migration is never edited: add a new one.
 import { CreateTasks1764060000000 } from './1764060000000-create-tasks';
 import { CreateUsersAndApiKeys1764070000000 } from './1764070000000-create-users-and-api-keys';
+import { CreateAuditEvents1764070100000 } from './1764070100000-create-audit-events';
+import { CreateCredentialsAndHosts1764070200000 } from './1764070200000-create-credentials-and-hosts';
+import { CreatePatches1764070300000 } from './1764070300000-create-patches';
+import { CreateDeployments1764070400000 } from './1764070400000-create-deployments';
 
 export const MIGRATIONS = [
   CreateTasks1764060000000,
   CreateUsersAndApiKeys1764070000000,
+  CreateAuditEvents1764070100000,
+  CreateCredentialsAndHosts1764070200000,
+  CreatePatches1764070300000,
+  CreateDeployments1764070400000,
 ];

@@ -6,7 +6,12 @@ import { HttpErrorFilter } from '@vulnzero/http';
 import { LoggingModule } from '@vulnzero/logging';
 import { QueuesModule, RedisModule } from '@vulnzero/queues';
 import { HealthModule } from './health/health.module';
+import { AuditApiModule } from './audit/audit-api.module';
 import { AccessHttpModule } from './auth/access-http.module';
+import { InventoryHttpModule } from './inventory/inventory-http.module';
+import { PatchesHttpModule } from './patches/patches-http.module';
+import { DeploymentsHttpModule } from './deployments/deployments-http.module';
+import { TasksHttpModule } from './tasks/tasks-http.module';
 
 @Module({})
 export class GatewayModule {
@@ -20,7 +25,12 @@ export class GatewayModule {
         RedisModule,
         QueuesModule.forRoot(),
         HealthModule,
+        AuditApiModule,
         AccessHttpModule,
+        InventoryHttpModule,
+        PatchesHttpModule,
+        DeploymentsHttpModule,
+        TasksHttpModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
     };

@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { loadConfigOrExit } from '@vulnzero/config';
 import { applyHttpSecurity, createValidationPipe } from '@vulnzero/http';
+import { recordMutatingRequests } from '@vulnzero/audit';
 import { GatewayModule } from './gateway.module';
 import { setupOpenApi } from './docs/openapi';
 
@@ -15,6 +16,8 @@ async function bootstrap(): Promise<void> {
   });
   app.useLogger(app.get(Logger));
   applyHttpSecurity(app, config);
+  // Before the body parser, so requests it rejects (400, 413) are audited too.
+  recordMutatingRequests(app);
   app.useBodyParser('json', { limit: config.bodyLimitBytes });
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();

@@ -40,12 +40,14 @@ export class HttpErrorFilter implements ExceptionFilter {
 
   private toBody(exception: unknown, requestId: string): ErrorBody {
     if (exception instanceof DomainError) {
+      // A list of problems is the message itself, as the validation pipe answers.
+      const { errors, ...details } = exception.details;
       return {
         statusCode: exception.statusCode,
         error: STATUS_CODES[exception.statusCode] ?? 'Error',
-        message: exception.message,
+        message: Array.isArray(errors) ? (errors as string[]) : exception.message,
         requestId,
-        ...exception.details,
+        ...details,
       };
     }
     if (exception instanceof HttpException) {

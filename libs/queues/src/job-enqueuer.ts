@@ -27,9 +27,13 @@ export class JobEnqueuer {
     this.queues = { scan, deploy, rollback };
   }
 
-  async enqueue<J extends JobName>(job: J, payload: JobPayloads[J] & { taskId: string }): Promise<string> {
+  /**
+   * `occasion` tells apart later runs of the same task (a promote or a cancel
+   * resumes a paused deployment with a new job); the same occasion twice is one job.
+   */
+  async enqueue<J extends JobName>(job: J, payload: JobPayloads[J] & { taskId: string }, occasion = 'start'): Promise<string> {
     const queue = this.queues[queueOf(job)];
-    const jobId = `${job}:${payload.taskId}`.replace(/:/g, '-');
+    const jobId = `${job}-${payload.taskId}-${occasion}`.replace(/[^A-Za-z0-9_.-]/g, '-');
     try {
       await queue.add(job, payload, {
         jobId,

@@ -5,6 +5,12 @@ export interface JobContext {
   attempt: number;
   /** Set when the worker is shutting down: finish the host in flight, start nothing new. */
   signal: AbortSignal;
+  /**
+   * Hands the job back to the queue for another worker (or this one after a
+   * restart) to resume from the record; used when shutting down mid-job.
+   * Never returns.
+   */
+  requeue(delayMs?: number): Promise<never>;
 }
 
 /** One handler per job name; the processor of its queue dispatches to it. */

@@ -4,3 +4,4 @@ export { encodeCursor, decodeCursor } from '@vulnzero/database';
 export * from './task.entity';
 export * from './tasks.service';
 export * from './tasks.module';
+export * from './task-events';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { keysetPage } from '@vulnzero/database';
 import { NotFoundError } from '@vulnzero/http';
 import { assertTaskTransition, isTerminalTask, TaskStatus, TaskType } from './core/task-state';
@@ -68,9 +68,11 @@ export function toTaskView(task: TaskEntity): TaskView {
 export class TasksService {
   constructor(@InjectRepository(TaskEntity) private readonly tasks: Repository<TaskEntity>) {}
 
-  async create(input: NewTask): Promise<TaskEntity> {
-    return this.tasks.save(
-      this.tasks.create({
+  /** With `manager`, the task is created inside the caller's transaction. */
+  async create(input: NewTask, manager?: EntityManager): Promise<TaskEntity> {
+    const tasks = manager ? manager.getRepository(TaskEntity) : this.tasks;
+    return tasks.save(
+      tasks.create({
         type: input.type,
         status: 'queued',
         createdBy: input.createdBy,

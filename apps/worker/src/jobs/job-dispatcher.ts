@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import type { Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import { JOB_HANDLERS, JobHandler, JobName, indexJobHandlers, missingJobHandlers } from '@vulnzero/queues';
 import { TasksService } from '@vulnzero/tasks';
 
@@ -32,7 +32,7 @@ export class JobDispatcher implements OnApplicationBootstrap, OnApplicationShutd
     this.shutdown.abort();
   }
 
-  async dispatch(job: Job<{ taskId: string }>): Promise<void> {
+  async dispatch(job: Job<{ taskId: string }>, token?: string): Promise<void> {
     const name = job.name as JobName;
     const handler = this.handlers.get(name);
     const taskId = job.data?.taskId;
@@ -46,8 +46,13 @@ export class JobDispatcher implements OnApplicationBootstrap, OnApplicationShutd
         jobId: job.id ?? '',
         attempt: job.attemptsMade + 1,
         signal: this.shutdown.signal,
+        requeue: async (delayMs = 1000) => {
+          await job.moveToDelayed(Date.now() + delayMs, token);
+          throw new DelayedError();
+        },
       });
     } catch (error) {
+      if (error instanceof DelayedError) throw error;
       this.logger.error({ err: error, taskId, job: job.name }, 'job failed');
       if (taskId) await this.failTask(taskId, 'job_failed', (error as Error).message);
       throw error;

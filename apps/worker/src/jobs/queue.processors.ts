@@ -29,8 +29,8 @@ function queueProcessor(queue: QueueName): Type<WorkerHost> {
       this.worker.concurrency = this.config.workerConcurrency;
     }
 
-    process(job: Job<{ taskId: string }>): Promise<void> {
-      return this.dispatcher.dispatch(job);
+    process(job: Job<{ taskId: string }>, token?: string): Promise<void> {
+      return this.dispatcher.dispatch(job, token);
     }
   }
   Object.defineProperty(QueueProcessor, 'name', { value: `${queue[0]?.toUpperCase()}${queue.slice(1)}QueueProcessor` });

@@ -8,7 +8,7 @@ describe('password policy', () => {
     ['matches the username case-insensitively', 'ALICE-wonderland-9', 'alice', ['password must not contain the username']],
     ['rejects a common password', 'Password1234', 'bob', ['password is too common']],
     ['rejects a repeated character', 'aaaaaaaaaaaaaaa', 'bob', ['password is too common']],
-    ['rejects a sequential run', '123456789012345'.slice(0, 9) + 'abc', 'bob', ['password must be at least 12 characters']],
+    ['rejects a password from the bundled common list', '123456789abc', 'bob', ['password is too common']],
     ['rejects a longer sequential run', 'abcdefghijklmn', 'bob', ['password is too common']],
   ])('%s', (_name, password, username, messages) => {
     expect(checkPassword(password, username).map((p) => p.message)).toEqual(messages);

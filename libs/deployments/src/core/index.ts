@@ -4,3 +4,5 @@ export * from './invalid-transition.error';
 export * from './deployment-state';
 export * from './host-state';
 export * from './next-action';
+export * from './task-progress';
+export * from './health-commands';

@@ -150,6 +150,11 @@ export function nextAction(snapshot: DeploymentSnapshot, now: number): Action {
   return { kind: 'complete', status: 'succeeded', skippedHostIds: pendingIds() };
 }
 
+/** The hosts a rollback must undo (every changed host not yet rolled back), newest change first. */
+export function rollbackOrder(hosts: HostSnapshot[]): string[] {
+  return newestFirst(hosts.filter((h) => hasChangedHost(h) && h.status !== 'rolled_back')).map((h) => h.hostId);
+}
+
 /** Rollback order: the last host changed is the first undone. */
 function newestFirst(hosts: HostSnapshot[]): HostSnapshot[] {
   return hosts

@@ -2,3 +2,4 @@ export * from './field-problem';
 export * from './shell-quote';
 export * from './placeholders';
 export * from './package-patch';
+export * from './patch-definition';

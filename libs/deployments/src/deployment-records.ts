@@ -1,0 +1,112 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import {
+  CommandRecord,
+  DeploymentEntity,
+  DeploymentHostClaimEntity,
+  DeploymentHostEntity,
+  DeploymentStepEntity,
+} from './deployment.entity';
+import type { DeploymentSnapshot } from './core/next-action';
+
+export interface DeploymentRun {
+  deployment: DeploymentEntity;
+  steps: DeploymentStepEntity[];
+  hosts: DeploymentHostEntity[];
+}
+
+type HostPatch = Partial<
+  Pick<
+    DeploymentHostEntity,
+    'status' | 'exitCode' | 'error' | 'startedAt' | 'finishedAt' | 'rollbackStartedAt' | 'rollbackFinishedAt'
+  >
+>;
+
+/**
+ * The deployment's record in PostgreSQL. Every transition is written here
+ * before the engine goes on, so another worker can resume from these rows
+ * alone; the rollback commands of a host are committed before its apply.
+ */
+@Injectable()
+export class DeploymentRecords {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async load(deploymentId: string): Promise<DeploymentRun | null> {
+    const deployment = await this.db.getRepository(DeploymentEntity).findOneBy({ id: deploymentId });
+    if (!deployment) return null;
+    const [steps, hosts] = await Promise.all([
+      this.db.getRepository(DeploymentStepEntity).find({ where: { deploymentId }, order: { index: 'ASC' } }),
+      this.db.getRepository(DeploymentHostEntity).find({ where: { deploymentId }, order: { position: 'ASC' } }),
+    ]);
+    return { deployment, steps, hosts };
+  }
+
+  async updateDeployment(id: string, patch: Partial<DeploymentEntity>): Promise<void> {
+    await this.db.getRepository(DeploymentEntity).update({ id }, patch);
+  }
+
+  async updateStep(deploymentId: string, index: number, patch: Partial<DeploymentStepEntity>): Promise<void> {
+    await this.db.getRepository(DeploymentStepEntity).update({ deploymentId, index }, patch);
+  }
+
+  async updateHost(deploymentId: string, hostId: string, patch: HostPatch): Promise<void> {
+    await this.db.getRepository(DeploymentHostEntity).update({ deploymentId, hostId }, patch);
+  }
+
+  async updateHosts(deploymentId: string, hostIds: string[], patch: HostPatch): Promise<void> {
+    if (hostIds.length === 0) return;
+    await this.db
+      .createQueryBuilder()
+      .update(DeploymentHostEntity)
+      .set(patch)
+      .where('deployment_id = :deploymentId AND host_id IN (:...hostIds)', { deploymentId, hostIds })
+      .execute();
+  }
+
+  /** Write-ahead: the rendered rollback of a host, committed before anything changes it. */
+  async storeRollback(deploymentId: string, hostId: string, captured: Record<string, string>, commands: string[]): Promise<void> {
+    const result = await this.db
+      .createQueryBuilder()
+      .update(DeploymentHostEntity)
+      .set({ captured, rollbackCommands: commands, rollbackStoredAt: () => 'now()' })
+      .where('deployment_id = :deploymentId AND host_id = :hostId', { deploymentId, hostId })
+      .execute();
+    if (result.affected !== 1) throw new Error(`could not store the rollback of host ${hostId}`);
+  }
+
+  async appendOutput(deploymentId: string, hostId: string, records: CommandRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.db.query(
+      `UPDATE deployment_hosts SET output = output || $3::jsonb WHERE deployment_id = $1 AND host_id = $2`,
+      [deploymentId, hostId, JSON.stringify(records)],
+    );
+  }
+
+  /** A host leaves its claim when the deployment that held it ends. */
+  async releaseClaims(deploymentId: string): Promise<void> {
+    await this.db.getRepository(DeploymentHostClaimEntity).delete({ deploymentId });
+  }
+
+  snapshot(run: DeploymentRun): DeploymentSnapshot {
+    return {
+      status: run.deployment.status,
+      strategy: run.deployment.strategy,
+      cancelRequested: run.deployment.cancelRequested,
+      steps: run.steps.map((s) => ({
+        index: s.index,
+        status: s.status,
+        bakeUntil: s.bakeUntil?.getTime(),
+        promoted: s.promoted,
+      })),
+      hosts: run.hosts.map((h) => ({
+        hostId: h.hostId,
+        step: h.step,
+        status: h.status,
+        rollbackStored: h.rollbackStoredAt !== null,
+        startedAt: h.startedAt?.getTime(),
+        finishedAt: h.finishedAt?.getTime(),
+      })),
+    };
+  }
+}

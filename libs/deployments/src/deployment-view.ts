@@ -1,0 +1,56 @@
+import type { DeploymentEntity, DeploymentHostEntity, DeploymentStepEntity } from './deployment.entity';
+
+const iso = (date: Date | null) => date?.toISOString() ?? null;
+
+/** `GET /deployments/:id` (SPEC §4): every target host with its record, rollback commands included. */
+export function toDeploymentView(deployment: DeploymentEntity, steps: DeploymentStepEntity[], hosts: DeploymentHostEntity[]) {
+  return {
+    id: deployment.id,
+    status: deployment.status,
+    patchId: deployment.patchId,
+    strategy: deployment.strategy,
+    targets: deployment.targets,
+    taskId: deployment.taskId,
+    rollbackTaskId: deployment.rollbackTaskId,
+    cancelRequested: deployment.cancelRequested,
+    error: deployment.error,
+    createdBy: deployment.createdBy,
+    createdAt: deployment.createdAt.toISOString(),
+    startedAt: iso(deployment.startedAt),
+    finishedAt: iso(deployment.finishedAt),
+    steps: steps.map((s) => ({
+      index: s.index,
+      size: s.size,
+      status: s.status,
+      bakeUntil: iso(s.bakeUntil),
+      promoted: s.promoted,
+      startedAt: iso(s.startedAt),
+      finishedAt: iso(s.finishedAt),
+    })),
+    hosts: hosts.map((h) => ({
+      hostId: h.hostId,
+      hostName: h.hostName,
+      address: h.address,
+      port: h.port,
+      step: h.step,
+      status: h.status,
+      exitCode: h.exitCode,
+      captured: h.captured,
+      rollbackCommands: h.rollbackCommands,
+      rollbackStoredAt: iso(h.rollbackStoredAt),
+      error: h.error,
+      startedAt: iso(h.startedAt),
+      finishedAt: iso(h.finishedAt),
+      rollbackStartedAt: iso(h.rollbackStartedAt),
+      rollbackFinishedAt: iso(h.rollbackFinishedAt),
+      output: h.output,
+    })),
+    links: {
+      self: `/deployments/${deployment.id}`,
+      ...(deployment.taskId ? { task: `/tasks/${deployment.taskId}` } : {}),
+      ...(deployment.rollbackTaskId ? { rollbackTask: `/tasks/${deployment.rollbackTaskId}` } : {}),
+    },
+  };
+}
+
+export type DeploymentView = ReturnType<typeof toDeploymentView>;

@@ -1,0 +1,83 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { DeploymentStatus } from './core/deployment-state';
+import type { HostStatus } from './core/host-state';
+import type { StepStatus } from './core/next-action';
+import type { Strategy } from './core/strategy';
+
+export interface DeploymentTargets {
+  hostIds?: string[];
+  labels?: Record<string, string>;
+}
+
+@Entity('deployments')
+export class DeploymentEntity {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column({ name: 'patch_id', type: 'uuid' }) patchId!: string;
+  @Column({ type: 'text' }) status!: DeploymentStatus;
+  @Column({ type: 'jsonb' }) strategy!: Strategy;
+  @Column({ type: 'jsonb' }) targets!: DeploymentTargets;
+  @Column({ name: 'task_id', type: 'uuid', nullable: true }) taskId!: string | null;
+  @Column({ name: 'rollback_task_id', type: 'uuid', nullable: true }) rollbackTaskId!: string | null;
+  @Column({ name: 'cancel_requested', type: 'boolean' }) cancelRequested!: boolean;
+  @Column({ name: 'idempotency_key', type: 'text', nullable: true }) idempotencyKey!: string | null;
+  @Column({ name: 'request_hash', type: 'text' }) requestHash!: string;
+  @Column({ name: 'created_by', type: 'text' }) createdBy!: string;
+  @Column({ type: 'jsonb', nullable: true }) error!: { code: string; message: string; hosts?: string[] } | null;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true }) startedAt!: Date | null;
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true }) finishedAt!: Date | null;
+}
+
+@Entity('deployment_steps')
+export class DeploymentStepEntity {
+  @PrimaryColumn({ name: 'deployment_id', type: 'uuid' }) deploymentId!: string;
+  @PrimaryColumn({ type: 'integer' }) index!: number;
+  @Column({ type: 'integer' }) size!: number;
+  @Column({ type: 'text' }) status!: StepStatus;
+  @Column({ name: 'bake_until', type: 'timestamptz', nullable: true }) bakeUntil!: Date | null;
+  @Column({ type: 'boolean' }) promoted!: boolean;
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true }) startedAt!: Date | null;
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true }) finishedAt!: Date | null;
+}
+
+/** One command as it ran on a host: kept per host and phase, output bounded. */
+export interface CommandRecord {
+  phase: 'capture' | 'apply' | 'verify' | 'health' | 'rollback' | 'rollback-verify' | 'rollback-health';
+  command: string;
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  timedOut: boolean;
+  at: string;
+}
+
+@Entity('deployment_hosts')
+export class DeploymentHostEntity {
+  @PrimaryColumn({ name: 'deployment_id', type: 'uuid' }) deploymentId!: string;
+  @PrimaryColumn({ name: 'host_id', type: 'uuid' }) hostId!: string;
+  @Column({ type: 'integer' }) position!: number;
+  @Column({ name: 'host_name', type: 'text' }) hostName!: string;
+  @Column({ type: 'text' }) address!: string;
+  @Column({ type: 'integer' }) port!: number;
+  @Column({ type: 'integer' }) step!: number;
+  @Column({ type: 'text' }) status!: HostStatus;
+  @Column({ name: 'exit_code', type: 'integer', nullable: true }) exitCode!: number | null;
+  @Column({ type: 'jsonb', nullable: true }) captured!: Record<string, string> | null;
+  @Column({ name: 'rollback_commands', type: 'jsonb', nullable: true }) rollbackCommands!: string[] | null;
+  @Column({ name: 'rollback_stored_at', type: 'timestamptz', nullable: true }) rollbackStoredAt!: Date | null;
+  @Column({ type: 'text', nullable: true }) error!: string | null;
+  @Column({ type: 'jsonb' }) output!: CommandRecord[];
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true }) startedAt!: Date | null;
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true }) finishedAt!: Date | null;
+  @Column({ name: 'rollback_started_at', type: 'timestamptz', nullable: true }) rollbackStartedAt!: Date | null;
+  @Column({ name: 'rollback_finished_at', type: 'timestamptz', nullable: true }) rollbackFinishedAt!: Date | null;
+}
+
+@Entity('deployment_host_claims')
+export class DeploymentHostClaimEntity {
+  @PrimaryColumn({ name: 'host_id', type: 'uuid' }) hostId!: string;
+  @Column({ name: 'deployment_id', type: 'uuid' }) deploymentId!: string;
+  @CreateDateColumn({ name: 'claimed_at', type: 'timestamptz' }) claimedAt!: Date;
+}

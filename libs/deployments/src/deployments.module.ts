@@ -1,0 +1,37 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { InventoryModule } from '@vulnzero/inventory';
+import { PatchesModule } from '@vulnzero/patches';
+import { SshModule } from '@vulnzero/ssh';
+import { TasksModule } from '@vulnzero/tasks';
+import {
+  DeploymentEntity,
+  DeploymentHostClaimEntity,
+  DeploymentHostEntity,
+  DeploymentStepEntity,
+} from './deployment.entity';
+import { DeploymentRecords } from './deployment-records';
+import { DeploymentsService } from './deployments.service';
+import { DeployRunner } from './engine/deploy-runner';
+import { HealthChecker } from './engine/health-checker';
+import { HostPatcher } from './engine/host-patcher';
+import { HostSessionsFactory } from './engine/host-sessions';
+import { RollbackRunner } from './engine/rollback-runner';
+
+const ENTITIES = TypeOrmModule.forFeature([DeploymentEntity, DeploymentStepEntity, DeploymentHostEntity, DeploymentHostClaimEntity]);
+
+/** Deployments as the gateway sees them: create, read, promote, cancel, roll back. */
+@Module({
+  imports: [ENTITIES, InventoryModule, PatchesModule, TasksModule],
+  providers: [DeploymentRecords, DeploymentsService],
+  exports: [DeploymentsService],
+})
+export class DeploymentsModule {}
+
+/** The deploy engine, for workers: runs deployments and rollbacks over SSH. */
+@Module({
+  imports: [ENTITIES, InventoryModule, PatchesModule, TasksModule, SshModule],
+  providers: [DeploymentRecords, DeployRunner, RollbackRunner, HostPatcher, HealthChecker, HostSessionsFactory],
+  exports: [DeployRunner],
+})
+export class DeploymentEngineModule {}

@@ -1,0 +1,275 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import type { Actor } from '@vulnzero/auth';
+import { BadInputError, ConflictError, DependencyUnavailableError, NotFoundError } from '@vulnzero/http';
+import { HostsService } from '@vulnzero/inventory';
+import { PatchesService } from '@vulnzero/patches';
+import { JobEnqueuer } from '@vulnzero/queues';
+import { TasksService } from '@vulnzero/tasks';
+import { InvalidStrategyError, parseStrategy, Strategy } from './core/strategy';
+import { planSteps } from './core/canary-plan';
+import { canTransition } from './core/deployment-state';
+import { rollbackOrder } from './core/next-action';
+import {
+  DeploymentEntity,
+  DeploymentHostEntity,
+  DeploymentStepEntity,
+  DeploymentTargets,
+} from './deployment.entity';
+import { DeploymentRecords } from './deployment-records';
+import { toDeploymentView, DeploymentView } from './deployment-view';
+
+export interface CreateDeploymentInput {
+  patchId: string;
+  targets: DeploymentTargets;
+  strategy?: unknown;
+}
+
+export interface DeploymentAccepted {
+  deploymentId: string;
+  taskId: string;
+  statusUrl: string;
+}
+
+const DEFAULT_STRATEGY = { type: 'canary', steps: [1, '10%', '50%', '100%'] };
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * The gateway's side of deployments: validate, plan, record and enqueue; and
+ * the operator's controls (promote, cancel, rollback). The worker's side is
+ * DeployRunner.
+ */
+@Injectable()
+export class DeploymentsService {
+  private readonly logger = new Logger(DeploymentsService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly hosts: HostsService,
+    private readonly patches: PatchesService,
+    private readonly tasks: TasksService,
+    private readonly jobs: JobEnqueuer,
+    private readonly records: DeploymentRecords,
+  ) {}
+
+  async create(actor: Actor, input: CreateDeploymentInput, idempotencyKey?: string): Promise<DeploymentAccepted> {
+    const requestHash = createHash('sha256').update(canonicalJson(input)).digest('hex');
+    if (idempotencyKey) {
+      const existing = await this.db.getRepository(DeploymentEntity).findOneBy({ idempotencyKey });
+      if (existing) return this.replay(existing, requestHash);
+    }
+    await this.patches.getApproved(input.patchId);
+    const targets = await this.hosts.resolveTargets(input.targets);
+    if (targets.length === 0) {
+      throw new BadInputError(['targets: match no host'], { field: 'targets' });
+    }
+    let strategy: Strategy;
+    try {
+      strategy = parseStrategy(input.strategy ?? DEFAULT_STRATEGY, targets.length);
+    } catch (error) {
+      if (error instanceof InvalidStrategyError) {
+        throw new BadInputError(error.problems.map((p) => `${p.field.startsWith('strategy') ? p.field : `strategy.${p.field}`}: ${p.message}`));
+      }
+      throw error;
+    }
+    const plan = planSteps(
+      targets.map((h) => h.id),
+      strategy,
+    );
+    const stepOf = new Map(plan.flatMap((step) => step.hostIds.map((id) => [id, step.index] as const)));
+
+    let accepted: DeploymentAccepted;
+    try {
+      accepted = await this.db.transaction(async (em) => {
+        const deployment = await em.getRepository(DeploymentEntity).save(
+          em.getRepository(DeploymentEntity).create({
+            patchId: input.patchId,
+            status: 'pending',
+            strategy,
+            targets: input.targets,
+            cancelRequested: false,
+            idempotencyKey: idempotencyKey ?? null,
+            requestHash,
+            createdBy: actor.name,
+            taskId: null,
+            rollbackTaskId: null,
+            error: null,
+            startedAt: null,
+            finishedAt: null,
+          }),
+        );
+        await this.claimHosts(em, deployment.id, targets.map((h) => h.id), new Map(targets.map((h) => [h.id, h.name])));
+        await em.getRepository(DeploymentStepEntity).insert(
+          plan.map((step) => ({
+            deploymentId: deployment.id,
+            index: step.index,
+            size: step.cumulative,
+            status: 'pending' as const,
+            bakeUntil: null,
+            promoted: false,
+          })),
+        );
+        await em.getRepository(DeploymentHostEntity).insert(
+          targets.map((host, position) => ({
+            deploymentId: deployment.id,
+            hostId: host.id,
+            position,
+            hostName: host.name,
+            address: host.address,
+            port: host.port,
+            step: stepOf.get(host.id) as number,
+            status: 'pending' as const,
+            output: [],
+          })),
+        );
+        const task = await this.tasks.create(
+          { type: 'deploy', createdBy: actor.name, resourceType: 'deployment', resourceId: deployment.id, total: targets.length },
+          em,
+        );
+        await em.getRepository(DeploymentEntity).update({ id: deployment.id }, { taskId: task.id });
+        return { deploymentId: deployment.id, taskId: task.id, statusUrl: `/tasks/${task.id}` };
+      });
+    } catch (error) {
+      // Two requests with one Idempotency-Key raced: the other one won.
+      if (idempotencyKey && (error as { code?: string }).code === '23505' && String((error as { constraint?: string }).constraint).includes('idempotency')) {
+        const existing = await this.db.getRepository(DeploymentEntity).findOneBy({ idempotencyKey });
+        if (existing) return this.replay(existing, requestHash);
+      }
+      throw error;
+    }
+    await this.enqueueOrAbandon(accepted);
+    return accepted;
+  }
+
+  async get(id: string): Promise<DeploymentView> {
+    const run = await this.records.load(id);
+    if (!run) throw new NotFoundError('deployment', id);
+    return toDeploymentView(run.deployment, run.steps, run.hosts);
+  }
+
+  async promote(id: string): Promise<DeploymentView> {
+    const run = await this.mustLoad(id);
+    if (run.deployment.status !== 'paused') {
+      throw new ConflictError(`deployment ${id} is ${run.deployment.status}, not paused`, { status: run.deployment.status });
+    }
+    const gate = run.steps.filter((s) => s.status === 'succeeded' && !s.promoted && run.deployment.strategy.pauseAfterStep.includes(s.index))[0];
+    if (!gate) throw new ConflictError(`deployment ${id} has no gate to pass`);
+    await this.records.updateStep(id, gate.index, { promoted: true });
+    await this.jobs.enqueue('deploy.run', { taskId: run.deployment.taskId as string, deploymentId: id }, `promote-${gate.index}`);
+    return this.get(id);
+  }
+
+  async cancel(id: string): Promise<DeploymentView> {
+    const run = await this.mustLoad(id);
+    const { status } = run.deployment;
+    if (!['pending', 'running', 'paused'].includes(status)) {
+      throw new ConflictError(`deployment ${id} is ${status}: nothing to cancel`, { status });
+    }
+    await this.records.updateDeployment(id, { cancelRequested: true });
+    // A paused deployment has no job running: wake one to record the cancel.
+    if (status === 'paused') {
+      await this.jobs.enqueue('deploy.run', { taskId: run.deployment.taskId as string, deploymentId: id }, 'cancel');
+    }
+    return this.get(id);
+  }
+
+  async rollback(actor: Actor, id: string): Promise<{ taskId: string; statusUrl: string }> {
+    const run = await this.mustLoad(id);
+    const { deployment } = run;
+    if (!canTransition(deployment.status, 'rolling_back') || deployment.status === 'running') {
+      throw new ConflictError(`deployment ${id} is ${deployment.status}: it cannot be rolled back now`, { status: deployment.status });
+    }
+    if (deployment.rollbackTaskId) {
+      const previous = await this.tasks.get(deployment.rollbackTaskId);
+      if (previous.status === 'queued' || previous.status === 'running') {
+        throw new ConflictError(`a rollback of deployment ${id} is already under way`, { taskId: previous.id });
+      }
+    }
+    const hostIds = rollbackOrder(this.records.snapshot(run).hosts);
+    if (hostIds.length === 0) throw new ConflictError(`deployment ${id} changed no host: nothing to roll back`);
+    const names = new Map(run.hosts.map((h) => [h.hostId, h.hostName]));
+    const task = await this.db.transaction(async (em) => {
+      if (deployment.status !== 'paused') await this.claimHosts(em, id, hostIds, names);
+      const created = await this.tasks.create(
+        { type: 'rollback', createdBy: actor.name, resourceType: 'deployment', resourceId: id, parentTaskId: deployment.taskId ?? undefined, total: hostIds.length },
+        em,
+      );
+      await em.getRepository(DeploymentEntity).update({ id }, { rollbackTaskId: created.id });
+      return created;
+    });
+    try {
+      await this.jobs.enqueue('rollback.run', { taskId: task.id, deploymentId: id });
+    } catch (error) {
+      await this.tasks.transition(task.id, 'failed', { error: { code: 'queue_unavailable', message: (error as Error).message } });
+      if (deployment.status !== 'paused') await this.records.releaseClaims(id);
+      throw new DependencyUnavailableError('queue', 'the rollback could not be enqueued; nothing was started');
+    }
+    return { taskId: task.id, statusUrl: `/tasks/${task.id}` };
+  }
+
+  /** Takes every host for this deployment or none: 409 names the hosts another deployment holds. */
+  private async claimHosts(em: EntityManager, deploymentId: string, hostIds: string[], names: Map<string, string>): Promise<void> {
+    const taken: { host_id: string }[] = await em.query(
+      `INSERT INTO deployment_host_claims (host_id, deployment_id)
+       SELECT unnest($1::uuid[]), $2
+       ON CONFLICT (host_id) DO NOTHING
+       RETURNING host_id`,
+      [hostIds, deploymentId],
+    );
+    if (taken.length === hostIds.length) return;
+    const got = new Set(taken.map((r) => r.host_id));
+    const busy = hostIds.filter((h) => !got.has(h));
+    const holders: { host_id: string; deployment_id: string }[] = await em.query(
+      `SELECT host_id, deployment_id FROM deployment_host_claims WHERE host_id = ANY($1::uuid[])`,
+      [busy],
+    );
+    throw new ConflictError(
+      `hosts already in a running deployment: ${busy.map((h) => names.get(h) ?? h).join(', ')}`,
+      { hosts: holders.map((r) => ({ hostId: r.host_id, hostName: names.get(r.host_id), deploymentId: r.deployment_id })) },
+    );
+  }
+
+  private replay(existing: DeploymentEntity, requestHash: string): DeploymentAccepted {
+    if (existing.requestHash !== requestHash) {
+      throw new ConflictError('Idempotency-Key was used with a different request body', { deploymentId: existing.id });
+    }
+    return { deploymentId: existing.id, taskId: existing.taskId as string, statusUrl: `/tasks/${existing.taskId}` };
+  }
+
+  /** Never accept what cannot run: if the queue refuses the job, the deployment ends failed and its hosts are freed. */
+  private async enqueueOrAbandon(accepted: DeploymentAccepted): Promise<void> {
+    try {
+      await this.jobs.enqueue('deploy.run', { taskId: accepted.taskId, deploymentId: accepted.deploymentId });
+    } catch (error) {
+      this.logger.error({ err: error, deploymentId: accepted.deploymentId }, 'deploy job not enqueued');
+      await this.records.updateDeployment(accepted.deploymentId, {
+        status: 'failed',
+        finishedAt: new Date(),
+        error: { code: 'queue_unavailable', message: 'the deploy job could not be enqueued' },
+      });
+      await this.records.releaseClaims(accepted.deploymentId);
+      await this.tasks.transition(accepted.taskId, 'failed', {
+        error: { code: 'queue_unavailable', message: (error as Error).message },
+      });
+      throw new DependencyUnavailableError('queue', 'the deployment could not be enqueued; nothing was started');
+    }
+  }
+
+  private async mustLoad(id: string) {
+    const run = await this.records.load(id);
+    if (!run) throw new NotFoundError('deployment', id);
+    return run;
+  }
+}

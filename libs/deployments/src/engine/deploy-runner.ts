@@ -1,0 +1,270 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { PatchesService } from '@vulnzero/patches';
+import type { JobContext } from '@vulnzero/queues';
+import { TaskEventsPublisher, TasksService } from '@vulnzero/tasks';
+import type { DeploymentHostEntity } from '../deployment.entity';
+import { DeploymentRecords, DeploymentRun } from '../deployment-records';
+import type { DeploymentStatus } from '../core/deployment-state';
+import { IN_FLIGHT_HOST_STATUSES } from '../core/host-state';
+import { Action, nextAction, rollbackOrder } from '../core/next-action';
+import { deployProgress } from '../core/task-progress';
+import { HostPatcher, HostRunContext } from './host-patcher';
+import { HostSessionsFactory } from './host-sessions';
+import { RollbackRunner } from './rollback-runner';
+
+const BAKE_POLL_MS = 1_000;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Drives one deployment: asks `nextAction` what to do given the rows and the
+ * clock, performs only that I/O, persists, and asks again. Everything it knows
+ * comes from PostgreSQL, so a run can stop (pause, shutdown) and another worker
+ * can pick it up from the rows.
+ */
+@Injectable()
+export class DeployRunner {
+  private readonly logger = new Logger(DeployRunner.name);
+
+  constructor(
+    private readonly records: DeploymentRecords,
+    private readonly tasks: TasksService,
+    private readonly events: TaskEventsPublisher,
+    private readonly patches: PatchesService,
+    private readonly sessionsFactory: HostSessionsFactory,
+    private readonly patcher: HostPatcher,
+    private readonly rollbacks: RollbackRunner,
+  ) {}
+
+  async run(deploymentId: string, taskId: string, job: Pick<JobContext, 'signal' | 'requeue'>): Promise<void> {
+    let run = await this.mustLoad(deploymentId);
+    const patch = (await this.patches.getApproved(run.deployment.patchId)).definition;
+    const sessions = this.sessionsFactory.create(run.hosts.map((h) => h.hostId));
+    const ctx: HostRunContext = { deploymentId, taskId, patch, sessions };
+    const inFlight = new Map<string, Promise<void>>();
+    const task = await this.tasks.get(taskId);
+    if (task.status === 'queued' || task.status === 'paused') await this.tasks.transition(taskId, 'running');
+
+    try {
+      await this.interruptOrphans(run, inFlight);
+      for (;;) {
+        run = await this.mustLoad(deploymentId);
+        const action = nextAction(this.records.snapshot(run), Date.now());
+        if (job.signal.aborted && (action.kind === 'startHosts' || action.kind === 'bake' || action.kind === 'wait')) {
+          // Shutting down: let the hosts in flight finish and be recorded, start nothing, hand the job back.
+          await Promise.allSettled(inFlight.values());
+          this.logger.log({ deploymentId }, 'worker stopping: deployment handed back to the queue');
+          await job.requeue();
+        }
+        const finished = await this.perform(action, run, ctx, inFlight);
+        await this.reportProgress(taskId, deploymentId);
+        if (finished) return;
+      }
+    } finally {
+      await Promise.allSettled(inFlight.values());
+      await sessions.closeAll();
+    }
+  }
+
+  /**
+   * An operator's rollback (`POST /deployments/:id/rollback`) of every host the
+   * deployment changed, newest first; the deploy task, if still open, ends
+   * with the deployment's final status.
+   */
+  async rollbackRun(deploymentId: string, rollbackTaskId: string): Promise<void> {
+    const run = await this.mustLoad(deploymentId);
+    const patch = (await this.patches.getApproved(run.deployment.patchId)).definition;
+    const hostIds = rollbackOrder(this.records.snapshot(run).hosts);
+    const sessions = this.sessionsFactory.create(hostIds);
+    try {
+      const reason = 'rollback requested by an operator';
+      if (run.deployment.status !== 'rolling_back') await this.setStatus(run, 'rolling_back');
+      const outcome = await this.rollbacks.run(deploymentId, rollbackTaskId, hostIds, patch, sessions, run.deployment.strategy.maxParallel);
+      await this.finishRollback(deploymentId, rollbackTaskId, outcome.status, outcome.failedHosts, reason);
+      if (run.deployment.taskId) {
+        await this.finishTask(run.deployment.taskId, outcome.status, { code: outcome.status, message: reason });
+      }
+    } finally {
+      await sessions.closeAll();
+    }
+  }
+
+  /** Performs one action; true when this run is over (finished, paused or handed to a rollback). */
+  private async perform(
+    action: Action,
+    run: DeploymentRun,
+    ctx: HostRunContext,
+    inFlight: Map<string, Promise<void>>,
+  ): Promise<boolean> {
+    const { deployment } = run;
+    const id = deployment.id;
+    switch (action.kind) {
+      case 'startHosts': {
+        const step = run.steps.find((s) => s.index === action.step);
+        if (deployment.status !== 'running') await this.setStatus(run, 'running');
+        if (step && step.status === 'pending') {
+          await this.records.updateStep(id, step.index, { status: 'running', startedAt: new Date() });
+        }
+        // In flight on the record before they start, so the next decision counts them.
+        await this.records.updateHosts(id, action.hostIds, { status: 'capturing', startedAt: new Date() });
+        for (const hostId of action.hostIds) {
+          const host = run.hosts.find((h) => h.hostId === hostId) as DeploymentHostEntity;
+          host.status = 'capturing';
+          this.events.publish(ctx.taskId, { type: 'host', hostId, hostName: host.hostName, status: 'capturing' });
+          const pipeline = this.patcher.patch(ctx, host).finally(() => inFlight.delete(hostId));
+          inFlight.set(hostId, pipeline);
+        }
+        return false;
+      }
+      case 'wait': {
+        if (inFlight.size > 0) await Promise.race(inFlight.values());
+        else await sleep(100);
+        return false;
+      }
+      case 'bake': {
+        const step = run.steps.find((s) => s.index === action.step);
+        if (step && !step.bakeUntil) {
+          await this.records.updateStep(id, action.step, { status: 'baking', bakeUntil: new Date(action.until) });
+          this.events.publish(ctx.taskId, { type: 'step', index: action.step, status: 'baking', until: new Date(action.until).toISOString() });
+        }
+        // Short naps so a cancel or a shutdown is noticed during a long bake.
+        await sleep(Math.max(0, Math.min(BAKE_POLL_MS, action.until - Date.now())));
+        return false;
+      }
+      case 'checkHealth': {
+        await this.records.updateStep(id, action.step, { status: 'checking' });
+        const hosts = run.hosts.filter((h) => action.hostIds.includes(h.hostId));
+        const results = await this.inBatches(hosts, deployment.strategy.maxParallel, (host) => this.patcher.recheck(ctx, host));
+        const allHealthy = results.every(Boolean);
+        await this.records.updateStep(id, action.step, { status: allHealthy ? 'succeeded' : 'failed', finishedAt: new Date() });
+        this.events.publish(ctx.taskId, { type: 'step', index: action.step, status: allHealthy ? 'succeeded' : 'failed' });
+        return false;
+      }
+      case 'pause': {
+        await this.setStatus(run, 'paused');
+        await this.tasks.transition(ctx.taskId, 'paused');
+        this.events.publish(ctx.taskId, { type: 'task', status: 'paused' });
+        return true;
+      }
+      case 'rollback': {
+        await this.records.updateHosts(id, action.skippedHostIds, { status: 'skipped' });
+        const rollbackTask = await this.tasks.create({
+          type: 'rollback',
+          createdBy: deployment.createdBy,
+          resourceType: 'deployment',
+          resourceId: id,
+          parentTaskId: ctx.taskId,
+          total: action.hostIds.length,
+        });
+        await this.records.updateDeployment(id, {
+          rollbackTaskId: rollbackTask.id,
+          error: { code: 'failure_budget_exceeded', message: action.reason },
+        });
+        await this.setStatus(run, 'rolling_back');
+        const outcome = await this.rollbacks.run(id, rollbackTask.id, action.hostIds, ctx.patch, ctx.sessions, deployment.strategy.maxParallel);
+        await this.finishRollback(id, rollbackTask.id, outcome.status, outcome.failedHosts, action.reason);
+        await this.finishTask(ctx.taskId, outcome.status, { code: 'rolled_back', message: action.reason });
+        return true;
+      }
+      case 'complete': {
+        await this.records.updateHosts(id, action.skippedHostIds, { status: 'skipped' });
+        const failedHosts = run.hosts.filter((h) => h.status === 'failed').map((h) => h.hostName);
+        const error =
+          action.status === 'failed'
+            ? { code: 'deployment_failed', message: `hosts failed: ${failedHosts.join(', ')}`, hosts: failedHosts }
+            : null;
+        await this.records.updateDeployment(id, { finishedAt: new Date(), ...(error ? { error } : {}) });
+        await this.setStatus(run, action.status);
+        await this.records.releaseClaims(id);
+        await this.finishTask(ctx.taskId, action.status, error ?? undefined);
+        return true;
+      }
+      case 'none': {
+        await this.finishTask(ctx.taskId, deployment.status);
+        return true;
+      }
+    }
+  }
+
+  /** Rows left in flight by a worker that died: nothing in this process runs them, so they cannot be trusted as-is. */
+  private async interruptOrphans(run: DeploymentRun, inFlight: Map<string, Promise<void>>): Promise<void> {
+    const orphans = run.hosts.filter((h) => IN_FLIGHT_HOST_STATUSES.includes(h.status) && !inFlight.has(h.hostId));
+    if (orphans.length === 0) return;
+    await this.records.updateHosts(
+      run.deployment.id,
+      orphans.map((h) => h.hostId),
+      { status: 'failed', error: 'interrupted: the worker running this host stopped mid-operation; its state is unknown', finishedAt: new Date() },
+    );
+  }
+
+  private async finishRollback(
+    deploymentId: string,
+    rollbackTaskId: string,
+    status: 'rolled_back' | 'rollback_failed',
+    failedHosts: string[],
+    reason: string,
+  ): Promise<void> {
+    const run = await this.mustLoad(deploymentId);
+    await this.records.updateDeployment(deploymentId, {
+      finishedAt: new Date(),
+      error:
+        status === 'rollback_failed'
+          ? { code: 'rollback_failed', message: `rollback failed on: ${failedHosts.join(', ')}`, hosts: failedHosts }
+          : { code: 'rolled_back', message: reason },
+    });
+    await this.setStatus(run, status);
+    await this.records.releaseClaims(deploymentId);
+    const progress = deployProgress({ ...this.records.snapshot(await this.mustLoad(deploymentId)) });
+    await this.tasks.transition(rollbackTaskId, status === 'rolled_back' ? 'succeeded' : 'failed', {
+      progress,
+      result: { deploymentStatus: status, failedHosts },
+      ...(status === 'rollback_failed'
+        ? { error: { code: 'rollback_failed', message: `rollback failed on: ${failedHosts.join(', ')}` } }
+        : {}),
+    });
+    this.events.publish(rollbackTaskId, { type: 'task', status: status === 'rolled_back' ? 'succeeded' : 'failed' });
+  }
+
+  /** A deploy task is `succeeded` only when its deployment is (SPEC §5). */
+  private async finishTask(taskId: string, deploymentStatus: DeploymentStatus, error?: { code: string; message: string }): Promise<void> {
+    const task = await this.tasks.get(taskId);
+    if (['succeeded', 'failed', 'cancelled'].includes(task.status)) return;
+    const status = deploymentStatus === 'succeeded' ? 'succeeded' : deploymentStatus === 'cancelled' ? 'cancelled' : 'failed';
+    await this.tasks.transition(taskId, status, {
+      result: { deploymentStatus },
+      ...(status === 'failed' ? { error: error ?? { code: deploymentStatus, message: `deployment ${deploymentStatus}` } } : {}),
+    });
+    this.events.publish(taskId, { type: 'task', status, deploymentStatus });
+  }
+
+  private async setStatus(run: DeploymentRun, status: DeploymentStatus): Promise<void> {
+    const patch: Record<string, unknown> = { status };
+    if (status === 'running' && !run.deployment.startedAt) patch.startedAt = new Date();
+    await this.records.updateDeployment(run.deployment.id, patch);
+    run.deployment.status = status;
+    this.events.publish(run.deployment.taskId, { type: 'deployment', status });
+  }
+
+  private async reportProgress(taskId: string, deploymentId: string): Promise<void> {
+    const run = await this.records.load(deploymentId);
+    if (run) await this.tasks.updateProgress(taskId, deployProgress(this.records.snapshot(run)));
+  }
+
+  private async mustLoad(deploymentId: string): Promise<DeploymentRun> {
+    const run = await this.records.load(deploymentId);
+    if (!run) throw new Error(`deployment ${deploymentId} not found`);
+    return run;
+  }
+
+  private async inBatches<T, R>(items: T[], parallel: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+    const results: R[] = new Array(items.length);
+    let next = 0;
+    const lane = async () => {
+      for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i] as T);
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, items.length)) }, lane));
+    return results;
+  }
+}

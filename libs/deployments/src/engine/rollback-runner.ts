@@ -1,0 +1,117 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { PatchDefinition } from '@vulnzero/patches';
+import { TaskEventsPublisher, TasksService } from '@vulnzero/tasks';
+import type { CommandRecord, DeploymentHostEntity } from '../deployment.entity';
+import { DeploymentRecords } from '../deployment-records';
+import { describeFailure, runRecorded } from './command-record';
+import { hostRollbacksTotal, observeHostOperation } from './engine-metrics';
+import { HealthChecker } from './health-checker';
+import type { HostSessions } from './host-sessions';
+
+export interface RollbackOutcome {
+  status: 'rolled_back' | 'rollback_failed';
+  failedHosts: string[];
+}
+
+/**
+ * Undoes a deployment host by host: the stored commands in order, then the
+ * health checks, then `verify` must fail (the change is gone). A host whose
+ * rollback fails is `rollback_failed` with the command and its output; the
+ * others still roll back. A status here always has commands behind it.
+ */
+@Injectable()
+export class RollbackRunner {
+  private readonly logger = new Logger(RollbackRunner.name);
+
+  constructor(
+    private readonly records: DeploymentRecords,
+    private readonly health: HealthChecker,
+    private readonly tasks: TasksService,
+    private readonly events: TaskEventsPublisher,
+  ) {}
+
+  /** `hostIds` in rollback order (newest change first); at most `parallel` hosts at once, started in that order. */
+  async run(
+    deploymentId: string,
+    rollbackTaskId: string,
+    hostIds: string[],
+    patch: PatchDefinition,
+    sessions: HostSessions,
+    parallel: number,
+  ): Promise<RollbackOutcome> {
+    await this.tasks.transition(rollbackTaskId, 'running', { progress: { phase: 'rolling back', done: 0, total: hostIds.length, percent: 0 } });
+    this.events.publish(rollbackTaskId, { type: 'task', status: 'running' });
+    const run = await this.records.load(deploymentId);
+    if (!run) throw new Error(`deployment ${deploymentId} not found`);
+    const byId = new Map(run.hosts.map((h) => [h.hostId, h]));
+    const queue = hostIds.map((id) => byId.get(id)).filter((h): h is DeploymentHostEntity => h !== undefined);
+    let done = 0;
+    const failed: string[] = [];
+    const worker = async () => {
+      for (let host = queue.shift(); host; host = queue.shift()) {
+        const ok = await this.rollbackHost(deploymentId, rollbackTaskId, host, patch, sessions);
+        if (!ok) failed.push(host.hostName);
+        done += 1;
+        await this.tasks.updateProgress(rollbackTaskId, {
+          phase: 'rolling back',
+          done,
+          total: hostIds.length,
+          percent: Math.floor((done / Math.max(hostIds.length, 1)) * 100),
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, hostIds.length)) }, worker));
+    return { status: failed.length > 0 ? 'rollback_failed' : 'rolled_back', failedHosts: failed };
+  }
+
+  private async rollbackHost(
+    deploymentId: string,
+    taskId: string,
+    host: DeploymentHostEntity,
+    patch: PatchDefinition,
+    sessions: HostSessions,
+  ): Promise<boolean> {
+    const started = Date.now();
+    const timeoutMs = patch.timeoutSeconds * 1000;
+    const output: CommandRecord[] = [];
+    await this.records.updateHost(deploymentId, host.hostId, { status: 'rolling_back', rollbackStartedAt: new Date() });
+    this.events.publish(taskId, { type: 'host', hostId: host.hostId, hostName: host.hostName, status: 'rolling_back' });
+    let failure: string | null = null;
+    let exitCode: number | null = null;
+    try {
+      if (!host.rollbackCommands) throw new Error('no rollback commands were stored for this host');
+      const session = await sessions.session(host.hostId);
+      for (const command of host.rollbackCommands) {
+        const record = await runRecorded(session, 'rollback', command, timeoutMs);
+        output.push(record);
+        exitCode = record.exitCode;
+        if (record.exitCode !== 0) throw new Error(describeFailure(record));
+      }
+      const health = await this.health.check(patch.healthChecks, session, host.address, 'rollback-health');
+      output.push(...health.records);
+      if (!health.passed) throw new Error(`health after rollback: ${health.failure ?? 'failed'}`);
+      if (patch.verify) {
+        const record = await runRecorded(session, 'rollback-verify', patch.verify, timeoutMs);
+        output.push(record);
+        if (record.exitCode === 0) {
+          throw new Error('verify still passes after the rollback: the change is still on the host');
+        }
+      }
+    } catch (error) {
+      failure = (error as Error).message;
+      this.logger.warn({ deploymentId, host: host.hostName, error: failure }, 'rollback of host failed');
+    }
+    await this.records.appendOutput(deploymentId, host.hostId, output);
+    const status = failure ? 'rollback_failed' : 'rolled_back';
+    await this.records.updateHost(deploymentId, host.hostId, {
+      status,
+      rollbackFinishedAt: new Date(),
+      ...(failure ? { error: `rollback: ${failure}`, exitCode } : {}),
+    });
+    this.events.publish(taskId, { type: 'host', hostId: host.hostId, hostName: host.hostName, status, error: failure });
+    hostRollbacksTotal.inc({ outcome: failure ? 'failed' : 'ok' });
+    observeHostOperation('rollback', failure ? 'failed' : 'ok', started);
+    return failure === null;
+  }
+}
+

@@ -1,0 +1,33 @@
+import { ConflictError, DomainError } from '@vulnzero/http';
+
+/** The host did not answer SSH (refused, reset, no route): the gateway's upstream failed. */
+export class HostUnreachableError extends DomainError {
+  constructor(hostName: string, detail: string) {
+    super(502, `host ${hostName} could not be reached over SSH: ${detail}`, { hostName });
+  }
+}
+
+/** The host did not finish the SSH key exchange in time. */
+export class HostTimeoutError extends DomainError {
+  constructor(hostName: string, detail: string) {
+    super(504, `host ${hostName} did not answer over SSH in time: ${detail}`, { hostName });
+  }
+}
+
+export class HostKeyConflictError extends ConflictError {}
+
+/** The engine asked to connect to a host nobody has trusted yet. */
+export class HostNotPinnedError extends ConflictError {
+  constructor(hostName: string, hostId: string) {
+    super(`host ${hostName} has no pinned host key: an operator must trust it first (POST /hosts/${hostId}/host-key/trust)`, {
+      hostId,
+    });
+  }
+}
+
+/** A stored credential cannot be opened with the configured master key. */
+export class CredentialUnavailableError extends DomainError {
+  constructor(credentialId: string, reason: string) {
+    super(500, `credential ${credentialId} cannot be decrypted: ${reason}`, { credentialId });
+  }
+}

@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { SshModule } from '@vulnzero/ssh';
+import { CredentialEntity } from './credential.entity';
+import { CredentialsService } from './credentials.service';
+import { HostEntity } from './host.entity';
+import { HostsService } from './hosts.service';
+import { SecretBox } from './secret-box';
+
+/**
+ * The inventory: SSH credentials (sealed at rest) and hosts (labels, pinned
+ * host keys). Needs ConfigModule (the master key) and a TypeORM connection.
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature([CredentialEntity, HostEntity]), SshModule],
+  providers: [SecretBox, CredentialsService, HostsService],
+  exports: [CredentialsService, HostsService],
+})
+export class InventoryModule {}

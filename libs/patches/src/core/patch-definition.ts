@@ -1,0 +1,385 @@
+// What a patch must look like (SPEC §3), checked field by field so that a 400
+// names every bad field in one answer (`healthChecks[1].port`, `capture.bad-key`).
+// The same rules back the HTTP route and any service caller (e.g. a patch
+// generated for a finding), so the DTO only guards the top-level shape.
+import type { FieldProblem } from './field-problem';
+import { AptPackage, generatePackageCommands, validatePackageSpec } from './package-patch';
+import { findPlaceholders, validatePatchPlaceholders } from './placeholders';
+
+export type HealthCheckSource = 'worker' | 'host';
+
+export type HealthCheck =
+  | { type: 'command'; command: string; timeoutSeconds: number }
+  | {
+      type: 'http';
+      port: number;
+      path: string;
+      expectStatus: number;
+      from: HealthCheckSource;
+      timeoutSeconds: number;
+    }
+  | { type: 'tcp'; port: number; from: HealthCheckSource; timeoutSeconds: number };
+
+export type HealthCheckType = HealthCheck['type'];
+
+/** A validated patch with every default filled in: what is stored and deployed. */
+export interface PatchDefinition {
+  name: string;
+  /** Commands run before `apply`; their trimmed stdout fills `{{name}}` in `rollback`. */
+  capture: Record<string, string>;
+  apply: string[];
+  rollback: string[];
+  verify: string | null;
+  healthChecks: HealthCheck[];
+  /** Timeout of every command of the patch. */
+  timeoutSeconds: number;
+  /** Set for a package patch, whose four command sets were generated from it. */
+  package: AptPackage | null;
+}
+
+export const PATCH_LIMITS = {
+  nameLength: 200,
+  commandBytes: 8 * 1024,
+  applyCommands: 50,
+  rollbackCommands: 50,
+  captureKeys: 20,
+  captureNameLength: 100,
+  healthChecks: 20,
+  httpPathLength: 2048,
+  timeoutSeconds: { min: 1, max: 86_400, default: 300 },
+  checkTimeoutSeconds: { min: 1, max: 3600, default: 30 },
+} as const;
+
+export const DEFAULT_EXPECT_STATUS = 200;
+export const DEFAULT_CHECK_SOURCE: HealthCheckSource = 'worker';
+
+export const PATCH_FIELDS = [
+  'name',
+  'capture',
+  'apply',
+  'rollback',
+  'verify',
+  'healthChecks',
+  'timeoutSeconds',
+  'package',
+] as const;
+
+/** The fields a package patch generates, so they must not be given with it. */
+const GENERATED_FIELDS = ['capture', 'apply', 'rollback', 'verify'] as const;
+
+const CHECK_FIELDS: Record<HealthCheckType, readonly string[]> = {
+  command: ['type', 'command', 'timeoutSeconds'],
+  http: ['type', 'port', 'path', 'expectStatus', 'from', 'timeoutSeconds'],
+  tcp: ['type', 'port', 'from', 'timeoutSeconds'],
+};
+const CHECK_TYPES = Object.keys(CHECK_FIELDS) as HealthCheckType[];
+const CHECK_SOURCES: readonly HealthCheckSource[] = ['worker', 'host'];
+const PACKAGE_FIELDS = ['manager', 'name', 'version'];
+
+// Visible ASCII only: the path goes into an HTTP request line (and, for
+// `from: host`, into a command on the host), where spaces or control
+// characters would split or smuggle a request.
+const HTTP_PATH = /^\/[\x21-\x7e]*$/;
+const CONTROL_CHARACTERS = /[\x00-\x1f\x7f]/;
+
+/** Raised by normalizePatchDefinition for input that does not validate; lists every problem. */
+export class InvalidPatchDefinitionError extends Error {
+  constructor(readonly problems: FieldProblem[]) {
+    super(problems.map((p) => `${p.field}: ${p.message}`).join('; '));
+    this.name = new.target.name;
+  }
+}
+
+type Plain = Record<string, unknown>;
+
+function isPlainObject(value: unknown): value is Plain {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// null means "not set" for every field: a patch view sent back as input has
+// `verify: null` and `package: null`.
+function isGiven(value: unknown): boolean {
+  return value !== undefined && value !== null;
+}
+
+function utf8Length(text: string): number {
+  return new TextEncoder().encode(text).length;
+}
+
+function commandProblem(value: unknown): string | null {
+  if (typeof value !== 'string') return 'must be a string';
+  if (value.trim() === '') return 'must not be empty';
+  if (utf8Length(value) > PATCH_LIMITS.commandBytes) {
+    return `must be at most ${PATCH_LIMITS.commandBytes} bytes`;
+  }
+  return null;
+}
+
+function integerProblem(value: unknown, min: number, max: number): string | null {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
+    ? null
+    : `must be an integer from ${min} to ${max}`;
+}
+
+/**
+ * Captured values are only ever rendered into `rollback`; anywhere else a
+ * `{{name}}` would reach the shell literally, which is never what was meant.
+ */
+function placeholderProblem(command: string, where: string): string | null {
+  const names = findPlaceholders(command);
+  if (names.length === 0) return null;
+  return `${names.map((n) => `{{${n}}}`).join(', ')}: placeholders are filled only in rollback commands, not in ${where}`;
+}
+
+class ProblemList {
+  readonly items: FieldProblem[] = [];
+  add(field: string, message: string | null): void {
+    if (message !== null) this.items.push({ field, message });
+  }
+}
+
+function checkCommandList(
+  problems: ProblemList,
+  field: string,
+  value: unknown,
+  bounds: { min: number; max: number },
+  placeholdersAllowed: boolean,
+): void {
+  if (!Array.isArray(value)) {
+    problems.add(field, 'must be an array of command strings');
+    return;
+  }
+  if (value.length < bounds.min || value.length > bounds.max) {
+    problems.add(
+      field,
+      bounds.min > 0
+        ? `must have ${bounds.min} to ${bounds.max} commands`
+        : `must have at most ${bounds.max} commands`,
+    );
+  }
+  value.forEach((command, i) => {
+    const problem = commandProblem(command);
+    problems.add(`${field}[${i}]`, problem);
+    if (problem === null && !placeholdersAllowed) {
+      problems.add(`${field}[${i}]`, placeholderProblem(command as string, `${field} commands`));
+    }
+  });
+}
+
+function checkCapture(problems: ProblemList, value: unknown): void {
+  if (!isPlainObject(value)) {
+    problems.add('capture', 'must be an object of name → command');
+    return;
+  }
+  const entries = Object.entries(value);
+  if (entries.length > PATCH_LIMITS.captureKeys) {
+    problems.add('capture', `must have at most ${PATCH_LIMITS.captureKeys} names`);
+  }
+  for (const [key, command] of entries) {
+    const field = `capture.${key}`;
+    // The name pattern itself is checked with the placeholders (validatePatchPlaceholders).
+    if (key === '__proto__') problems.add(field, 'is a reserved name');
+    if (key.length > PATCH_LIMITS.captureNameLength) {
+      problems.add(field, `name must be at most ${PATCH_LIMITS.captureNameLength} characters`);
+    }
+    const problem = commandProblem(command);
+    problems.add(field, problem);
+    if (problem === null) problems.add(field, placeholderProblem(command as string, 'capture commands'));
+  }
+}
+
+function checkPackage(problems: ProblemList, value: unknown): void {
+  if (!isPlainObject(value)) {
+    problems.add('package', 'must be an object {manager, name, version}');
+    return;
+  }
+  for (const key of Object.keys(value)) {
+    if (!PACKAGE_FIELDS.includes(key)) problems.add(`package.${key}`, 'is not a known field');
+  }
+  problems.items.push(...validatePackageSpec(value));
+}
+
+function checkHealthCheck(problems: ProblemList, field: string, value: unknown): void {
+  if (!isPlainObject(value)) {
+    problems.add(field, 'must be an object with a type');
+    return;
+  }
+  const type = value.type as HealthCheckType;
+  if (!CHECK_TYPES.includes(type)) {
+    // Without a type, no other field can be judged.
+    problems.add(`${field}.type`, `must be one of ${CHECK_TYPES.join(', ')}`);
+    return;
+  }
+  for (const key of Object.keys(value)) {
+    if (!CHECK_FIELDS[type].includes(key)) {
+      problems.add(`${field}.${key}`, `is not a field of a ${type} check`);
+    }
+  }
+  if (type === 'command') {
+    const problem = commandProblem(value.command);
+    problems.add(`${field}.command`, problem);
+    if (problem === null) {
+      problems.add(`${field}.command`, placeholderProblem(value.command as string, 'health checks'));
+    }
+  } else {
+    problems.add(`${field}.port`, integerProblem(value.port, 1, 65535));
+    if (isGiven(value.from) && !CHECK_SOURCES.includes(value.from as HealthCheckSource)) {
+      problems.add(`${field}.from`, `must be one of ${CHECK_SOURCES.join(', ')}`);
+    }
+  }
+  if (type === 'http') {
+    const path = value.path;
+    if (typeof path !== 'string' || !HTTP_PATH.test(path) || path.length > PATCH_LIMITS.httpPathLength) {
+      problems.add(
+        `${field}.path`,
+        `must start with "/" and be at most ${PATCH_LIMITS.httpPathLength} visible ASCII characters (no spaces)`,
+      );
+    }
+    if (isGiven(value.expectStatus)) {
+      problems.add(`${field}.expectStatus`, integerProblem(value.expectStatus, 100, 599));
+    }
+  }
+  if (isGiven(value.timeoutSeconds)) {
+    const { min, max } = PATCH_LIMITS.checkTimeoutSeconds;
+    problems.add(`${field}.timeoutSeconds`, integerProblem(value.timeoutSeconds, min, max));
+  }
+}
+
+/** Every problem of a patch input, each named by its path; empty when it is valid. */
+export function validatePatchDefinition(input: unknown): FieldProblem[] {
+  const problems = new ProblemList();
+  if (!isPlainObject(input)) {
+    problems.add('body', 'must be a JSON object');
+    return problems.items;
+  }
+  for (const key of Object.keys(input)) {
+    if (!(PATCH_FIELDS as readonly string[]).includes(key)) problems.add(key, 'is not a known field');
+  }
+
+  const name = input.name;
+  if (
+    typeof name !== 'string' ||
+    name.trim() === '' ||
+    name.length > PATCH_LIMITS.nameLength ||
+    CONTROL_CHARACTERS.test(name)
+  ) {
+    problems.add('name', `must be a string of 1 to ${PATCH_LIMITS.nameLength} characters, without control characters`);
+  }
+
+  if (isGiven(input.package)) {
+    checkPackage(problems, input.package);
+    for (const field of GENERATED_FIELDS) {
+      if (isGiven(input[field])) {
+        problems.add(field, 'must not be given with package: the package patch generates it');
+      }
+    }
+  } else {
+    if (isGiven(input.capture)) checkCapture(problems, input.capture);
+    if (!isGiven(input.apply)) {
+      problems.add('apply', 'is required (or give package to have the commands generated)');
+    } else {
+      checkCommandList(problems, 'apply', input.apply, { min: 1, max: PATCH_LIMITS.applyCommands }, false);
+    }
+    if (isGiven(input.rollback)) {
+      checkCommandList(problems, 'rollback', input.rollback, { min: 0, max: PATCH_LIMITS.rollbackCommands }, true);
+    }
+    if (isGiven(input.verify)) {
+      const problem = commandProblem(input.verify);
+      problems.add('verify', problem);
+      if (problem === null) problems.add('verify', placeholderProblem(input.verify as string, 'verify'));
+    }
+    problems.items.push(...placeholderProblems(input.capture, input.rollback));
+  }
+
+  if (isGiven(input.healthChecks)) {
+    if (!Array.isArray(input.healthChecks)) {
+      problems.add('healthChecks', 'must be an array');
+    } else {
+      if (input.healthChecks.length > PATCH_LIMITS.healthChecks) {
+        problems.add('healthChecks', `must have at most ${PATCH_LIMITS.healthChecks} checks`);
+      }
+      input.healthChecks.forEach((check, i) => checkHealthCheck(problems, `healthChecks[${i}]`, check));
+    }
+  }
+
+  if (isGiven(input.timeoutSeconds)) {
+    const { min, max } = PATCH_LIMITS.timeoutSeconds;
+    problems.add('timeoutSeconds', integerProblem(input.timeoutSeconds, min, max));
+  }
+  return problems.items;
+}
+
+/**
+ * Placeholders of rollback against capture names, on whatever parts are
+ * well-typed (the type problems are reported elsewhere). Capture names that no
+ * rollback command uses are fine: a value captured only to be recorded with
+ * the host's deployment is legitimate.
+ */
+function placeholderProblems(capture: unknown, rollback: unknown): FieldProblem[] {
+  const captured = isPlainObject(capture) ? capture : {};
+  const captureForCheck = Object.fromEntries(Object.keys(captured).map((key) => [key, '']));
+  // Non-strings become '' so the indices of `rollback[i]` stay right.
+  const commands = Array.isArray(rollback) ? rollback.map((c) => (typeof c === 'string' ? c : '')) : [];
+  return validatePatchPlaceholders(captureForCheck, commands);
+}
+
+function normalizeHealthCheck(check: Plain): HealthCheck {
+  const timeoutSeconds = (check.timeoutSeconds as number | undefined) ?? PATCH_LIMITS.checkTimeoutSeconds.default;
+  const from = (check.from as HealthCheckSource | undefined) ?? DEFAULT_CHECK_SOURCE;
+  switch (check.type as HealthCheckType) {
+    case 'command':
+      return { type: 'command', command: check.command as string, timeoutSeconds };
+    case 'http':
+      return {
+        type: 'http',
+        port: check.port as number,
+        path: check.path as string,
+        expectStatus: (check.expectStatus as number | undefined) ?? DEFAULT_EXPECT_STATUS,
+        from,
+        timeoutSeconds,
+      };
+    case 'tcp':
+      return { type: 'tcp', port: check.port as number, from, timeoutSeconds };
+  }
+}
+
+/**
+ * The stored form of a patch input: defaults filled in, and for a package
+ * patch the generated capture/apply/rollback/verify. Throws
+ * InvalidPatchDefinitionError (with every problem) for invalid input.
+ */
+export function normalizePatchDefinition(input: unknown): PatchDefinition {
+  const problems = validatePatchDefinition(input);
+  if (problems.length > 0) throw new InvalidPatchDefinitionError(problems);
+  const patch = input as Plain;
+
+  const healthChecks = ((patch.healthChecks as Plain[] | undefined) ?? []).map(normalizeHealthCheck);
+  const timeoutSeconds = (patch.timeoutSeconds as number | undefined) ?? PATCH_LIMITS.timeoutSeconds.default;
+
+  if (isGiven(patch.package)) {
+    const spec = patch.package as AptPackage;
+    const aptPackage: AptPackage = { manager: 'apt', name: spec.name, version: spec.version };
+    const commands = generatePackageCommands(aptPackage);
+    return {
+      name: patch.name as string,
+      capture: commands.capture,
+      apply: commands.apply,
+      rollback: commands.rollback,
+      verify: commands.verify,
+      healthChecks,
+      timeoutSeconds,
+      package: aptPackage,
+    };
+  }
+  return {
+    name: patch.name as string,
+    // fromEntries defines own properties, so no key can reach a prototype.
+    capture: Object.fromEntries(Object.entries((patch.capture as Record<string, string> | undefined) ?? {})),
+    apply: [...(patch.apply as string[])],
+    rollback: [...((patch.rollback as string[] | undefined) ?? [])],
+    verify: (patch.verify as string | null | undefined) ?? null,
+    healthChecks,
+    timeoutSeconds,
+    package: null,
+  };
+}

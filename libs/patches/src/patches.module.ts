@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { PatchEntity } from './patch.entity';
+import { PatchesService } from './patches.service';
+
+/** Patches: validated definitions, drafts and approvals. Needs a TypeORM connection. */
+@Module({
+  imports: [TypeOrmModule.forFeature([PatchEntity])],
+  providers: [PatchesService],
+  exports: [PatchesService],
+})
+export class PatchesModule {}

@@ -1,0 +1,137 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { Actor, roleHas } from '@vulnzero/auth';
+import { keysetPage, Page } from '@vulnzero/database';
+import { BadInputError, DomainError, NotFoundError } from '@vulnzero/http';
+import type { AptPackage } from './core/package-patch';
+import {
+  HealthCheck,
+  normalizePatchDefinition,
+  PatchDefinition,
+  validatePatchDefinition,
+} from './core/patch-definition';
+import { PatchEntity, PatchStatus } from './patch.entity';
+import { PatchAlreadyApprovedError, PatchNotApprovedError } from './patches.errors';
+
+/** A patch as the API shows it: the definition's fields flattened next to its record. */
+export interface PatchView {
+  id: string;
+  name: string;
+  status: PatchStatus;
+  capture: Record<string, string>;
+  apply: string[];
+  rollback: string[];
+  verify: string | null;
+  healthChecks: HealthCheck[];
+  timeoutSeconds: number;
+  package: AptPackage | null;
+  createdBy: string;
+  createdAt: string;
+  approvedBy: string | null;
+  approvedAt: string | null;
+}
+
+/** What the deploy engine gets: an approved patch, whose definition can no longer change. */
+export interface ApprovedPatch {
+  id: string;
+  name: string;
+  definition: PatchDefinition;
+  approvedBy: string;
+  approvedAt: Date;
+}
+
+export function toPatchView(patch: PatchEntity): PatchView {
+  const d = patch.definition;
+  return {
+    id: patch.id,
+    name: patch.name,
+    status: patch.status,
+    capture: d.capture,
+    apply: d.apply,
+    rollback: d.rollback,
+    verify: d.verify,
+    healthChecks: d.healthChecks,
+    timeoutSeconds: d.timeoutSeconds,
+    package: d.package,
+    createdBy: patch.createdBy,
+    createdAt: patch.createdAt.toISOString(),
+    approvedBy: patch.approvedBy,
+    approvedAt: patch.approvedAt?.toISOString() ?? null,
+  };
+}
+
+@Injectable()
+export class PatchesService {
+  constructor(@InjectRepository(PatchEntity) private readonly patches: Repository<PatchEntity>) {}
+
+  /** Validates the input (400 naming every bad field) and stores it as a draft. */
+  async create(actor: Actor, input: unknown): Promise<PatchView> {
+    const problems = validatePatchDefinition(input);
+    if (problems.length > 0) throw new BadInputError(problems.map((p) => `${p.field}: ${p.message}`));
+    const definition = normalizePatchDefinition(input);
+    const saved = await this.patches.save(
+      this.patches.create({
+        name: definition.name,
+        definition,
+        status: 'draft',
+        createdBy: actor.name,
+        approvedBy: null,
+        approvedAt: null,
+      }),
+    );
+    return toPatchView(saved);
+  }
+
+  async get(id: string): Promise<PatchView> {
+    return toPatchView(await this.find(id));
+  }
+
+  async list(filter: { cursor?: string; limit: number; status?: PatchStatus }): Promise<Page<PatchView>> {
+    const query = this.patches.createQueryBuilder('p');
+    if (filter.status) query.andWhere('p.status = :status', { status: filter.status });
+    const page = await keysetPage(query, 'p', filter);
+    return { items: page.items.map(toPatchView), nextCursor: page.nextCursor };
+  }
+
+  /** draft → approved, once. A conditional UPDATE, so two concurrent approvals cannot both win. */
+  async approve(actor: Actor, id: string): Promise<PatchView> {
+    // The route checks this too; a service caller must not bypass it.
+    if (!roleHas(actor.role, 'patches:approve')) {
+      throw new DomainError(403, `role ${actor.role} cannot approve patches`);
+    }
+    const result = await this.patches
+      .createQueryBuilder()
+      .update(PatchEntity)
+      .set({ status: 'approved', approvedBy: actor.name, approvedAt: () => 'now()' })
+      .where('id = :id AND status = :draft', { id, draft: 'draft' })
+      .execute();
+    const patch = await this.find(id);
+    if (!result.affected) throw new PatchAlreadyApprovedError(id);
+    return toPatchView(patch);
+  }
+
+  /**
+   * The patch a deployment may run: NotFoundError (404) when it does not
+   * exist, PatchNotApprovedError (409) while it is a draft.
+   */
+  async getApproved(id: string): Promise<ApprovedPatch> {
+    const patch = await this.find(id);
+    if (patch.status !== 'approved' || !patch.approvedBy || !patch.approvedAt) {
+      throw new PatchNotApprovedError(id);
+    }
+    return {
+      id: patch.id,
+      name: patch.name,
+      definition: patch.definition,
+      approvedBy: patch.approvedBy,
+      approvedAt: patch.approvedAt,
+    };
+  }
+
+  private async find(id: string): Promise<PatchEntity> {
+    const patch = await this.patches.findOneBy({ id });
+    if (!patch) throw new NotFoundError('patch', id);
+    return patch;
+  }
+}
