@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import Redis from 'ioredis';
-import { serviceUrls, testDatabaseUrl, testRedisUrl } from './test-env';
+import { serviceUrls, testDatabaseName, testDatabaseUrl, testRedisUrl } from './test-env';
 import { startContainersIfPossible } from './containers';
 
 /**
@@ -20,13 +20,14 @@ export default async function globalSetup(): Promise<void> {
     }
     ({ databaseUrl, redisUrl } = started);
   }
+  const name = testDatabaseName();
   const testDb = testDatabaseUrl(databaseUrl);
   const admin = new Client({ connectionString: databaseUrl });
   await admin.connect();
   try {
-    await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'vulnzero_test' AND pid <> pg_backend_pid()`);
-    await admin.query('DROP DATABASE IF EXISTS vulnzero_test');
-    await admin.query('CREATE DATABASE vulnzero_test');
+    await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [name]);
+    await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+    await admin.query(`CREATE DATABASE ${name}`);
   } finally {
     await admin.end();
   }

@@ -21,16 +21,27 @@ export function serviceUrls(): { databaseUrl?: string; redisUrl?: string } {
 }
 
 /** The database the suites use: the service's server, a database of its own. */
-export function testDatabaseUrl(baseUrl: string, name = 'vulnzero_test'): string {
+export function testDatabaseUrl(baseUrl: string, name = testDatabaseName()): string {
   const url = new URL(baseUrl);
   url.pathname = `/${name}`;
   return url.toString();
 }
 
-/** Redis db 1 keeps test queues apart from a demo running on db 0. */
+/**
+ * Concurrent runs on one machine (several developers' agents, or a run beside
+ * the demo) each take their own database and Redis db with VZ_TEST_DB and
+ * VZ_TEST_REDIS_DB; a run drops and recreates its database at start.
+ */
+export function testDatabaseName(): string {
+  const name = process.env.VZ_TEST_DB ?? 'vulnzero_test';
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`VZ_TEST_DB ${name} is not a plain database name`);
+  return name;
+}
+
+/** Redis db 1 by default keeps test queues apart from a demo running on db 0. */
 export function testRedisUrl(baseUrl: string): string {
   const url = new URL(baseUrl);
-  url.pathname = '/1';
+  url.pathname = `/${process.env.VZ_TEST_REDIS_DB ?? '1'}`;
   return url.toString();
 }
 
