@@ -5,6 +5,8 @@ import { CreateAuditEvents1764070100000 } from './1764070100000-create-audit-eve
 import { CreateCredentialsAndHosts1764070200000 } from './1764070200000-create-credentials-and-hosts';
 import { CreatePatches1764070300000 } from './1764070300000-create-patches';
 import { CreateDeployments1764070400000 } from './1764070400000-create-deployments';
+import { CreateScansAndFindings1764070500000 } from './1764070500000-create-scans-and-findings';
+import { AddDeploymentLeases1764070600000 } from './1764070600000-add-deployment-leases';
 
 export const MIGRATIONS = [
   CreateTasks1764060000000,
@@ -13,4 +15,6 @@ export const MIGRATIONS = [
   CreateCredentialsAndHosts1764070200000,
   CreatePatches1764070300000,
   CreateDeployments1764070400000,
+  CreateScansAndFindings1764070500000,
+  AddDeploymentLeases1764070600000,
 ];

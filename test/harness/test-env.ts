@@ -2,7 +2,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
-export const REPO_ROOT = join(__dirname, '..', '..');
+/** The repository root, from the sources (jest) or from dist/ (the chaos script). */
+export const REPO_ROOT = ((): string => {
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'package.json')) || existsSync(join(dir, 'tsconfig.build.json')) === false) {
+    const parent = join(dir, '..');
+    if (parent === dir) return join(__dirname, '..', '..');
+    dir = parent;
+  }
+  return dir;
+})();
 
 /** DATABASE_URL / REDIS_URL from the environment, else from `scripts/services.sh up`. */
 export function serviceUrls(): { databaseUrl?: string; redisUrl?: string } {

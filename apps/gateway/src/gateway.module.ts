@@ -4,6 +4,7 @@ import { AppConfig, ConfigModule } from '@vulnzero/config';
 import { DatabaseModule } from '@vulnzero/database';
 import { HttpErrorFilter } from '@vulnzero/http';
 import { LoggingModule } from '@vulnzero/logging';
+import { GatewayMetricsModule } from '@vulnzero/metrics';
 import { QueuesModule, RedisModule } from '@vulnzero/queues';
 import { HealthModule } from './health/health.module';
 import { AuditApiModule } from './audit/audit-api.module';
@@ -12,6 +13,7 @@ import { InventoryHttpModule } from './inventory/inventory-http.module';
 import { PatchesHttpModule } from './patches/patches-http.module';
 import { DeploymentsHttpModule } from './deployments/deployments-http.module';
 import { TasksHttpModule } from './tasks/tasks-http.module';
+import { ScansHttpModule } from './scans/scans-http.module';
 
 @Module({})
 export class GatewayModule {
@@ -21,6 +23,7 @@ export class GatewayModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggingModule.forRoot('gateway'),
+        GatewayMetricsModule.forRoot(),
         DatabaseModule.forRoot('vulnzero-gateway'),
         RedisModule,
         QueuesModule.forRoot(),
@@ -31,6 +34,7 @@ export class GatewayModule {
         PatchesHttpModule,
         DeploymentsHttpModule,
         TasksHttpModule,
+        ScansHttpModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
     };

@@ -7,6 +7,7 @@ import { applyHttpSecurity, createValidationPipe } from '@vulnzero/http';
 import { recordMutatingRequests } from '@vulnzero/audit';
 import { GatewayModule } from './gateway.module';
 import { setupOpenApi } from './docs/openapi';
+import { leaveAdvisoryImportBodyOnStream } from './scans/advisory-import-body';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit('gateway');
@@ -18,9 +19,16 @@ async function bootstrap(): Promise<void> {
   applyHttpSecurity(app, config);
   // Before the body parser, so requests it rejects (400, 413) are audited too.
   recordMutatingRequests(app);
+  // The advisory import streams bodies far larger than the JSON limit: keep the parser off it.
+  app.use(leaveAdvisoryImportBodyOnStream);
   app.useBodyParser('json', { limit: config.bodyLimitBytes });
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
+  // Closing waits for Redis and PostgreSQL clients; with one of them down it
+  // could wait forever, so a stop signal is bounded.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => setTimeout(() => process.exit(0), 10_000).unref());
+  }
   setupOpenApi(app, process.env.npm_package_version ?? '0.1.0');
   await app.listen(config.port, config.host);
   app.get(Logger).log(`gateway listening on ${config.host}:${config.port}`);

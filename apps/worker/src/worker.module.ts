@@ -2,11 +2,14 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, ConfigModule } from '@vulnzero/config';
 import { DatabaseModule } from '@vulnzero/database';
 import { LoggingModule } from '@vulnzero/logging';
+import { WorkerMetricsModule } from '@vulnzero/metrics';
 import { JOB_HANDLERS, JobHandler, QueuesModule, RedisModule } from '@vulnzero/queues';
-import { TasksModule } from '@vulnzero/tasks';
+import { TaskRecoveryModule, TasksModule } from '@vulnzero/tasks';
 import { DeploymentEngineModule } from '@vulnzero/deployments';
+import { ScanEngineModule } from '@vulnzero/scans';
 import { DeployJobHandler } from './deployments/deploy.job-handler';
 import { RollbackJobHandler } from './deployments/rollback.job-handler';
+import { ScanJobHandler } from './scans/scan.job-handler';
 import { JobDispatcher } from './jobs/job-dispatcher';
 import { QUEUE_PROCESSORS } from './jobs/queue.processors';
 
@@ -18,19 +21,22 @@ export class WorkerModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggingModule.forRoot('worker'),
+        WorkerMetricsModule.forRoot(),
         DatabaseModule.forRoot('vulnzero-worker'),
         RedisModule,
         QueuesModule.forRoot(),
         TasksModule,
         DeploymentEngineModule,
+        ScanEngineModule,
+        TaskRecoveryModule,
       ],
       providers: [
         DeployJobHandler,
         RollbackJobHandler,
-        // The scan handler joins this list with the scans capability.
+        ScanJobHandler,
         {
           provide: JOB_HANDLERS,
-          inject: [DeployJobHandler, RollbackJobHandler],
+          inject: [DeployJobHandler, RollbackJobHandler, ScanJobHandler],
           useFactory: (...handlers: JobHandler[]) => handlers,
         },
         JobDispatcher,

@@ -10,6 +10,14 @@ import {
 } from './deployment.entity';
 import type { DeploymentSnapshot } from './core/next-action';
 
+/** TypeORM answers `UPDATE … RETURNING` on PostgreSQL with `[rows, rowCount]`, an INSERT or SELECT with the rows. */
+function returnedRows<T>(result: unknown): T[] {
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
+    return result[0] as T[];
+  }
+  return result as T[];
+}
+
 export interface DeploymentRun {
   deployment: DeploymentEntity;
   steps: DeploymentStepEntity[];
@@ -62,6 +70,57 @@ export class DeploymentRecords {
       .set(patch)
       .where('deployment_id = :deploymentId AND host_id IN (:...hostIds)', { deploymentId, hostIds })
       .execute();
+  }
+
+  /**
+   * Moves hosts from pending to capturing, and returns the ones this call
+   * moved: a host already started by another run of this deployment is never
+   * started twice.
+   */
+  async startHosts(deploymentId: string, hostIds: string[]): Promise<string[]> {
+    if (hostIds.length === 0) return [];
+    const rows = returnedRows<{ host_id: string }>(
+      await this.db.query(
+        `UPDATE deployment_hosts SET status = 'capturing', started_at = now()
+         WHERE deployment_id = $1 AND host_id = ANY($2::uuid[]) AND status = 'pending'
+         RETURNING host_id`,
+        [deploymentId, hostIds],
+      ),
+    );
+    return rows.map((r) => r.host_id);
+  }
+
+  /**
+   * Takes or renews the deployment's lease for `owner`. Only one worker drives
+   * a deployment; a lease its holder stopped renewing (a dead worker) can be taken.
+   * Returns false when another live worker holds it.
+   */
+  async acquireLease(deploymentId: string, owner: string, ttlMs: number): Promise<boolean> {
+    const rows = returnedRows<{ id: string }>(
+      await this.db.query(
+        `UPDATE deployments SET lease_owner = $2, lease_until = now() + ($3::int * interval '1 millisecond')
+         WHERE id = $1 AND (lease_owner IS NULL OR lease_owner = $2 OR lease_until < now())
+         RETURNING id`,
+        [deploymentId, owner, ttlMs],
+      ),
+    );
+    return rows.length === 1;
+  }
+
+  async releaseLease(deploymentId: string, owner: string): Promise<void> {
+    await this.db.query(`UPDATE deployments SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2`, [
+      deploymentId,
+      owner,
+    ]);
+  }
+
+  /** Milliseconds until another holder's lease runs out (0 if free). */
+  async leaseRemainingMs(deploymentId: string): Promise<number> {
+    const rows: { ms: number | null }[] = await this.db.query(
+      `SELECT GREATEST(0, EXTRACT(EPOCH FROM (lease_until - now())) * 1000)::int AS ms FROM deployments WHERE id = $1`,
+      [deploymentId],
+    );
+    return rows[0]?.ms ?? 0;
   }
 
   /** Write-ahead: the rendered rollback of a host, committed before anything changes it. */

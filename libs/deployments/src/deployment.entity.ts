@@ -27,6 +27,8 @@ export class DeploymentEntity {
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
   @Column({ name: 'started_at', type: 'timestamptz', nullable: true }) startedAt!: Date | null;
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true }) finishedAt!: Date | null;
+  @Column({ name: 'lease_owner', type: 'text', nullable: true }) leaseOwner!: string | null;
+  @Column({ name: 'lease_until', type: 'timestamptz', nullable: true }) leaseUntil!: Date | null;
 }
 
 @Entity('deployment_steps')

@@ -167,7 +167,8 @@ export class DeploymentsService {
     const gate = run.steps.filter((s) => s.status === 'succeeded' && !s.promoted && run.deployment.strategy.pauseAfterStep.includes(s.index))[0];
     if (!gate) throw new ConflictError(`deployment ${id} has no gate to pass`);
     await this.records.updateStep(id, gate.index, { promoted: true });
-    await this.jobs.enqueue('deploy.run', { taskId: run.deployment.taskId as string, deploymentId: id }, `promote-${gate.index}`);
+    const taskId = run.deployment.taskId as string;
+    await this.tasks.setJobId(taskId, await this.jobs.enqueue('deploy.run', { taskId, deploymentId: id }, `promote-${gate.index}`));
     return this.get(id);
   }
 
@@ -180,7 +181,8 @@ export class DeploymentsService {
     await this.records.updateDeployment(id, { cancelRequested: true });
     // A paused deployment has no job running: wake one to record the cancel.
     if (status === 'paused') {
-      await this.jobs.enqueue('deploy.run', { taskId: run.deployment.taskId as string, deploymentId: id }, 'cancel');
+      const taskId = run.deployment.taskId as string;
+      await this.tasks.setJobId(taskId, await this.jobs.enqueue('deploy.run', { taskId, deploymentId: id }, 'cancel'));
     }
     return this.get(id);
   }
@@ -210,7 +212,7 @@ export class DeploymentsService {
       return created;
     });
     try {
-      await this.jobs.enqueue('rollback.run', { taskId: task.id, deploymentId: id });
+      await this.tasks.setJobId(task.id, await this.jobs.enqueue('rollback.run', { taskId: task.id, deploymentId: id }));
     } catch (error) {
       await this.tasks.transition(task.id, 'failed', { error: { code: 'queue_unavailable', message: (error as Error).message } });
       if (deployment.status !== 'paused') await this.records.releaseClaims(id);
@@ -251,7 +253,10 @@ export class DeploymentsService {
   /** Never accept what cannot run: if the queue refuses the job, the deployment ends failed and its hosts are freed. */
   private async enqueueOrAbandon(accepted: DeploymentAccepted): Promise<void> {
     try {
-      await this.jobs.enqueue('deploy.run', { taskId: accepted.taskId, deploymentId: accepted.deploymentId });
+      await this.tasks.setJobId(
+        accepted.taskId,
+        await this.jobs.enqueue('deploy.run', { taskId: accepted.taskId, deploymentId: accepted.deploymentId }),
+      );
     } catch (error) {
       this.logger.error({ err: error, deploymentId: accepted.deploymentId }, 'deploy job not enqueued');
       await this.records.updateDeployment(accepted.deploymentId, {

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { APP_CONFIG, AppConfig } from '@vulnzero/config';
 import { assignRequestId } from '@vulnzero/http';
+import { currentLogContext } from './log-context';
 
 /** Fields that may carry a secret anywhere in a log object: never printed. */
 export const REDACTED_PATHS = [
@@ -17,9 +18,14 @@ export const REDACTED_PATHS = [
   '*.secret',
 ];
 
+/** Request paths polled by probes and scrapers: one log line each would drown the rest. */
+const QUIET_PATHS = ['/health/', '/metrics'];
+
 /**
  * JSON logs (pino) for every app. Gateways log each request with its request
- * id; workers log with task, deployment and host ids bound by the caller.
+ * id; workers log with the task, deployment and host ids bound by
+ * `withLogContext` where a job or a host pipeline starts (pino's mixin adds
+ * them to every line written inside).
  */
 @Module({})
 export class LoggingModule {
@@ -33,10 +39,12 @@ export class LoggingModule {
             pinoHttp: {
               level: config.logLevel,
               base: { app },
+              // Fields a caller passes explicitly win over the bound context.
+              mixin: () => ({ ...currentLogContext() }),
               redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
               genReqId: (req, res) => (req as { id?: string }).id ?? assignRequestId(req, res),
               customProps: (req) => ({ requestId: (req as { id?: unknown }).id }),
-              autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health/') },
+              autoLogging: { ignore: (req) => QUIET_PATHS.some((path) => (req.url ?? '').startsWith(path)) },
               serializers: {
                 req: (req: { id: unknown; method: string; url: string }) => ({
                   id: req.id,

@@ -1,13 +1,32 @@
 import { Injectable } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
+import { DomainError } from '@vulnzero/http';
 import { JobName, JobPayloads, queueOf } from './queue-names';
 
-export class QueueUnavailableError extends Error {
+/** Redis did not take the job: answered 503, and the caller records nothing as started. */
+export class QueueUnavailableError extends DomainError {
   constructor(readonly queue: string, cause: unknown) {
-    super(`queue ${queue} is unavailable: ${(cause as Error)?.message ?? String(cause)}`);
-    this.name = 'QueueUnavailableError';
+    super(503, `queue ${queue} is unavailable: ${(cause as Error)?.message ?? String(cause)}`, { dependency: 'redis' });
   }
+}
+
+export const JOB_ATTEMPTS = 8;
+
+/** The id of a task's job for one occasion ('start' for its first run). */
+export function jobIdFor(job: JobName, taskId: string, occasion = 'start'): string {
+  return `${job}-${taskId}-${occasion}`.replace(/[^A-Za-z0-9_.-]/g, '-');
+}
+const ENQUEUE_TIMEOUT_MS = 3000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -33,14 +52,22 @@ export class JobEnqueuer {
    */
   async enqueue<J extends JobName>(job: J, payload: JobPayloads[J] & { taskId: string }, occasion = 'start'): Promise<string> {
     const queue = this.queues[queueOf(job)];
-    const jobId = `${job}-${payload.taskId}-${occasion}`.replace(/[^A-Za-z0-9_.-]/g, '-');
+    const jobId = jobIdFor(job, payload.taskId, occasion);
     try {
-      await queue.add(job, payload, {
-        jobId,
-        attempts: 1,
-        removeOnComplete: { age: 24 * 3600, count: 10000 },
-        removeOnFail: { age: 7 * 24 * 3600 },
-      });
+      // BullMQ's connection waits for Redis forever (that is what lets workers
+      // ride out a restart); a request must not, so adding has a deadline.
+      await withTimeout(
+        queue.add(job, payload, {
+          jobId,
+          // A run that fails for an outside reason (PostgreSQL or an SSH layer
+          // down) is retried with backoff and resumes from the record.
+          attempts: JOB_ATTEMPTS,
+          backoff: { type: 'exponential', delay: 2000 },
+          removeOnComplete: { age: 24 * 3600, count: 10000 },
+          removeOnFail: { age: 7 * 24 * 3600 },
+        }),
+        ENQUEUE_TIMEOUT_MS,
+      );
     } catch (error) {
       throw new QueueUnavailableError(queue.name, error);
     }

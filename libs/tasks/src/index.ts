@@ -5,3 +5,4 @@ export * from './task.entity';
 export * from './tasks.service';
 export * from './tasks.module';
 export * from './task-events';
+export * from './task-reconciler';

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { TaskEntity } from './task.entity';
 import { TasksService } from './tasks.service';
 import { TaskEventsPublisher } from './task-events';
+import { TaskReconciler } from './task-reconciler';
 
 @Module({
   imports: [TypeOrmModule.forFeature([TaskEntity])],
@@ -10,3 +11,11 @@ import { TaskEventsPublisher } from './task-events';
   exports: [TasksService, TaskEventsPublisher],
 })
 export class TasksModule {}
+
+/** For workers only: re-enqueues tasks whose jobs were lost (see TaskReconciler). */
+@Module({
+  imports: [TypeOrmModule.forFeature([TaskEntity]), TasksModule],
+  providers: [TaskReconciler],
+  exports: [TaskReconciler],
+})
+export class TaskRecoveryModule {}

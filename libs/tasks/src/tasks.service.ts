@@ -131,7 +131,7 @@ export class TasksService {
     await this.tasks
       .createQueryBuilder()
       .update(TaskEntity)
-      .set({ progress: () => `progress || :progress::jsonb` })
+      .set({ progress: () => `progress || :progress::jsonb`, updatedAt: () => 'now()' })
       .setParameter('progress', JSON.stringify(progress))
       .where('id = :id', { id })
       .execute();

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DeployRunner } from '@vulnzero/deployments';
-import type { JobHandler, JobPayloads } from '@vulnzero/queues';
+import type { JobContext, JobHandler, JobPayloads } from '@vulnzero/queues';
 
 @Injectable()
 export class RollbackJobHandler implements JobHandler<'rollback.run'> {
@@ -8,7 +8,7 @@ export class RollbackJobHandler implements JobHandler<'rollback.run'> {
 
   constructor(private readonly runner: DeployRunner) {}
 
-  handle(payload: JobPayloads['rollback.run']): Promise<void> {
-    return this.runner.rollbackRun(payload.deploymentId, payload.taskId);
+  handle(payload: JobPayloads['rollback.run'], context: JobContext): Promise<void> {
+    return this.runner.manualRollback(payload.deploymentId, payload.taskId, context);
   }
 }

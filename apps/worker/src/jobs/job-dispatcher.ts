@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { DelayedError, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { DomainError } from '@vulnzero/http';
 import { JOB_HANDLERS, JobHandler, JobName, indexJobHandlers, missingJobHandlers } from '@vulnzero/queues';
 import { TasksService } from '@vulnzero/tasks';
 
@@ -53,9 +54,14 @@ export class JobDispatcher implements OnApplicationBootstrap, OnApplicationShutd
       });
     } catch (error) {
       if (error instanceof DelayedError) throw error;
-      this.logger.error({ err: error, taskId, job: job.name }, 'job failed');
-      if (taskId) await this.failTask(taskId, 'job_failed', (error as Error).message);
-      throw error;
+      // A domain error (a missing patch, a bad state) will not go away by
+      // retrying; anything else (PostgreSQL down, a lost lease) is retried
+      // with backoff, and the retry resumes from the record.
+      const final = error instanceof DomainError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      this.logger.error({ err: error, taskId, job: job.name, attempt: job.attemptsMade + 1, final }, 'job failed');
+      if (!final) throw error;
+      if (taskId) await this.failTask(taskId, 'job_failed', (error as Error).message).catch(() => undefined);
+      throw error instanceof DomainError ? new UnrecoverableError((error as Error).message) : error;
     }
   }
 

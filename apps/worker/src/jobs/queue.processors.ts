@@ -3,18 +3,26 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '@vulnzero/config';
 import { QUEUES, QueueName } from '@vulnzero/queues';
+import { jobLogContext, withLogContext } from '@vulnzero/logging';
 import { JobDispatcher } from './job-dispatcher';
 
 /**
  * BullMQ binds a processor to one queue by decorator, so each queue gets a
  * class; all of them only hand the job to the dispatcher.
  */
+function jobLockMs(): number {
+  const seconds = Number(process.env.WORKER_JOB_LOCK_SECONDS ?? 30);
+  return (Number.isFinite(seconds) && seconds >= 2 ? seconds : 30) * 1000;
+}
+
 function queueProcessor(queue: QueueName): Type<WorkerHost> {
   @Processor(queue, {
     // A worker that dies mid-job stops renewing its lock; after lockDuration
-    // another worker takes the job over (stalled-job recovery).
-    lockDuration: 30_000,
-    stalledInterval: 15_000,
+    // another worker takes the job over (stalled-job recovery). Decorators are
+    // evaluated at import, so the validated value is read from the environment
+    // here (WORKER_JOB_LOCK_SECONDS, checked by the config schema at start).
+    lockDuration: jobLockMs(),
+    stalledInterval: Math.max(1000, Math.floor(jobLockMs() / 2)),
     maxStalledCount: 5,
   })
   class QueueProcessor extends WorkerHost implements OnApplicationBootstrap {
@@ -30,7 +38,8 @@ function queueProcessor(queue: QueueName): Type<WorkerHost> {
     }
 
     process(job: Job<{ taskId: string }>, token?: string): Promise<void> {
-      return this.dispatcher.dispatch(job, token);
+      // Every log line of the job (engine, ssh, records) carries its task and deployment ids.
+      return withLogContext(jobLogContext(job), () => this.dispatcher.dispatch(job, token));
     }
   }
   Object.defineProperty(QueueProcessor, 'name', { value: `${queue[0]?.toUpperCase()}${queue.slice(1)}QueueProcessor` });

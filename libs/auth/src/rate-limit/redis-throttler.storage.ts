@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type Redis from 'ioredis';
 import { DependencyUnavailableError } from '@vulnzero/http';
@@ -26,6 +26,8 @@ return {hits, remaining, 0, 0}
 /** Rate-limit counters in Redis, so limits hold across gateway replicas (SPEC §2). */
 @Injectable()
 export class RedisThrottlerStorage implements ThrottlerStorage {
+  private readonly logger = new Logger(RedisThrottlerStorage.name);
+
   constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string) {
@@ -39,8 +41,14 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
         number,
       ];
     } catch (error) {
-      // Failing open would switch off login throttling whenever Redis hiccups.
-      throw new DependencyUnavailableError('rate limiter (redis)', (error as Error).message);
+      // Login fails closed: failing open would switch off brute-force
+      // protection whenever Redis is down. Other limits fail open, so reads
+      // (task status, deployments) keep working through a Redis outage.
+      if (throttlerName === 'login') {
+        throw new DependencyUnavailableError('rate limiter (redis)', (error as Error).message);
+      }
+      this.logger.warn(`rate limit ${throttlerName} not counted: ${(error as Error).message}`);
+      return { totalHits: 0, timeToExpire: 0, isBlocked: false, timeToBlockExpire: 0 };
     }
     const [totalHits, ttlMs, isBlocked, blockMs] = reply;
     return {

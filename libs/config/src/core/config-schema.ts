@@ -157,6 +157,13 @@ export const CONFIG_VARIABLES: VariableSpec[] = [
     check: integerBetween(1, 256),
   },
   {
+    name: 'WORKER_JOB_LOCK_SECONDS',
+    description: 'How long a dead worker keeps its jobs and deployment leases before another worker takes them over.',
+    requiredBy: [],
+    default: '30',
+    check: integerBetween(2, 600),
+  },
+  {
     name: 'WORKER_SHUTDOWN_TIMEOUT_SECONDS',
     description: 'How long SIGTERM waits for in-flight jobs before the worker exits.',
     requiredBy: [],
@@ -193,6 +200,13 @@ export const CONFIG_VARIABLES: VariableSpec[] = [
     secret: true,
   },
   {
+    name: 'METRICS_PORT',
+    description: 'Port of the worker metrics listener (GET /metrics, GET /health/live); unset: no listener.',
+    requiredBy: [],
+    default: '',
+    check: integerBetween(1, 65535),
+  },
+  {
     name: 'TRUST_PROXY',
     description: 'Express trust-proxy setting (e.g. 1 behind one load balancer; false: none).',
     requiredBy: [],
@@ -216,7 +230,10 @@ export interface AppConfig {
   bodyLimitBytes: number;
   workerConcurrency: number;
   workerShutdownTimeoutSeconds: number;
+  workerJobLockSeconds: number;
   metricsToken: string;
+  /** Worker metrics listener port; null: no listener. */
+  metricsPort: number | null;
   rateLimitPerMinute: number;
   loginRateLimitPerMinute: number;
   scanRateLimitPerMinute: number;
@@ -275,7 +292,9 @@ export function parseConfig(env: Record<string, string | undefined>, role: AppRo
     bodyLimitBytes: Number(values.BODY_LIMIT_BYTES),
     workerConcurrency: Number(values.WORKER_CONCURRENCY),
     workerShutdownTimeoutSeconds: Number(values.WORKER_SHUTDOWN_TIMEOUT_SECONDS),
+    workerJobLockSeconds: Number(values.WORKER_JOB_LOCK_SECONDS),
     metricsToken: values.METRICS_TOKEN,
+    metricsPort: values.METRICS_PORT === '' ? null : Number(values.METRICS_PORT),
     rateLimitPerMinute: Number(values.RATE_LIMIT_PER_MINUTE),
     loginRateLimitPerMinute: Number(values.LOGIN_RATE_LIMIT_PER_MINUTE),
     scanRateLimitPerMinute: Number(values.SCAN_RATE_LIMIT_PER_MINUTE),

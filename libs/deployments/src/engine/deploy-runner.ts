@@ -1,4 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@vulnzero/config';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { PatchesService } from '@vulnzero/patches';
 import type { JobContext } from '@vulnzero/queues';
 import { TaskEventsPublisher, TasksService } from '@vulnzero/tasks';
@@ -14,6 +17,22 @@ import { RollbackRunner } from './rollback-runner';
 
 const BAKE_POLL_MS = 1_000;
 
+
+/** This process's name as a lease holder. */
+const WORKER_ID = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+
+class LeaseLostError extends Error {
+  constructor(deploymentId: string) {
+    super(`lost the lease of deployment ${deploymentId} to another worker; stopping without starting more hosts`);
+  }
+}
+
+interface Lease {
+  /** The lease could not be renewed: start nothing until it is. */
+  readonly lost: boolean;
+  stop(): void;
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -27,8 +46,11 @@ function sleep(ms: number): Promise<void> {
 @Injectable()
 export class DeployRunner {
   private readonly logger = new Logger(DeployRunner.name);
+  /** A lease lives as long as a job lock (WORKER_JOB_LOCK_SECONDS) and is renewed at a third of it. */
+  private readonly leaseTtlMs: number;
 
   constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
     private readonly records: DeploymentRecords,
     private readonly tasks: TasksService,
     private readonly events: TaskEventsPublisher,
@@ -36,9 +58,23 @@ export class DeployRunner {
     private readonly sessionsFactory: HostSessionsFactory,
     private readonly patcher: HostPatcher,
     private readonly rollbacks: RollbackRunner,
-  ) {}
+  ) {
+    this.leaseTtlMs = config.workerJobLockSeconds * 1000;
+  }
 
   async run(deploymentId: string, taskId: string, job: Pick<JobContext, 'signal' | 'requeue'>): Promise<void> {
+    await this.withLease(deploymentId, job, async (lease) => {
+      const first = await this.mustLoad(deploymentId);
+      if (first.deployment.status === 'rolling_back' && first.deployment.rollbackTaskId) {
+        // A worker died during the automatic rollback: finish it.
+        await this.rollbackRun(deploymentId, first.deployment.rollbackTaskId, lease);
+        return;
+      }
+      await this.drive(deploymentId, taskId, job, lease);
+    });
+  }
+
+  private async drive(deploymentId: string, taskId: string, job: Pick<JobContext, 'signal' | 'requeue'>, lease: Lease): Promise<void> {
     let run = await this.mustLoad(deploymentId);
     const patch = (await this.patches.getApproved(run.deployment.patchId)).definition;
     const sessions = this.sessionsFactory.create(run.hosts.map((h) => h.hostId));
@@ -48,15 +84,20 @@ export class DeployRunner {
     if (task.status === 'queued' || task.status === 'paused') await this.tasks.transition(taskId, 'running');
 
     try {
-      await this.interruptOrphans(run, inFlight);
+      await this.recoverInterruptedHosts(run, ctx);
       for (;;) {
         run = await this.mustLoad(deploymentId);
         const action = nextAction(this.records.snapshot(run), Date.now());
-        if (job.signal.aborted && (action.kind === 'startHosts' || action.kind === 'bake' || action.kind === 'wait')) {
+        const startsWork = action.kind === 'startHosts' || action.kind === 'bake' || action.kind === 'wait';
+        if (job.signal.aborted && startsWork) {
           // Shutting down: let the hosts in flight finish and be recorded, start nothing, hand the job back.
           await Promise.allSettled(inFlight.values());
           this.logger.log({ deploymentId }, 'worker stopping: deployment handed back to the queue');
           await job.requeue();
+        }
+        if (lease.lost && startsWork) {
+          await Promise.allSettled(inFlight.values());
+          throw new LeaseLostError(deploymentId);
         }
         const finished = await this.perform(action, run, ctx, inFlight);
         await this.reportProgress(taskId, deploymentId);
@@ -68,18 +109,64 @@ export class DeployRunner {
     }
   }
 
+  /** Runs `work` holding the deployment's lease, renewed in the background; another holder → retry later. */
+  private async withLease(
+    deploymentId: string,
+    job: Pick<JobContext, 'requeue'>,
+    work: (lease: Lease) => Promise<void>,
+  ): Promise<void> {
+    if (!(await this.records.acquireLease(deploymentId, WORKER_ID, this.leaseTtlMs))) {
+      const remaining = await this.records.leaseRemainingMs(deploymentId);
+      this.logger.log({ deploymentId, retryInMs: remaining + 1000 }, 'deployment is driven by another worker; retrying later');
+      await job.requeue(remaining + 1000);
+    }
+    let lost = false;
+    const timer = setInterval(() => {
+      this.records
+        .acquireLease(deploymentId, WORKER_ID, this.leaseTtlMs)
+        .then((held) => {
+          lost = !held;
+        })
+        .catch(() => {
+          // Cannot reach PostgreSQL: nothing may start until the record is writable again.
+          lost = true;
+        });
+    }, this.leaseTtlMs / 3);
+    const lease: Lease = {
+      get lost() {
+        return lost;
+      },
+      stop: () => clearInterval(timer),
+    };
+    try {
+      await work(lease);
+    } finally {
+      lease.stop();
+      await this.records.releaseLease(deploymentId, WORKER_ID).catch(() => undefined);
+    }
+  }
+
   /**
    * An operator's rollback (`POST /deployments/:id/rollback`) of every host the
    * deployment changed, newest first; the deploy task, if still open, ends
    * with the deployment's final status.
    */
-  async rollbackRun(deploymentId: string, rollbackTaskId: string): Promise<void> {
+  async manualRollback(deploymentId: string, rollbackTaskId: string, job: Pick<JobContext, 'requeue'>): Promise<void> {
+    await this.withLease(deploymentId, job, (lease) => this.rollbackRun(deploymentId, rollbackTaskId, lease));
+  }
+
+  private async rollbackRun(deploymentId: string, rollbackTaskId: string, lease: Lease): Promise<void> {
     const run = await this.mustLoad(deploymentId);
+    if (['rolled_back'].includes(run.deployment.status)) {
+      await this.finishRollback(deploymentId, rollbackTaskId, 'rolled_back', [], 'already rolled back');
+      return;
+    }
+    if (lease.lost) throw new LeaseLostError(deploymentId);
     const patch = (await this.patches.getApproved(run.deployment.patchId)).definition;
     const hostIds = rollbackOrder(this.records.snapshot(run).hosts);
     const sessions = this.sessionsFactory.create(hostIds);
     try {
-      const reason = 'rollback requested by an operator';
+      const reason = run.deployment.error?.message ?? 'rollback requested by an operator';
       if (run.deployment.status !== 'rolling_back') await this.setStatus(run, 'rolling_back');
       const outcome = await this.rollbacks.run(deploymentId, rollbackTaskId, hostIds, patch, sessions, run.deployment.strategy.maxParallel);
       await this.finishRollback(deploymentId, rollbackTaskId, outcome.status, outcome.failedHosts, reason);
@@ -107,9 +194,10 @@ export class DeployRunner {
         if (step && step.status === 'pending') {
           await this.records.updateStep(id, step.index, { status: 'running', startedAt: new Date() });
         }
-        // In flight on the record before they start, so the next decision counts them.
-        await this.records.updateHosts(id, action.hostIds, { status: 'capturing', startedAt: new Date() });
-        for (const hostId of action.hostIds) {
+        // In flight on the record before they start, so the next decision counts
+        // them; only hosts this call moved from pending are started.
+        const started = await this.records.startHosts(id, action.hostIds);
+        for (const hostId of started) {
           const host = run.hosts.find((h) => h.hostId === hostId) as DeploymentHostEntity;
           host.status = 'capturing';
           this.events.publish(ctx.taskId, { type: 'host', hostId, hostName: host.hostName, status: 'capturing' });
@@ -188,15 +276,26 @@ export class DeployRunner {
     }
   }
 
-  /** Rows left in flight by a worker that died: nothing in this process runs them, so they cannot be trusted as-is. */
-  private async interruptOrphans(run: DeploymentRun, inFlight: Map<string, Promise<void>>): Promise<void> {
-    const orphans = run.hosts.filter((h) => IN_FLIGHT_HOST_STATUSES.includes(h.status) && !inFlight.has(h.hostId));
-    if (orphans.length === 0) return;
-    await this.records.updateHosts(
-      run.deployment.id,
-      orphans.map((h) => h.hostId),
-      { status: 'failed', error: 'interrupted: the worker running this host stopped mid-operation; its state is unknown', finishedAt: new Date() },
-    );
+  /**
+   * Hosts the record shows in flight while no run of this process drives them:
+   * a worker died mid-host. Rule: a host whose rollback was not stored yet was
+   * not changed (capture only reads), so it simply starts again. A host that may
+   * have been changed is first restored with its stored rollback commands, then
+   * patched again from capture: never apply twice blindly, never leave a host
+   * whose real state differs from its record. If the restore fails, the host is
+   * `failed` with the reason, and the deployment's failure handling takes over.
+   */
+  private async recoverInterruptedHosts(run: DeploymentRun, ctx: HostRunContext): Promise<void> {
+    const interrupted = run.hosts.filter((h) => IN_FLIGHT_HOST_STATUSES.includes(h.status));
+    for (const host of interrupted) {
+      const changed = host.rollbackStoredAt !== null;
+      if (!changed) {
+        await this.records.updateHost(run.deployment.id, host.hostId, { status: 'pending', startedAt: null, error: null });
+        continue;
+      }
+      const restored = await this.patcher.restore(ctx, host);
+      this.logger.warn({ deploymentId: run.deployment.id, host: host.hostName, was: host.status, restored }, 'recovered an interrupted host');
+    }
   }
 
   private async finishRollback(

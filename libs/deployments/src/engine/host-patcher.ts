@@ -98,13 +98,43 @@ export class HostPatcher {
     } catch (error) {
       observeHostOperation(phase, 'failed', phaseStarted);
       const message = error instanceof Error ? error.message : String(error);
-      this.logger.warn({ deploymentId: ctx.deploymentId, host: host.hostName, phase, error: message }, 'host failed');
+      this.logger.warn({ deploymentId: ctx.deploymentId, hostId: host.hostId, host: host.hostName, phase, error: message }, 'host failed');
       await flush();
       await this.transition(ctx, host, 'failed', {
         exitCode: error instanceof HostStepFailed ? error.exitCode : null,
         error: `${phase}: ${message}`,
         finishedAt: new Date(),
       });
+    }
+  }
+
+  /**
+   * Puts an interrupted host back as it was, with its stored rollback commands,
+   * so it can be patched again from the start. True when restored (the host
+   * is `pending` again); false when the restore failed (the host is `failed`).
+   */
+  async restore(ctx: HostRunContext, host: DeploymentHostEntity): Promise<boolean> {
+    const output: CommandRecord[] = [];
+    const interruptedIn = host.status;
+    try {
+      const session = await ctx.sessions.session(host.hostId);
+      for (const command of host.rollbackCommands ?? []) {
+        const record = await runRecorded(session, 'rollback', command, ctx.patch.timeoutSeconds * 1000);
+        output.push(record);
+        if (record.exitCode !== 0) throw new HostStepFailed(describeFailure(record), record.exitCode);
+      }
+      await this.records.appendOutput(ctx.deploymentId, host.hostId, output);
+      await this.records.updateHost(ctx.deploymentId, host.hostId, { status: 'pending', startedAt: null, error: null, exitCode: null });
+      host.status = 'pending';
+      this.events.publish(ctx.taskId, { type: 'host', hostId: host.hostId, hostName: host.hostName, status: 'pending', note: `restored after an interrupted ${interruptedIn}` });
+      return true;
+    } catch (error) {
+      await this.records.appendOutput(ctx.deploymentId, host.hostId, output);
+      await this.transition(ctx, host, 'failed', {
+        error: `interrupted while ${interruptedIn} and the restore failed: ${(error as Error).message}`,
+        finishedAt: new Date(),
+      });
+      return false;
     }
   }
 
@@ -129,7 +159,7 @@ export class HostPatcher {
     ctx: HostRunContext,
     host: DeploymentHostEntity,
     status: HostStatus,
-    extra: { exitCode?: number | null; error?: string | null; finishedAt?: Date } = {},
+    extra: { exitCode?: number | null; error?: string | null; finishedAt?: Date | null } = {},
   ): Promise<void> {
     await this.records.updateHost(ctx.deploymentId, host.hostId, { status, ...extra });
     host.status = status;

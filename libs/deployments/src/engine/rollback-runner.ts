@@ -43,13 +43,16 @@ export class RollbackRunner {
     this.events.publish(rollbackTaskId, { type: 'task', status: 'running' });
     const run = await this.records.load(deploymentId);
     if (!run) throw new Error(`deployment ${deploymentId} not found`);
+    // Host transitions go to the deploy task's followers too: a CI job waiting
+    // on the deployment sees its rollback host by host.
+    const notify = [rollbackTaskId, ...(run.deployment.taskId ? [run.deployment.taskId] : [])];
     const byId = new Map(run.hosts.map((h) => [h.hostId, h]));
     const queue = hostIds.map((id) => byId.get(id)).filter((h): h is DeploymentHostEntity => h !== undefined);
     let done = 0;
     const failed: string[] = [];
     const worker = async () => {
       for (let host = queue.shift(); host; host = queue.shift()) {
-        const ok = await this.rollbackHost(deploymentId, rollbackTaskId, host, patch, sessions);
+        const ok = await this.rollbackHost(deploymentId, notify, host, patch, sessions);
         if (!ok) failed.push(host.hostName);
         done += 1;
         await this.tasks.updateProgress(rollbackTaskId, {
@@ -66,7 +69,7 @@ export class RollbackRunner {
 
   private async rollbackHost(
     deploymentId: string,
-    taskId: string,
+    taskIds: string[],
     host: DeploymentHostEntity,
     patch: PatchDefinition,
     sessions: HostSessions,
@@ -75,7 +78,7 @@ export class RollbackRunner {
     const timeoutMs = patch.timeoutSeconds * 1000;
     const output: CommandRecord[] = [];
     await this.records.updateHost(deploymentId, host.hostId, { status: 'rolling_back', rollbackStartedAt: new Date() });
-    this.events.publish(taskId, { type: 'host', hostId: host.hostId, hostName: host.hostName, status: 'rolling_back' });
+    for (const taskId of taskIds) this.events.publish(taskId, { type: 'host', hostId: host.hostId, hostName: host.hostName, status: 'rolling_back' });
     let failure: string | null = null;
     let exitCode: number | null = null;
     try {
@@ -99,7 +102,7 @@ export class RollbackRunner {
       }
     } catch (error) {
       failure = (error as Error).message;
-      this.logger.warn({ deploymentId, host: host.hostName, error: failure }, 'rollback of host failed');
+      this.logger.warn({ deploymentId, hostId: host.hostId, host: host.hostName, error: failure }, 'rollback of host failed');
     }
     await this.records.appendOutput(deploymentId, host.hostId, output);
     const status = failure ? 'rollback_failed' : 'rolled_back';
@@ -108,7 +111,7 @@ export class RollbackRunner {
       rollbackFinishedAt: new Date(),
       ...(failure ? { error: `rollback: ${failure}`, exitCode } : {}),
     });
-    this.events.publish(taskId, { type: 'host', hostId: host.hostId, hostName: host.hostName, status, error: failure });
+    for (const taskId of taskIds) this.events.publish(taskId, { type: 'host', hostId: host.hostId, hostName: host.hostName, status, error: failure });
     hostRollbacksTotal.inc({ outcome: failure ? 'failed' : 'ok' });
     observeHostOperation('rollback', failure ? 'failed' : 'ok', started);
     return failure === null;

@@ -1,0 +1,5 @@
+export * from './metrics.module';
+export * from './metric-definitions';
+export * from './cluster-metrics';
+export * from './core/scrape-token';
+export * from './core/route-label';

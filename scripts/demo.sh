@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# `npm run demo`: the whole product on this machine, from a bare clone.
+# Installs what is missing (apt, as root), starts PostgreSQL and Redis,
+# builds, migrates, then scripts/demo.ts brings up a 12-host sshd fleet, the
+# gateway and a worker, and walks through scan → canary → automatic rollback.
+#   npm run demo             stops everything at the end (Ctrl-C while it waits)
+#   npm run demo -- --keep   leaves gateway, worker and fleet running
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+if [ ! -d node_modules ]; then npm ci --no-audit --no-fund; fi
+bash scripts/services.sh up >/dev/null
+echo "[demo] services up (PostgreSQL, Redis): .vulnzero/services.env"
+if [ -z "${DATABASE_URL:-}" ] || [ -z "${REDIS_URL:-}" ]; then
+  set -a; . .vulnzero/services.env; set +a
+fi
+echo "[demo] building…"
+npm run build --silent >/dev/null
+DATABASE_URL="$DATABASE_URL" node dist/libs/database/src/run-migrations.js
+exec node dist/scripts/demo.js "$@"
