@@ -1,4 +1,3 @@
-/* eslint-disable no-console */
 // The demo behind `npm run demo` (see scripts/demo.sh): a 12-host sshd fleet,
 // the gateway and a worker as real processes, then — through the `vulnzero`
 // CLI where it can — a scan, a good canary deployment, and a bad patch whose
@@ -117,7 +116,7 @@ async function main(): Promise<void> {
   const admin = await new ApiClient(url).login(secrets.ADMIN_USERNAME as string, secrets.ADMIN_PASSWORD as string);
   const apiKey = (await admin.post('/api-keys', { name: `demo-cli-${Date.now()}`, role: 'admin' })).body.key as string;
   const credentialName = 'demo-fleet';
-  const existing = (await admin.get('/credentials?limit=500')).body.items.find((c: any) => c.name === credentialName);
+  const existing = (await admin.get('/credentials?limit=500')).body.items.find((c: { name: string }) => c.name === credentialName);
   const credentialId = existing?.id ?? (await admin.post('/credentials', { name: credentialName, username: fleet.username, privateKey: fleet.privateKey })).body.id;
   const known = new Set(((await admin.get('/hosts?label=demo=true&limit=500')).body.items as { name: string }[]).map((h) => h.name));
   const missing = fleet.hosts.filter((h) => !known.has(h.name));
@@ -144,7 +143,7 @@ async function main(): Promise<void> {
     });
     return result.status ?? 1;
   };
-  const cliJson = (cliArgs: string[]): any => {
+  const cliJson = (cliArgs: string[]): { id?: string; patch?: { id?: string } } => {
     const out = execFileSync(process.execPath, [CLI, ...cliArgs, '--json'], { env: { ...process.env, VULNZERO_URL: url, VULNZERO_TOKEN: apiKey } });
     return JSON.parse(out.toString());
   };

@@ -1,4 +1,3 @@
-/* eslint-disable no-console */
 // `npm run chaos`: canary deployments on a 30-host sshd fleet while the worker
 // is SIGKILLed at random moments, Redis is restarted once and PostgreSQL once.
 // After each trial every deployment must have ended in a terminal status and
