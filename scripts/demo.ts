@@ -162,7 +162,7 @@ async function main(): Promise<void> {
   step('5. a good patch, deployed as a canary: 1 host, then 25%, then all');
   writeFileSync(join(DEMO_DIR, 'good-patch.json'), JSON.stringify(appPatch(`app 2.0 (${new Date().toISOString()})`), null, 2));
   const good = cliJson(['patch', 'create', join(DEMO_DIR, 'good-patch.json'), '--approve']);
-  const goodExit = cli(['deploy', '--patch', good.id ?? good.patch?.id, '--labels', 'demo=true', '--steps', '1,25%,100%', '--max-parallel', '4', '--wait']);
+  const goodExit = cli(['deploy', '--patch', (good.id ?? good.patch?.id) as string, '--labels', 'demo=true', '--steps', '1,25%,100%', '--max-parallel', '4', '--wait']);
   step('5b. roll the good deployment back by hand: every host is restored and verified');
   const goodDeployment = (await admin.get('/tasks?type=deploy&limit=1')).body.items[0].resourceId as string;
   const goodRollback = cli(['rollback', goodDeployment, '--wait']);
@@ -170,7 +170,7 @@ async function main(): Promise<void> {
   step('6. a bad patch that breaks fleet-007: the canary stops and every changed host is rolled back');
   writeFileSync(join(DEMO_DIR, 'bad-patch.json'), JSON.stringify(appPatch(`app 2.1, broken on fleet-007 (${new Date().toISOString()})`, 'fleet-007'), null, 2));
   const bad = cliJson(['patch', 'create', join(DEMO_DIR, 'bad-patch.json'), '--approve']);
-  const badExit = cli(['deploy', '--patch', bad.id ?? bad.patch?.id, '--labels', 'demo=true', '--steps', '2,50%,100%', '--max-parallel', '4', '--wait']);
+  const badExit = cli(['deploy', '--patch', (bad.id ?? bad.patch?.id) as string, '--labels', 'demo=true', '--steps', '2,50%,100%', '--max-parallel', '4', '--wait']);
   const versions = await Promise.all(fleet.hosts.map(async (h) => `${h.name}=${await fleet.readHostFile(h, 'app/version')}`));
   console.log(`\nfiles on the hosts after the rollback: ${versions.join(' ')}`);
 
