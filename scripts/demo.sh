@@ -13,7 +13,16 @@ echo "[demo] services up (PostgreSQL, Redis): .vulnzero/services.env"
 if [ -z "${DATABASE_URL:-}" ] || [ -z "${REDIS_URL:-}" ]; then
   set -a; . .vulnzero/services.env; set +a
 fi
-echo "[demo] building…"
-npm run build --silent >/dev/null
-DATABASE_URL="$DATABASE_URL" node dist/libs/database/src/run-migrations.js
+# The demo keeps to a database and a Redis db of its own, so it never meets
+# an installation's users or data (and can be run again and again).
+DATABASE_URL="${DATABASE_URL%/*}/vulnzero_demo"
+REDIS_URL="$(printf %s "$REDIS_URL" | sed -E 's#^(rediss?://[^/]+).*#\1#')/9"
+export DATABASE_URL REDIS_URL
+psql "${DATABASE_URL%/*}/postgres" -qtAc "SELECT 1 FROM pg_database WHERE datname = 'vulnzero_demo'" | grep -q 1 ||
+  psql "${DATABASE_URL%/*}/postgres" -qc "CREATE DATABASE vulnzero_demo" >/dev/null
+if [ "${VZ_DEMO_SKIP_BUILD:-}" != 1 ]; then
+  echo "[demo] building…"
+  npm run build --silent >/dev/null
+fi
+node dist/libs/database/src/run-migrations.js
 exec node dist/scripts/demo.js "$@"

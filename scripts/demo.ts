@@ -64,6 +64,8 @@ function appPatch(name: string, breakHost?: string) {
   };
 }
 
+let cleanup: () => Promise<void> = async () => undefined;
+
 async function main(): Promise<void> {
   mkdirSync(join(DEMO_DIR, 'bin'), { recursive: true });
   const secrets = demoSecrets();
@@ -79,6 +81,11 @@ async function main(): Promise<void> {
     ...secrets,
   };
   const processes: AppProcess[] = [];
+  const portFree = await fetch(`http://127.0.0.1:${port}/health/live`).then(
+    () => false,
+    () => true,
+  );
+  if (!portFree) throw new Error(`port ${port} is taken (another gateway or demo?): stop it, or run with PORT=<other> npm run demo`);
   // The fleet's apt-get: a shim that installs into each host's own dpkg database (test/fixtures/fleet-apt).
   copyFileSync(join(REPO_ROOT, 'test', 'fixtures', 'fleet-apt', 'apt-get'), join(DEMO_DIR, 'bin', 'apt-get'));
   chmodSync(join(DEMO_DIR, 'bin', 'apt-get'), 0o755);
@@ -87,6 +94,12 @@ async function main(): Promise<void> {
   const stopAll = async () => {
     await Promise.all(processes.map((p) => p.stop()));
     await fleet.stop();
+  };
+  cleanup = async () => {
+    for (const [name, proc] of [['gateway', processes[0]], ['worker', processes[1]]] as const) {
+      if (proc && proc.child.exitCode !== null) console.error(`[demo] the ${name} exited (${proc.child.exitCode}):\n${proc.logs().split('\n').slice(-15).join('\n')}`);
+    }
+    await stopAll();
   };
   process.once('SIGINT', () => {
     console.log('\n[demo] stopping gateway, worker and fleet…');
@@ -199,7 +212,8 @@ async function main(): Promise<void> {
   process.exit(expected ? 0 : 1);
 }
 
-main().catch((error) => {
-  console.error(`[demo] failed: ${(error as Error).message}`);
+main().catch(async (error) => {
+  console.error(`[demo] failed: ${(error as Error).message}`, (error as Error).cause ?? "");
+  await cleanup().catch(() => undefined);
   process.exit(1);
 });

@@ -31,6 +31,11 @@ async function bootstrap(): Promise<void> {
   }
   setupOpenApi(app, process.env.npm_package_version ?? '0.1.0');
   await app.listen(config.port, config.host);
+  // Longer than clients' and load balancers' idle timeouts, so a pooled
+  // connection is never closed by us while a client sends on it.
+  const server = app.getHttpServer() as import('node:http').Server;
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   app.get(Logger).log(`gateway listening on ${config.host}:${config.port}`);
 }
 

@@ -40,12 +40,19 @@ type HostPatch = Partial<
 export class DeploymentRecords {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  async load(deploymentId: string): Promise<DeploymentRun | null> {
+  /** The deployment's rows; hosts' bounded command output only with `withOutput` (views, not the engine). */
+  async load(deploymentId: string, options: { withOutput?: boolean } = {}): Promise<DeploymentRun | null> {
     const deployment = await this.db.getRepository(DeploymentEntity).findOneBy({ id: deploymentId });
     if (!deployment) return null;
+    const hostsQuery = this.db
+      .getRepository(DeploymentHostEntity)
+      .createQueryBuilder('h')
+      .where('h.deployment_id = :deploymentId', { deploymentId })
+      .orderBy('h.position', 'ASC');
+    if (options.withOutput) hostsQuery.addSelect('h.output');
     const [steps, hosts] = await Promise.all([
       this.db.getRepository(DeploymentStepEntity).find({ where: { deploymentId }, order: { index: 'ASC' } }),
-      this.db.getRepository(DeploymentHostEntity).find({ where: { deploymentId }, order: { position: 'ASC' } }),
+      hostsQuery.getMany(),
     ]);
     return { deployment, steps, hosts };
   }

@@ -70,7 +70,8 @@ export class DeploymentHostEntity {
   @Column({ name: 'rollback_commands', type: 'jsonb', nullable: true }) rollbackCommands!: string[] | null;
   @Column({ name: 'rollback_stored_at', type: 'timestamptz', nullable: true }) rollbackStoredAt!: Date | null;
   @Column({ type: 'text', nullable: true }) error!: string | null;
-  @Column({ type: 'jsonb' }) output!: CommandRecord[];
+  /** Not loaded unless asked for (`DeploymentRecords.load(id, {withOutput: true})`): the engine never needs it. */
+  @Column({ type: 'jsonb', select: false }) output!: CommandRecord[];
   @Column({ name: 'started_at', type: 'timestamptz', nullable: true }) startedAt!: Date | null;
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true }) finishedAt!: Date | null;
   @Column({ name: 'rollback_started_at', type: 'timestamptz', nullable: true }) rollbackStartedAt!: Date | null;

@@ -154,7 +154,7 @@ export class DeploymentsService {
   }
 
   async get(id: string): Promise<DeploymentView> {
-    const run = await this.records.load(id);
+    const run = await this.records.load(id, { withOutput: true });
     if (!run) throw new NotFoundError('deployment', id);
     return toDeploymentView(run.deployment, run.steps, run.hosts);
   }

@@ -85,8 +85,18 @@ export class DeployRunner {
 
     try {
       await this.recoverInterruptedHosts(run, ctx);
+      let reported = '';
+      const report = async (current: DeploymentRun) => {
+        // Derived from the rows, written only when it changed.
+        const progress = deployProgress(this.records.snapshot(current));
+        const text = JSON.stringify(progress);
+        if (text === reported) return;
+        reported = text;
+        await this.tasks.updateProgress(taskId, progress);
+      };
       for (;;) {
         run = await this.mustLoad(deploymentId);
+        await report(run);
         const action = nextAction(this.records.snapshot(run), Date.now());
         const startsWork = action.kind === 'startHosts' || action.kind === 'bake' || action.kind === 'wait';
         if (job.signal.aborted && startsWork) {
@@ -100,8 +110,10 @@ export class DeployRunner {
           throw new LeaseLostError(deploymentId);
         }
         const finished = await this.perform(action, run, ctx, inFlight);
-        await this.reportProgress(taskId, deploymentId);
-        if (finished) return;
+        if (finished) {
+          await report(await this.mustLoad(deploymentId));
+          return;
+        }
       }
     } finally {
       await Promise.allSettled(inFlight.values());
@@ -344,11 +356,6 @@ export class DeployRunner {
     await this.records.updateDeployment(run.deployment.id, patch);
     run.deployment.status = status;
     this.events.publish(run.deployment.taskId, { type: 'deployment', status });
-  }
-
-  private async reportProgress(taskId: string, deploymentId: string): Promise<void> {
-    const run = await this.records.load(deploymentId);
-    if (run) await this.tasks.updateProgress(taskId, deployProgress(this.records.snapshot(run)));
   }
 
   private async mustLoad(deploymentId: string): Promise<DeploymentRun> {
