@@ -7,6 +7,7 @@ import { CreatePatches1764070300000 } from './1764070300000-create-patches';
 import { CreateDeployments1764070400000 } from './1764070400000-create-deployments';
 import { CreateScansAndFindings1764070500000 } from './1764070500000-create-scans-and-findings';
 import { AddDeploymentLeases1764070600000 } from './1764070600000-add-deployment-leases';
+import { AddDeploymentRetryLinks1764070700000 } from './1764070700000-add-deployment-retry-links';
 
 export const MIGRATIONS = [
   CreateTasks1764060000000,
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   CreateDeployments1764070400000,
   CreateScansAndFindings1764070500000,
   AddDeploymentLeases1764070600000,
+  AddDeploymentRetryLinks1764070700000,
 ];

@@ -20,7 +20,7 @@ DB_NAME="${VZ_DB_NAME:-vulnzero}"
 DB_USER="${VZ_DB_USER:-vulnzero}"
 DB_PASS="${VZ_DB_PASSWORD:-vulnzero}"
 ENV_FILE="$STATE/services.env"
-APT_PACKAGES=(redis-server openssh-server openssh-client postgresql-15 postgresql-client-15)
+APT_PACKAGES=(redis-server openssh-server openssh-client postgresql-15 postgresql-client-15 chromium)
 
 log() { printf '[services] %s\n' "$*"; }
 
@@ -31,6 +31,8 @@ missing_packages() {
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
   command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
+  # The web console's browser tests drive Debian's chromium (playwright-core, no download).
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
   echo "${missing[@]:-}"
 }
 

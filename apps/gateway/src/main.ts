@@ -8,6 +8,7 @@ import { recordMutatingRequests } from '@vulnzero/audit';
 import { GatewayModule } from './gateway.module';
 import { setupOpenApi } from './docs/openapi';
 import { leaveAdvisoryImportBodyOnStream } from './scans/advisory-import-body';
+import { serveConsole } from './console/serve-console';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit('gateway');
@@ -30,6 +31,7 @@ async function bootstrap(): Promise<void> {
     process.once(signal, () => setTimeout(() => process.exit(0), 10_000).unref());
   }
   setupOpenApi(app, process.env.npm_package_version ?? '0.1.0');
+  serveConsole(app);
   await app.listen(config.port, config.host);
   // Longer than clients' and load balancers' idle timeouts, so a pooled
   // connection is never closed by us while a client sends on it.

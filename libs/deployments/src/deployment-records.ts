@@ -130,12 +130,15 @@ export class DeploymentRecords {
     return rows[0]?.ms ?? 0;
   }
 
-  /** Write-ahead: the rendered rollback of a host, committed before anything changes it. */
+  /**
+   * Write-ahead: the rendered rollback of a host, committed before anything
+   * changes it, in the same statement that records the host as `applying`.
+   */
   async storeRollback(deploymentId: string, hostId: string, captured: Record<string, string>, commands: string[]): Promise<void> {
     const result = await this.db
       .createQueryBuilder()
       .update(DeploymentHostEntity)
-      .set({ captured, rollbackCommands: commands, rollbackStoredAt: () => 'now()' })
+      .set({ captured, rollbackCommands: commands, rollbackStoredAt: () => 'now()', status: 'applying' })
       .where('deployment_id = :deploymentId AND host_id = :hostId', { deploymentId, hostId })
       .execute();
     if (result.affected !== 1) throw new Error(`could not store the rollback of host ${hostId}`);

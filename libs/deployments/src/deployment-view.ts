@@ -12,6 +12,8 @@ export function toDeploymentView(deployment: DeploymentEntity, steps: Deployment
     targets: deployment.targets,
     taskId: deployment.taskId,
     rollbackTaskId: deployment.rollbackTaskId,
+    retryOf: deployment.retryOf ?? null,
+    retriedBy: deployment.retriedBy ?? null,
     cancelRequested: deployment.cancelRequested,
     error: deployment.error,
     createdBy: deployment.createdBy,
@@ -49,6 +51,8 @@ export function toDeploymentView(deployment: DeploymentEntity, steps: Deployment
       self: `/deployments/${deployment.id}`,
       ...(deployment.taskId ? { task: `/tasks/${deployment.taskId}` } : {}),
       ...(deployment.rollbackTaskId ? { rollbackTask: `/tasks/${deployment.rollbackTaskId}` } : {}),
+      ...(deployment.retryOf ? { retryOf: `/deployments/${deployment.retryOf}` } : {}),
+      ...(deployment.retriedBy ? { retriedBy: `/deployments/${deployment.retriedBy}` } : {}),
     },
   };
 }

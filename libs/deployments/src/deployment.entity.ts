@@ -29,6 +29,10 @@ export class DeploymentEntity {
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true }) finishedAt!: Date | null;
   @Column({ name: 'lease_owner', type: 'text', nullable: true }) leaseOwner!: string | null;
   @Column({ name: 'lease_until', type: 'timestamptz', nullable: true }) leaseUntil!: Date | null;
+  /** The deployment this one retries (its failed and unstarted hosts). */
+  @Column({ name: 'retry_of', type: 'uuid', nullable: true }) retryOf!: string | null;
+  /** The deployment that retried this one; at most one. */
+  @Column({ name: 'retried_by', type: 'uuid', nullable: true }) retriedBy!: string | null;
 }
 
 @Entity('deployment_steps')

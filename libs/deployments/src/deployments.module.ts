@@ -15,6 +15,7 @@ import { DeploymentsService } from './deployments.service';
 import { DeployRunner } from './engine/deploy-runner';
 import { HealthChecker } from './engine/health-checker';
 import { HostPatcher } from './engine/host-patcher';
+import { HostOutputPublisher } from './engine/host-output-publisher';
 import { HostSessionsFactory } from './engine/host-sessions';
 import { RollbackRunner } from './engine/rollback-runner';
 
@@ -22,7 +23,7 @@ const ENTITIES = TypeOrmModule.forFeature([DeploymentEntity, DeploymentStepEntit
 
 /** Deployments as the gateway sees them: create, read, promote, cancel, roll back. */
 @Module({
-  imports: [ENTITIES, InventoryModule, PatchesModule, TasksModule],
+  imports: [ENTITIES, InventoryModule, PatchesModule, TasksModule, SshModule],
   providers: [DeploymentRecords, DeploymentsService],
   exports: [DeploymentsService],
 })
@@ -31,7 +32,7 @@ export class DeploymentsModule {}
 /** The deploy engine, for workers: runs deployments and rollbacks over SSH. */
 @Module({
   imports: [ENTITIES, InventoryModule, PatchesModule, TasksModule, SshModule],
-  providers: [DeploymentRecords, DeployRunner, RollbackRunner, HostPatcher, HealthChecker, HostSessionsFactory],
+  providers: [DeploymentRecords, DeployRunner, RollbackRunner, HostPatcher, HostOutputPublisher, HealthChecker, HostSessionsFactory],
   exports: [DeployRunner],
 })
 export class DeploymentEngineModule {}

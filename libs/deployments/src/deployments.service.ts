@@ -1,18 +1,24 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, IsNull } from 'typeorm';
 import type { Actor } from '@vulnzero/auth';
 import { BadInputError, ConflictError, DependencyUnavailableError, NotFoundError } from '@vulnzero/http';
-import { HostsService } from '@vulnzero/inventory';
+import { HostEntity, HostsService } from '@vulnzero/inventory';
+import { SshConnector } from '@vulnzero/ssh';
 import { PatchesService } from '@vulnzero/patches';
 import { JobEnqueuer } from '@vulnzero/queues';
 import { TasksService } from '@vulnzero/tasks';
 import { InvalidStrategyError, parseStrategy, Strategy } from './core/strategy';
 import { planSteps } from './core/canary-plan';
+import { buildPlanView, DeploymentPlanView } from './core/plan-view';
+import { hostsToRetry, RETRYABLE_DEPLOYMENT_STATUSES } from './core/retry-selection';
+import { isHostOutputSettled } from './core/host-output';
+import type { HostStatus } from './core/host-state';
 import { canTransition } from './core/deployment-state';
 import { rollbackOrder } from './core/next-action';
 import {
+  CommandRecord,
   DeploymentEntity,
   DeploymentHostEntity,
   DeploymentStepEntity,
@@ -27,11 +33,25 @@ export interface CreateDeploymentInput {
   strategy?: unknown;
 }
 
+export interface HostOutputView {
+  deploymentId: string;
+  hostId: string;
+  hostName: string;
+  status: HostStatus;
+  /** True once the host's output can no longer grow in this deployment. */
+  settled: boolean;
+  error: string | null;
+  output: CommandRecord[];
+}
+
 export interface DeploymentAccepted {
   deploymentId: string;
   taskId: string;
   statusUrl: string;
 }
+
+const PROBE_PARALLEL = 8;
+const PROBE_CONNECT_TIMEOUT_MS = 10_000;
 
 const DEFAULT_STRATEGY = { type: 'canary', steps: [1, '10%', '50%', '100%'] };
 
@@ -62,32 +82,16 @@ export class DeploymentsService {
     private readonly tasks: TasksService,
     private readonly jobs: JobEnqueuer,
     private readonly records: DeploymentRecords,
+    private readonly connector: SshConnector,
   ) {}
 
-  async create(actor: Actor, input: CreateDeploymentInput, idempotencyKey?: string): Promise<DeploymentAccepted> {
+  async create(actor: Actor, input: CreateDeploymentInput, idempotencyKey?: string, retryOf?: string): Promise<DeploymentAccepted> {
     const requestHash = createHash('sha256').update(canonicalJson(input)).digest('hex');
     if (idempotencyKey) {
       const existing = await this.db.getRepository(DeploymentEntity).findOneBy({ idempotencyKey });
       if (existing) return this.replay(existing, requestHash);
     }
-    await this.patches.getApproved(input.patchId);
-    const targets = await this.hosts.resolveTargets(input.targets);
-    if (targets.length === 0) {
-      throw new BadInputError(['targets: match no host'], { field: 'targets' });
-    }
-    let strategy: Strategy;
-    try {
-      strategy = parseStrategy(input.strategy ?? DEFAULT_STRATEGY, targets.length);
-    } catch (error) {
-      if (error instanceof InvalidStrategyError) {
-        throw new BadInputError(error.problems.map((p) => `${p.field.startsWith('strategy') ? p.field : `strategy.${p.field}`}: ${p.message}`));
-      }
-      throw error;
-    }
-    const plan = planSteps(
-      targets.map((h) => h.id),
-      strategy,
-    );
+    const { targets, strategy, plan } = await this.prepare(input);
     const stepOf = new Map(plan.flatMap((step) => step.hostIds.map((id) => [id, step.index] as const)));
 
     let accepted: DeploymentAccepted;
@@ -108,8 +112,15 @@ export class DeploymentsService {
             error: null,
             startedAt: null,
             finishedAt: null,
+            retryOf: retryOf ?? null,
+            retriedBy: null,
           }),
         );
+        if (retryOf) {
+          // Linked both ways in one transaction; a second retry of the same deployment loses the race here.
+          const linked = await em.getRepository(DeploymentEntity).update({ id: retryOf, retriedBy: IsNull() }, { retriedBy: deployment.id });
+          if (!linked.affected) throw new ConflictError(`deployment ${retryOf} was already retried`, { deploymentId: retryOf });
+        }
         await this.claimHosts(em, deployment.id, targets.map((h) => h.id), new Map(targets.map((h) => [h.id, h.name])));
         await em.getRepository(DeploymentStepEntity).insert(
           plan.map((step) => ({
@@ -151,6 +162,124 @@ export class DeploymentsService {
     }
     await this.enqueueOrAbandon(accepted);
     return accepted;
+  }
+
+  /**
+   * Everything a deployment checks before it records anything: the patch is
+   * approved, the targets resolve to at least one host, the strategy fits
+   * them. A dry run and a real deployment share it, so they refuse alike.
+   */
+  private async prepare(input: CreateDeploymentInput) {
+    const patch = await this.patches.getApproved(input.patchId);
+    const targets = await this.hosts.resolveTargets(input.targets);
+    if (targets.length === 0) {
+      throw new BadInputError(['targets: match no host'], { field: 'targets' });
+    }
+    let strategy: Strategy;
+    try {
+      strategy = parseStrategy(input.strategy ?? DEFAULT_STRATEGY, targets.length);
+    } catch (error) {
+      if (error instanceof InvalidStrategyError) {
+        throw new BadInputError(error.problems.map((p) => `${p.field.startsWith('strategy') ? p.field : `strategy.${p.field}`}: ${p.message}`));
+      }
+      throw error;
+    }
+    const plan = planSteps(
+      targets.map((h) => h.id),
+      strategy,
+    );
+    return { patch, targets, strategy, plan };
+  }
+
+  /**
+   * The dry run (`dryRun: true`): what `create` would record, changing
+   * nothing. See `buildPlanView` for why excluded hosts stay in their steps.
+   */
+  async plan(input: CreateDeploymentInput, options: { checkReachability?: boolean } = {}): Promise<DeploymentPlanView> {
+    const { patch, targets, strategy, plan } = await this.prepare(input);
+    const claims: { host_id: string; deployment_id: string }[] = await this.db.query(
+      `SELECT host_id, deployment_id FROM deployment_host_claims WHERE host_id = ANY($1::uuid[])`,
+      [targets.map((h) => h.id)],
+    );
+    const claimed = new Map(claims.map((r) => [r.host_id, r.deployment_id]));
+    const unreachable = options.checkReachability
+      ? await this.probeReachability(targets.filter((h) => h.hostKey && !claimed.has(h.id)))
+      : undefined;
+    return buildPlanView({
+      patch: { id: patch.id, ...patch.definition, name: patch.name },
+      targets: targets.map((h) => ({ id: h.id, name: h.name, address: h.address, port: h.port, hostKeyPinned: Boolean(h.hostKey) })),
+      strategy,
+      steps: plan,
+      claims: claimed,
+      ...(unreachable ? { unreachable } : {}),
+      reachabilityChecked: Boolean(options.checkReachability),
+    });
+  }
+
+  /** Connects and authenticates to each host (pinned key), runs nothing; at most PROBE_PARALLEL at once. */
+  private async probeReachability(targets: HostEntity[]): Promise<Map<string, string>> {
+    const unreachable = new Map<string, string>();
+    const queue = [...targets];
+    const lane = async () => {
+      for (let host = queue.shift(); host; host = queue.shift()) {
+        try {
+          const session = await this.connector.connect({ ...(await this.hosts.sshTargetFor(host)), connectTimeoutMs: PROBE_CONNECT_TIMEOUT_MS });
+          await session.close();
+        } catch (error) {
+          unreachable.set(host.id, error instanceof Error ? error.message : String(error));
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PROBE_PARALLEL, queue.length) }, lane));
+    return unreachable;
+  }
+
+  /**
+   * A new deployment of the same patch over the hosts a finished deployment
+   * did not patch (see `hostsToRetry`), linked both ways.
+   */
+  async retry(actor: Actor, id: string, overrides: { strategy?: unknown } = {}): Promise<DeploymentAccepted> {
+    const run = await this.mustLoad(id);
+    const { deployment } = run;
+    if (!RETRYABLE_DEPLOYMENT_STATUSES.includes(deployment.status)) {
+      throw new ConflictError(
+        `deployment ${id} is ${deployment.status}: only a ${RETRYABLE_DEPLOYMENT_STATUSES.join(', ')} deployment can be retried`,
+        { status: deployment.status },
+      );
+    }
+    if (deployment.retriedBy) {
+      throw new ConflictError(`deployment ${id} was already retried by ${deployment.retriedBy}`, { retriedBy: deployment.retriedBy });
+    }
+    const hostIds = hostsToRetry(run.hosts);
+    if (hostIds.length === 0) throw new ConflictError(`deployment ${id} has no failed, rolled back or unstarted host to retry`);
+    return this.create(
+      actor,
+      { patchId: deployment.patchId, targets: { hostIds }, strategy: overrides.strategy ?? deployment.strategy },
+      undefined,
+      id,
+    );
+  }
+
+  /** One host's recorded output in a deployment (`GET /deployments/:id/hosts/:hostId/output`). */
+  async hostOutput(id: string, hostId: string): Promise<HostOutputView> {
+    const host = await this.db
+      .getRepository(DeploymentHostEntity)
+      .createQueryBuilder('h')
+      .addSelect('h.output')
+      .where('h.deployment_id = :id AND h.host_id = :hostId', { id, hostId })
+      .getOne();
+    const deployment = await this.db.getRepository(DeploymentEntity).findOne({ where: { id }, select: { id: true, status: true } });
+    if (!deployment) throw new NotFoundError('deployment', id);
+    if (!host) throw new NotFoundError('host in deployment', hostId);
+    return {
+      deploymentId: id,
+      hostId: host.hostId,
+      hostName: host.hostName,
+      status: host.status,
+      settled: isHostOutputSettled(host.status, deployment.status),
+      error: host.error,
+      output: host.output,
+    };
   }
 
   async get(id: string): Promise<DeploymentView> {

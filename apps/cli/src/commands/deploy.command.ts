@@ -15,11 +15,43 @@ interface Accepted {
   statusUrl: string;
 }
 
+interface PlanView {
+  patch: { id: string; name: string };
+  strategy: { type: string; maxParallel: number };
+  targets: { hostId: string; hostName: string }[];
+  steps: { index: number; cumulative: number; hosts: { hostName: string; excluded: boolean }[]; batches: number; pauseAfter: boolean }[];
+  excluded: { hostName: string; reason: string; detail: string }[];
+  startable: boolean;
+  estimatedBatches: number;
+  commands: { capture: { name: string; command: string }[]; apply: string[]; rollback: { template: string }[]; verify: string | null };
+}
+
+function renderPlan(view: PlanView): string[] {
+  const lines = [
+    `plan: patch ${view.patch.name} on ${view.targets.length} host(s), ${view.strategy.type}, ${view.steps.length} step(s), about ${view.estimatedBatches} batch(es) of at most ${view.strategy.maxParallel}`,
+  ];
+  for (const step of view.steps) {
+    const names = step.hosts.map((h) => (h.excluded ? `${h.hostName}(excluded)` : h.hostName));
+    lines.push(`  step ${step.index}: ${step.hosts.length} host(s), ${step.cumulative} in total${step.pauseAfter ? ', then pause for promote' : ''}: ${names.join(', ') || '(none new)'}`);
+  }
+  if (view.excluded.length > 0) {
+    lines.push('excluded:');
+    for (const e of view.excluded) lines.push(`  ${e.hostName}: ${e.reason} — ${e.detail}`);
+  }
+  lines.push('commands:');
+  for (const c of view.commands.capture) lines.push(`  capture ${c.name}: ${c.command}`);
+  for (const c of view.commands.apply) lines.push(`  apply: ${c}`);
+  if (view.commands.verify) lines.push(`  verify: ${view.commands.verify}`);
+  for (const c of view.commands.rollback) lines.push(`  rollback: ${c.template}`);
+  lines.push(view.startable ? 'nothing was changed; run without --plan to deploy' : 'a deployment now would be refused: a target is in another running deployment');
+  return lines;
+}
+
 export const deployCommand: Command = {
   name: 'deploy',
   summary: 'deploy an approved patch with a canary, rolling or all-at-once strategy',
   usage:
-    'deploy --patch ID (--hosts A,B | --labels K=V,…) [--strategy canary|rolling|all-at-once] [--steps 1,10%,50%,100%] [--batch-size N|N%] [--max-parallel N] [--max-failures N|N%] [--bake 30s] [--pause-after 0[,2]] [--no-auto-rollback] [--idempotency-key K] [--wait [--timeout 30m]]',
+    'deploy --patch ID (--hosts A,B | --labels K=V,…) [--strategy canary|rolling|all-at-once] [--steps 1,10%,50%,100%] [--batch-size N|N%] [--max-parallel N] [--max-failures N|N%] [--bake 30s] [--pause-after 0[,2]] [--no-auto-rollback] [--idempotency-key K] [--wait [--timeout 30m]] [--plan [--check-reachability]]',
   options: {
     patch: { type: 'string' },
     hosts: { type: 'string' },
@@ -35,6 +67,8 @@ export const deployCommand: Command = {
     'idempotency-key': { type: 'string' },
     wait: { type: 'boolean' },
     timeout: { type: 'string' },
+    plan: { type: 'boolean' },
+    'check-reachability': { type: 'boolean' },
   },
   flagHelp: [
     ['--patch ID', 'the approved patch to deploy (required)'],
@@ -50,9 +84,11 @@ export const deployCommand: Command = {
     ['--idempotency-key K', 'a retried call with the same key and flags returns the same deployment'],
     ['--wait', 'follow the deployment to its end and exit with its verdict'],
     ['--timeout DURATION', 'with --wait: give up waiting after this long (exit 3; the deployment keeps running)'],
+    ['--plan', 'print what the deployment would do (steps, excluded hosts, commands) and change nothing'],
+    ['--check-reachability', 'with --plan: connect and authenticate to every host (running nothing)'],
   ],
   notes: [
-    'Exit codes: 0 succeeded (or accepted, without --wait), 1 failed, rolled back or cancelled,',
+    'Exit codes: 0 succeeded (or accepted, without --wait; or a startable --plan), 1 failed, rolled back or cancelled (or a --plan that would be refused),',
     '2 bad usage, invalid request or auth error (401/403), 3 --timeout ran out.',
   ],
   examples: [
@@ -85,7 +121,24 @@ export const deployCommand: Command = {
     const timeoutMs = timeoutText !== undefined ? parseDurationFlag('--timeout', timeoutText) : undefined;
     if (timeoutMs === 0) throw new UsageError('--timeout must be longer than 0s');
 
+    const plan = booleanFlag(ctx, 'plan');
+    const checkReachability = booleanFlag(ctx, 'check-reachability');
+    if (checkReachability && !plan) throw new UsageError('--check-reachability applies with --plan only');
+    if (plan && (wait || key !== undefined)) throw new UsageError('--plan starts nothing: it takes no --wait or --idempotency-key');
+
     const targets = await resolveTargets(ctx, parsedTargets);
+    if (plan) {
+      const view = await ctx.client().post<PlanView>('/deployments', {
+        patchId,
+        targets,
+        ...(strategy ? { strategy } : {}),
+        dryRun: true,
+        ...(checkReachability ? { checkReachability } : {}),
+      });
+      ctx.output.lines(renderPlan(view));
+      ctx.output.data(view);
+      return view.startable ? ExitCode.ok : ExitCode.failed;
+    }
     const accepted = await ctx.client().post<Accepted>(
       '/deployments',
       { patchId, targets, ...(strategy ? { strategy } : {}) },

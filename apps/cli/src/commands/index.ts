@@ -2,6 +2,7 @@ import type { Command } from '../command';
 import { deployCommand } from './deploy.command';
 import { cancelCommand, promoteCommand, rollbackCommand } from './deployment-actions.command';
 import { findingsCommand } from './findings.command';
+import { logsCommand, retryCommand } from './operator-controls.command';
 import { hostsImportCommand, hostsListCommand, hostsTrustCommand } from './hosts.command';
 import { patchApproveCommand, patchCreateCommand } from './patch.command';
 import { scanCommand } from './scan.command';
@@ -15,6 +16,8 @@ export const COMMANDS: Command[] = [
   taskGetCommand,
   taskWaitCommand,
   rollbackCommand,
+  retryCommand,
+  logsCommand,
   promoteCommand,
   cancelCommand,
   hostsImportCommand,

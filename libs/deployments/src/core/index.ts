@@ -6,3 +6,7 @@ export * from './host-state';
 export * from './next-action';
 export * from './task-progress';
 export * from './health-commands';
+export * from './plan-view';
+export * from './retry-selection';
+export * from './host-output';
+export * from './maintenance-window';

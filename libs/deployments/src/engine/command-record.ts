@@ -1,4 +1,4 @@
-import type { SshSession } from '@vulnzero/ssh';
+import type { OutputStream, SshSession } from '@vulnzero/ssh';
 import type { CommandRecord } from '../deployment.entity';
 
 /** Runs one command on a host's session and keeps what happened, output bounded by the session. */
@@ -7,9 +7,10 @@ export async function runRecorded(
   phase: CommandRecord['phase'],
   command: string,
   timeoutMs: number,
+  onOutput?: (stream: OutputStream, chunk: Buffer) => void,
 ): Promise<CommandRecord> {
   const at = new Date().toISOString();
-  const result = await session.exec(command, { timeoutMs });
+  const result = await session.exec(command, onOutput ? { timeoutMs, onOutput } : { timeoutMs });
   return {
     phase,
     command,

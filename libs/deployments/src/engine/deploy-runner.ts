@@ -209,6 +209,11 @@ export class DeployRunner {
         // In flight on the record before they start, so the next decision counts
         // them; only hosts this call moved from pending are started.
         const started = await this.records.startHosts(id, action.hostIds);
+        // Connect the hosts waiting for a slot, and the next step's, while these run.
+        const upcoming = run.hosts
+          .filter((h) => (h.step === action.step || h.step === action.step + 1) && h.status === 'pending' && !started.includes(h.hostId))
+          .map((h) => h.hostId);
+        ctx.sessions.prewarm(upcoming, Math.max(1, Math.floor(deployment.strategy.maxParallel / 2)));
         for (const hostId of started) {
           const host = run.hosts.find((h) => h.hostId === hostId) as DeploymentHostEntity;
           host.status = 'capturing';

@@ -8,6 +8,7 @@ import { describeFailure, runRecorded } from './command-record';
 import { observeHostOperation } from './engine-metrics';
 import { HealthChecker } from './health-checker';
 import type { HostSessions } from './host-sessions';
+import { HostOutputPublisher } from './host-output-publisher';
 
 export interface HostRunContext {
   deploymentId: string;
@@ -40,7 +41,25 @@ export class HostPatcher {
     private readonly records: DeploymentRecords,
     private readonly health: HealthChecker,
     private readonly events: TaskEventsPublisher,
+    private readonly liveOutput: HostOutputPublisher,
   ) {}
+
+  /** Runs one command, its output also published live for followers of this host. */
+  private async runLive(
+    ctx: HostRunContext,
+    host: DeploymentHostEntity,
+    session: Parameters<typeof runRecorded>[0],
+    phase: CommandRecord['phase'],
+    command: string,
+    timeoutMs: number,
+  ): Promise<CommandRecord> {
+    const live = this.liveOutput.forCommand(ctx.deploymentId, host.hostId, phase, command);
+    try {
+      return await runRecorded(session, phase, command, timeoutMs, live.onOutput);
+    } finally {
+      live.end();
+    }
+  }
 
   async patch(ctx: HostRunContext, host: DeploymentHostEntity): Promise<void> {
     const timeoutMs = ctx.patch.timeoutSeconds * 1000;
@@ -57,20 +76,22 @@ export class HostPatcher {
       phaseStarted = Date.now();
       const captured: Record<string, string> = {};
       for (const [name, command] of Object.entries(ctx.patch.capture)) {
-        const record = await runRecorded(session, 'capture', command, timeoutMs);
+        const record = await this.runLive(ctx, host, session, 'capture', command, timeoutMs);
         output.push(record);
         if (record.exitCode !== 0) throw new HostStepFailed(describeFailure(record), record.exitCode);
         captured[name] = record.stdout.trim();
       }
       const rollbackCommands = ctx.patch.rollback.map((template) => renderCommand(template, captured));
+      // Committed (with the host now `applying`) before the first apply command.
       await this.records.storeRollback(ctx.deploymentId, host.hostId, captured, rollbackCommands);
+      host.status = 'applying';
+      this.events.publish(ctx.taskId, { type: 'host', hostId: host.hostId, hostName: host.hostName, status: 'applying' });
       observeHostOperation('capture', 'ok', phaseStarted);
 
       phase = 'apply';
       phaseStarted = Date.now();
-      await this.transition(ctx, host, 'applying');
       for (const command of ctx.patch.apply) {
-        const record = await runRecorded(session, 'apply', command, timeoutMs);
+        const record = await this.runLive(ctx, host, session, 'apply', command, timeoutMs);
         output.push(record);
         if (record.exitCode !== 0) throw new HostStepFailed(describeFailure(record), record.exitCode);
       }
@@ -80,7 +101,7 @@ export class HostPatcher {
       phaseStarted = Date.now();
       await this.transition(ctx, host, 'verifying');
       if (ctx.patch.verify) {
-        const record = await runRecorded(session, 'verify', ctx.patch.verify, timeoutMs);
+        const record = await this.runLive(ctx, host, session, 'verify', ctx.patch.verify, timeoutMs);
         output.push(record);
         if (record.exitCode !== 0) throw new HostStepFailed(describeFailure(record), record.exitCode);
       }

@@ -45,6 +45,21 @@ export class HostSessions {
     });
   }
 
+  /**
+   * Opens connections ahead of need, at most `parallel` at a time, so the
+   * handshakes of the next step overlap the current one. Connecting changes
+   * nothing on a host; a failure here is left for the real attempt to report.
+   */
+  prewarm(hostIds: string[], parallel: number): void {
+    const queue = hostIds.filter((id) => !this.sessions.has(id));
+    const lane = async () => {
+      for (let id = queue.shift(); id; id = queue.shift()) {
+        await this.session(id).catch(() => undefined);
+      }
+    };
+    for (let i = 0; i < Math.max(1, Math.min(parallel, queue.length)); i += 1) void lane();
+  }
+
   async closeAll(): Promise<void> {
     const open = [...this.sessions.values()];
     this.sessions.clear();

@@ -1,0 +1,59 @@
+import { useEffect, useRef } from 'preact/hooks';
+
+export function StatusBadge({ status, testId }: { status: string; testId?: string }) {
+  return (
+    <span class={`badge s-${status}`} data-testid={testId} data-status={status}>
+      {status.replace(/_/g, ' ')}
+    </span>
+  );
+}
+
+export function ErrorBox({ message }: { message: string }) {
+  return (
+    <p class="error" role="alert">
+      {message}
+    </p>
+  );
+}
+
+export function fmtTime(iso: string | null): string {
+  if (!iso) return '—';
+  return new Date(iso).toLocaleString(undefined, { hour12: false });
+}
+
+export function fmtDuration(from: string | null, to: string | null): string {
+  if (!from || !to) return '—';
+  const ms = new Date(to).getTime() - new Date(from).getTime();
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** A modal confirmation (native <dialog>: focus trapped, Escape cancels). */
+export function Confirm(props: {
+  title: string;
+  message: string;
+  confirmLabel: string;
+  danger: boolean;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+    return () => dialog?.close();
+  }, []);
+  return (
+    <dialog ref={ref} class="confirm" aria-label={props.title} onCancel={props.onCancel}>
+      <h3>{props.title}</h3>
+      <p>{props.message}</p>
+      <div class="actions">
+        <button type="button" onClick={props.onCancel}>
+          Keep as is
+        </button>
+        <button type="button" class={props.danger ? 'danger' : 'primary'} data-confirm="yes" onClick={props.onConfirm}>
+          {props.confirmLabel}
+        </button>
+      </div>
+    </dialog>
+  );
+}

@@ -1,0 +1,253 @@
+/**
+ * Maintenance windows as a pure function of the window and the time `now`
+ * (issue 14, part 3). The engine side — pausing a deployment with reason
+ * `window_closed` and waking it at the next opening — is not wired yet; this
+ * is the planner it is meant to ask.
+ *
+ * Two shapes:
+ * - a one-off window `{start, end, timezone}`: wall-clock times
+ *   (`2026-03-29T01:00`) read in `timezone`;
+ * - a recurring window `{recurrence, durationMinutes, timezone}`: a five-field
+ *   cron expression (`minute hour day-of-month month day-of-week`, with `*`,
+ *   lists, ranges and steps) read in `timezone`, each opening lasting
+ *   `durationMinutes` of elapsed time (a 2-hour window across a DST change is
+ *   still 2 hours long).
+ *
+ * DST: an opening whose wall time does not exist (the spring gap) opens when
+ * the clocks jump, at the first valid instant after it; an opening whose wall
+ * time happens twice (the autumn overlap) opens at the first of the two.
+ */
+export interface OneOffWindow {
+  start: string;
+  end: string;
+  timezone: string;
+}
+
+export interface RecurringWindow {
+  recurrence: string;
+  durationMinutes: number;
+  timezone: string;
+}
+
+export type MaintenanceWindow = OneOffWindow | RecurringWindow;
+
+export type WindowState = { open: true; closesAt: Date } | { open: false; opensAt: Date | null };
+
+export interface WindowProblem {
+  field: string;
+  message: string;
+}
+
+const WALL_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
+const MAX_DURATION_MINUTES = 7 * 24 * 60;
+/** How far ahead a recurring window is searched for its next opening. */
+const SEARCH_DAYS = 400;
+
+export function isKnownTimeZone(zone: unknown): zone is string {
+  if (typeof zone !== 'string' || zone === '') return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Every problem with a window, each named by its path (`window.end`). */
+export function validateWindow(input: unknown, field = 'window'): WindowProblem[] {
+  const problems: WindowProblem[] = [];
+  const report = (at: string, message: string) => problems.push({ field: `${field}${at}`, message });
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    report('', 'must be an object: {start, end, timezone} or {recurrence, durationMinutes, timezone}');
+    return problems;
+  }
+  const w = input as Record<string, unknown>;
+  if (!isKnownTimeZone(w.timezone)) report('.timezone', `unknown time zone ${JSON.stringify(w.timezone)} (an IANA name such as Europe/Berlin)`);
+  if ('recurrence' in w) {
+    for (const key of Object.keys(w)) if (!['recurrence', 'durationMinutes', 'timezone'].includes(key)) report(`.${key}`, 'is not a field of a recurring window');
+    const cron = typeof w.recurrence === 'string' ? parseCron(w.recurrence) : null;
+    if (!cron) report('.recurrence', 'must be a cron expression of five fields: minute hour day-of-month month day-of-week');
+    const d = w.durationMinutes;
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 1 || d > MAX_DURATION_MINUTES) {
+      report('.durationMinutes', `must be an integer from 1 to ${MAX_DURATION_MINUTES}`);
+    }
+    return problems;
+  }
+  for (const key of Object.keys(w)) if (!['start', 'end', 'timezone'].includes(key)) report(`.${key}`, 'is not a field of a window');
+  const start = typeof w.start === 'string' ? parseWallTime(w.start) : null;
+  const end = typeof w.end === 'string' ? parseWallTime(w.end) : null;
+  if (!start) report('.start', 'must be a wall-clock time YYYY-MM-DDTHH:mm[:ss]');
+  if (!end) report('.end', 'must be a wall-clock time YYYY-MM-DDTHH:mm[:ss]');
+  if (start && end && problems.length === 0) {
+    const zone = w.timezone as string;
+    if (zonedToUtc(end, zone) <= zonedToUtc(start, zone)) report('.end', 'must be after window.start');
+  }
+  return problems;
+}
+
+/** Whether the window is open at `now`, and when it closes or next opens (null: never again). */
+export function windowStateAt(window: MaintenanceWindow, now: Date): WindowState {
+  if ('recurrence' in window) return recurringStateAt(window, now);
+  const start = new Date(zonedToUtc(parseWallTime(window.start) as WallTime, window.timezone));
+  const end = new Date(zonedToUtc(parseWallTime(window.end) as WallTime, window.timezone));
+  if (now < start) return { open: false, opensAt: start };
+  if (now < end) return { open: true, closesAt: end };
+  return { open: false, opensAt: null };
+}
+
+function recurringStateAt(window: RecurringWindow, now: Date): WindowState {
+  const cron = parseCron(window.recurrence);
+  if (!cron) throw new RangeError(`invalid recurrence ${window.recurrence}`);
+  const durationMs = window.durationMinutes * 60_000;
+  // Openings that started up to one duration ago may still be open: begin the search that far back.
+  const from = localDate(now.getTime() - durationMs - 86_400_000, window.timezone);
+  let day = Date.UTC(from.year, from.month - 1, from.day);
+  let latestOpen: number | undefined;
+  for (let i = 0; i < SEARCH_DAYS + Math.ceil(durationMs / 86_400_000) + 2; i += 1, day += 86_400_000) {
+    const date = new Date(day);
+    const [y, m, d, dow] = [date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate(), date.getUTCDay()];
+    if (!cron.months.has(m) || !dayMatches(cron, d, dow)) continue;
+    for (const hour of cron.hours) {
+      for (const minute of cron.minutes) {
+        const opens = zonedToUtc({ year: y, month: m, day: d, hour, minute, second: 0 }, window.timezone);
+        if (opens <= now.getTime()) {
+          if (now.getTime() < opens + durationMs) latestOpen = Math.max(latestOpen ?? opens, opens);
+        } else {
+          if (latestOpen !== undefined) return { open: true, closesAt: new Date(latestOpen + durationMs) };
+          return { open: false, opensAt: new Date(opens) };
+        }
+      }
+    }
+  }
+  if (latestOpen !== undefined) return { open: true, closesAt: new Date(latestOpen + durationMs) };
+  return { open: false, opensAt: null };
+}
+
+interface WallTime {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+function parseWallTime(text: string): WallTime | null {
+  const m = WALL_TIME.exec(text);
+  if (!m) return null;
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '0'].map(Number);
+  const check = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  if (check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) return null;
+  return { year, month, day, hour, minute, second };
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(zone: string): Intl.DateTimeFormat {
+  let f = formatters.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formatters.set(zone, f);
+  }
+  return f;
+}
+
+function localDate(utcMs: number, zone: string): WallTime {
+  const parts = Object.fromEntries(formatter(zone).formatToParts(new Date(utcMs)).map((p) => [p.type, p.value]));
+  return {
+    year: Number(parts.year),
+    month: Number(parts.month),
+    day: Number(parts.day),
+    hour: Number(parts.hour),
+    minute: Number(parts.minute),
+    second: Number(parts.second),
+  };
+}
+
+function offsetAt(utcMs: number, zone: string): number {
+  const l = localDate(utcMs, zone);
+  return Date.UTC(l.year, l.month - 1, l.day, l.hour, l.minute, l.second) - Math.floor(utcMs / 1000) * 1000;
+}
+
+/** The UTC instant of a wall time in a zone; see the module comment for gaps and overlaps. */
+function zonedToUtc(wall: WallTime, zone: string): number {
+  const asUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
+  // The zone's offsets a few hours either side cover any DST change at this wall time.
+  const before = offsetAt(asUtc - 12 * 3_600_000, zone);
+  const after = offsetAt(asUtc + 12 * 3_600_000, zone);
+  const candidates = [...new Set([before, after])]
+    .map((offset) => asUtc - offset)
+    .filter((utc) => offsetAt(utc, zone) === asUtc - utc)
+    .sort((a, b) => a - b);
+  if (candidates.length > 0) return candidates[0];
+  // In the spring gap: open when the clocks jump, the first instant on the new offset.
+  let low = asUtc - after;
+  let high = asUtc - before;
+  while (high - low > 1000) {
+    const mid = low + Math.floor((high - low) / 2000) * 1000;
+    if (offsetAt(mid, zone) === after) high = mid;
+    else low = mid;
+  }
+  return high;
+}
+
+interface Cron {
+  minutes: number[];
+  hours: number[];
+  days: Set<number>;
+  months: Set<number>;
+  weekdays: Set<number>;
+  anyDay: boolean;
+  anyWeekday: boolean;
+}
+
+export function parseCron(expression: string): Cron | null {
+  const fields = expression.trim().split(/\s+/);
+  if (fields.length !== 5) return null;
+  const minutes = parseField(fields[0], 0, 59);
+  const hours = parseField(fields[1], 0, 23);
+  const days = parseField(fields[2], 1, 31);
+  const months = parseField(fields[3], 1, 12);
+  const weekdays = parseField(fields[4], 0, 7);
+  if (!minutes || !hours || !days || !months || !weekdays) return null;
+  return {
+    minutes,
+    hours,
+    days: new Set(days),
+    months: new Set(months),
+    weekdays: new Set(weekdays.map((d) => d % 7)),
+    anyDay: fields[2] === '*',
+    anyWeekday: fields[4] === '*',
+  };
+}
+
+/** Cron's rule: when both day fields are restricted, either may match. */
+function dayMatches(cron: Cron, day: number, weekday: number): boolean {
+  if (cron.anyDay && cron.anyWeekday) return true;
+  if (cron.anyDay) return cron.weekdays.has(weekday);
+  if (cron.anyWeekday) return cron.days.has(day);
+  return cron.days.has(day) || cron.weekdays.has(weekday);
+}
+
+function parseField(field: string, min: number, max: number): number[] | null {
+  const values = new Set<number>();
+  for (const part of field.split(',')) {
+    const m = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(part);
+    if (!m) return null;
+    const step = m[4] !== undefined ? Number(m[4]) : 1;
+    const from = m[1] === '*' ? min : Number(m[2]);
+    const to = m[1] === '*' ? max : m[3] !== undefined ? Number(m[3]) : m[4] !== undefined ? max : from;
+    if (step < 1 || from < min || to > max || from > to) return null;
+    for (let v = from; v <= to; v += step) values.add(v);
+  }
+  return [...values].sort((a, b) => a - b);
+}
