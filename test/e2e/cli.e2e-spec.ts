@@ -228,7 +228,13 @@ describe('vulnzero command (CLI process + gateway + worker + sshd fleet)', () =>
     expect(result.stdout).toContain('5 host(s) are unpinned');
     expect(result.stdout).toContain('vulnzero hosts trust');
 
-    const all = (await api.get('/hosts?limit=500')).body.items as any[];
+    // Every page: other suites share this database, so these hosts need not be on the first.
+    const all: any[] = [];
+    for (let cursor: string | null = ''; cursor !== null; ) {
+      const page: any = (await api.get(`/hosts?limit=500${cursor ? `&cursor=${cursor}` : ''}`)).body;
+      all.push(...page.items);
+      cursor = page.nextCursor;
+    }
     const byName = new Map(all.filter((h) => h.name.endsWith(`.example.${tld}`)).map((h) => [h.name.replace(`.example.${tld}`, ''), h]));
     expect([...byName.keys()].sort()).toEqual(['api', 'bastion', 'db-01', 'web-01', 'web-02']);
     const view = (name: string) => {
