@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
+import { LiveEventsModule } from '../live-events/live-events.module';
 import { DeploymentsModule } from '@vulnzero/deployments';
 import { DeploymentsController } from './deployments.controller';
 import { HostOutputStream } from './host-output-stream';
 
 @Module({
-  imports: [DeploymentsModule],
+  imports: [DeploymentsModule, LiveEventsModule],
   controllers: [DeploymentsController],
   providers: [HostOutputStream],
 })

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
+import { LiveEventsModule } from '../live-events/live-events.module';
 import { TasksModule } from '@vulnzero/tasks';
 import { TaskEventStream } from './task-event-stream';
 import { TasksController } from './tasks.controller';
 
 @Module({
-  imports: [TasksModule],
+  imports: [TasksModule, LiveEventsModule],
   controllers: [TasksController],
   providers: [TaskEventStream],
 })

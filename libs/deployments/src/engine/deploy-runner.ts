@@ -85,6 +85,13 @@ export class DeployRunner {
 
     try {
       await this.recoverInterruptedHosts(run, ctx);
+      // Handshakes are most of a host's time: open the connections of every
+      // host still to come, in target order and a few at a time, while the
+      // first ones run. Connecting changes nothing on a host.
+      sessions.prewarm(
+        run.hosts.filter((h) => h.status === 'pending').map((h) => h.hostId),
+        Math.max(1, Math.floor(run.deployment.strategy.maxParallel / 2)),
+      );
       let reported = '';
       const report = async (current: DeploymentRun) => {
         // Derived from the rows, written only when it changed.
@@ -209,11 +216,6 @@ export class DeployRunner {
         // In flight on the record before they start, so the next decision counts
         // them; only hosts this call moved from pending are started.
         const started = await this.records.startHosts(id, action.hostIds);
-        // Connect the hosts waiting for a slot, and the next step's, while these run.
-        const upcoming = run.hosts
-          .filter((h) => (h.step === action.step || h.step === action.step + 1) && h.status === 'pending' && !started.includes(h.hostId))
-          .map((h) => h.hostId);
-        ctx.sessions.prewarm(upcoming, Math.max(1, Math.floor(deployment.strategy.maxParallel / 2)));
         for (const hostId of started) {
           const host = run.hosts.find((h) => h.hostId === hostId) as DeploymentHostEntity;
           host.status = 'capturing';
