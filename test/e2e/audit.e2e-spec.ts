@@ -1,26 +1,11 @@
 import { AppProcess, startGateway, waitFor } from '../harness/app-process';
+import type { AuditEventView } from '../../libs/audit/src/audit.service';
 import { ApiClient, ApiResponse, TEST_ADMIN } from '../harness/api-client';
 import { randomSuffix } from '../harness/test-env';
 
 jest.setTimeout(90_000);
 
-interface AuditItem {
-  id: string;
-  occurredAt: string;
-  actorKind: string;
-  actorId: string | null;
-  actorName: string | null;
-  action: string;
-  resourceType: string | null;
-  resourceId: string | null;
-  requestId: string | null;
-  address: string | null;
-  outcome: string;
-  statusCode: number | null;
-  detail: Record<string, unknown>;
-  prevHash: string;
-  hash: string;
-}
+type AuditItem = AuditEventView;
 
 interface AuditPage {
   items: AuditItem[];

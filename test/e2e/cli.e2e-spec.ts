@@ -87,18 +87,7 @@ describe('vulnzero command (CLI process + gateway + worker + sshd fleet)', () =>
     return patch.id;
   }
 
-  async function settle(taskId: string): Promise<any> {
-    let task: any;
-    await waitFor(
-      async () => {
-        task = (await api.get(`/tasks/${taskId}`)).body;
-        return ['succeeded', 'failed', 'cancelled'].includes(task.status);
-      },
-      120_000,
-      `task ${taskId} to finish`,
-    );
-    return task;
-  }
+  const settle = (taskId: string): Promise<any> => api.waitForTask(taskId);
 
   beforeAll(async () => {
     await fleet.start(6);

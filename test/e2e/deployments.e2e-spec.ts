@@ -57,18 +57,7 @@ describe('deploy engine (gateway + worker + sshd fleet)', () => {
     return created.body.id;
   }
 
-  async function waitForTask(taskId: string, timeoutMs = 120_000): Promise<any> {
-    let task: any;
-    await waitFor(
-      async () => {
-        task = (await api.get(`/tasks/${taskId}`)).body;
-        return ['succeeded', 'failed', 'cancelled'].includes(task.status);
-      },
-      timeoutMs,
-      `task ${taskId} to finish`,
-    );
-    return task;
-  }
+  const waitForTask = (taskId: string, timeoutMs = 120_000): Promise<any> => api.waitForTask(taskId, timeoutMs);
 
   async function waitForStatus(deploymentId: string, status: string): Promise<any> {
     let deployment: any;

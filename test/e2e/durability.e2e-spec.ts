@@ -110,19 +110,7 @@ describe('durability under faults (real processes)', () => {
     return current;
   }
 
-  async function waitForTask(env: Env, taskId: string, timeoutMs = 150_000): Promise<any> {
-    let task: any;
-    await waitFor(
-      async () => {
-        const response = await env.api.get(`/tasks/${taskId}`);
-        task = response.body;
-        return ['succeeded', 'failed', 'cancelled'].includes(task?.status);
-      },
-      timeoutMs,
-      `task ${taskId}`,
-    );
-    return task;
-  }
+  const waitForTask = (env: Env, taskId: string, timeoutMs = 150_000): Promise<any> => env.api.waitForTask(taskId, timeoutMs);
 
   /** The record and the disk agree: healthy hosts run 2.0, every other host 1.0 and healthy. */
   async function expectConsistent(env: Env, record: any): Promise<void> {

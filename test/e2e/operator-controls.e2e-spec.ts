@@ -43,18 +43,7 @@ describe('operator controls: plan, retry and live output (gateway + worker + ssh
     return created.body.id;
   }
 
-  async function waitForTask(taskId: string): Promise<any> {
-    let task: any;
-    await waitFor(
-      async () => {
-        task = (await api.get(`/tasks/${taskId}`)).body;
-        return ['succeeded', 'failed', 'cancelled'].includes(task.status);
-      },
-      120_000,
-      `task ${taskId} to finish`,
-    );
-    return task;
-  }
+  const waitForTask = (taskId: string): Promise<any> => api.waitForTask(taskId);
 
   async function deploy(body: object) {
     const response = await api.post('/deployments', body);

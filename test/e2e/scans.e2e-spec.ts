@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppProcess, startGateway, startWorker, waitFor } from '../harness/app-process';
+import { AppProcess, startGateway, startWorker } from '../harness/app-process';
 import { ApiClient, TEST_ADMIN } from '../harness/api-client';
 import { randomSuffix, REPO_ROOT } from '../harness/test-env';
 import { defaultFleetDir, FleetHost, SshFleet } from '../fleet/fleet';
@@ -102,18 +102,7 @@ describe('scans and findings (gateway + worker + sshd fleet with per-host dpkg d
     return { status: response.status, body: (await response.json()) as any };
   }
 
-  async function waitForTask(taskId: string): Promise<any> {
-    let task: any;
-    await waitFor(
-      async () => {
-        task = (await api.get(`/tasks/${taskId}`)).body;
-        return ['succeeded', 'failed', 'cancelled'].includes(task.status);
-      },
-      180_000,
-      `task ${taskId} to finish`,
-    );
-    return task;
-  }
+  const waitForTask = (taskId: string): Promise<any> => api.waitForTask(taskId, 180_000);
 
   async function scan(): Promise<{ scanId: string; task: any; view: any }> {
     const accepted = await api.post('/scans', { targets: { labels: { suite: label } } });

@@ -1,3 +1,7 @@
+import { waitFor } from './app-process';
+
+const FINISHED = ['succeeded', 'failed', 'cancelled'];
+
 /** A small HTTP client for e2e suites: JSON in, JSON out, status kept. */
 export interface ApiResponse<T = any> {
   status: number;
@@ -46,6 +50,22 @@ export class ApiClient {
   }
   delete<T = any>(path: string) {
     return this.request<T>('DELETE', path);
+  }
+
+  /** Polls GET /tasks/:id until the task is finished; the timeout error carries its last state. */
+  async waitForTask(taskId: string, timeoutMs = 120_000): Promise<any> {
+    let task: any;
+    await waitFor(
+      async () => {
+        task = (await this.get(`/tasks/${taskId}`)).body;
+        return FINISHED.includes(task?.status);
+      },
+      timeoutMs,
+      `task ${taskId} to finish`,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message} (last state ${JSON.stringify(task)})`);
+    });
+    return task;
   }
 
   async login(username: string, password: string): Promise<ApiClient> {
