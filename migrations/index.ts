@@ -8,6 +8,7 @@ import { CreateDeployments1764070400000 } from './1764070400000-create-deploymen
 import { CreateScansAndFindings1764070500000 } from './1764070500000-create-scans-and-findings';
 import { AddDeploymentLeases1764070600000 } from './1764070600000-add-deployment-leases';
 import { AddDeploymentRetryLinks1764070700000 } from './1764070700000-add-deployment-retry-links';
+import { AddMaintenanceWindows1764070800000 } from './1764070800000-add-maintenance-windows';
 
 export const MIGRATIONS = [
   CreateTasks1764060000000,
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   CreateScansAndFindings1764070500000,
   AddDeploymentLeases1764070600000,
   AddDeploymentRetryLinks1764070700000,
+  AddMaintenanceWindows1764070800000,
 ];

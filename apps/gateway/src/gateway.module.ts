@@ -12,6 +12,7 @@ import { AccessHttpModule } from './auth/access-http.module';
 import { InventoryHttpModule } from './inventory/inventory-http.module';
 import { PatchesHttpModule } from './patches/patches-http.module';
 import { DeploymentsHttpModule } from './deployments/deployments-http.module';
+import { MaintenanceWindowsHttpModule } from './maintenance-windows/maintenance-windows-http.module';
 import { TasksHttpModule } from './tasks/tasks-http.module';
 import { ScansHttpModule } from './scans/scans-http.module';
 
@@ -33,6 +34,7 @@ export class GatewayModule {
         InventoryHttpModule,
         PatchesHttpModule,
         DeploymentsHttpModule,
+        MaintenanceWindowsHttpModule,
         TasksHttpModule,
         ScansHttpModule,
       ],

@@ -162,6 +162,10 @@ export class DeploymentRecords {
       status: run.deployment.status,
       strategy: run.deployment.strategy,
       cancelRequested: run.deployment.cancelRequested,
+      schedule: {
+        ...(run.deployment.notBefore ? { notBefore: run.deployment.notBefore.getTime() } : {}),
+        ...(run.deployment.window ? { window: run.deployment.window } : {}),
+      },
       steps: run.steps.map((s) => ({
         index: s.index,
         status: s.status,

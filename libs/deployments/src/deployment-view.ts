@@ -15,6 +15,11 @@ export function toDeploymentView(deployment: DeploymentEntity, steps: Deployment
     retryOf: deployment.retryOf ?? null,
     retriedBy: deployment.retriedBy ?? null,
     cancelRequested: deployment.cancelRequested,
+    notBefore: iso(deployment.notBefore),
+    window: deployment.window,
+    maintenanceWindowId: deployment.maintenanceWindowId,
+    pausedReason: deployment.status === 'paused' ? (deployment.pausedReason ?? 'gate') : null,
+    resumeAt: deployment.status === 'paused' ? iso(deployment.resumeAt) : null,
     error: deployment.error,
     createdBy: deployment.createdBy,
     createdAt: deployment.createdAt.toISOString(),
@@ -53,6 +58,7 @@ export function toDeploymentView(deployment: DeploymentEntity, steps: Deployment
       ...(deployment.rollbackTaskId ? { rollbackTask: `/tasks/${deployment.rollbackTaskId}` } : {}),
       ...(deployment.retryOf ? { retryOf: `/deployments/${deployment.retryOf}` } : {}),
       ...(deployment.retriedBy ? { retriedBy: `/deployments/${deployment.retriedBy}` } : {}),
+      ...(deployment.maintenanceWindowId ? { maintenanceWindow: `/maintenance-windows/${deployment.maintenanceWindowId}` } : {}),
     },
   };
 }

@@ -3,6 +3,10 @@ import type { DeploymentStatus } from './core/deployment-state';
 import type { HostStatus } from './core/host-state';
 import type { StepStatus } from './core/next-action';
 import type { Strategy } from './core/strategy';
+import type { MaintenanceWindow } from './core/maintenance-window';
+
+/** Why a deployment is paused: a gate awaiting promote, or its schedule (`notBefore`, a closed window). */
+export type PausedReason = 'gate' | 'not_before' | 'window_closed';
 
 export interface DeploymentTargets {
   hostIds?: string[];
@@ -33,6 +37,14 @@ export class DeploymentEntity {
   @Column({ name: 'retry_of', type: 'uuid', nullable: true }) retryOf!: string | null;
   /** The deployment that retried this one; at most one. */
   @Column({ name: 'retried_by', type: 'uuid', nullable: true }) retriedBy!: string | null;
+  /** The maintenance window hosts start in: inline, or a copy of the named one (`maintenanceWindowId`). */
+  @Column({ type: 'jsonb', nullable: true }) window!: MaintenanceWindow | null;
+  @Column({ name: 'maintenance_window_id', type: 'uuid', nullable: true }) maintenanceWindowId!: string | null;
+  @Column({ name: 'not_before', type: 'timestamptz', nullable: true }) notBefore!: Date | null;
+  /** Set while paused. */
+  @Column({ name: 'paused_reason', type: 'text', nullable: true }) pausedReason!: PausedReason | null;
+  /** While paused by its schedule: when the engine wakes it. */
+  @Column({ name: 'resume_at', type: 'timestamptz', nullable: true }) resumeAt!: Date | null;
 }
 
 @Entity('deployment_steps')

@@ -12,6 +12,8 @@ import {
 } from './deployment.entity';
 import { DeploymentRecords } from './deployment-records';
 import { DeploymentsService } from './deployments.service';
+import { MaintenanceWindowEntity } from './maintenance-window.entity';
+import { MaintenanceWindowsService } from './maintenance-windows.service';
 import { DeployRunner } from './engine/deploy-runner';
 import { HealthChecker } from './engine/health-checker';
 import { HostPatcher } from './engine/host-patcher';
@@ -19,13 +21,19 @@ import { HostOutputPublisher } from './engine/host-output-publisher';
 import { HostSessionsFactory } from './engine/host-sessions';
 import { RollbackRunner } from './engine/rollback-runner';
 
-const ENTITIES = TypeOrmModule.forFeature([DeploymentEntity, DeploymentStepEntity, DeploymentHostEntity, DeploymentHostClaimEntity]);
+const ENTITIES = TypeOrmModule.forFeature([
+  DeploymentEntity,
+  DeploymentStepEntity,
+  DeploymentHostEntity,
+  DeploymentHostClaimEntity,
+  MaintenanceWindowEntity,
+]);
 
 /** Deployments as the gateway sees them: create, read, promote, cancel, roll back. */
 @Module({
   imports: [ENTITIES, InventoryModule, PatchesModule, TasksModule, SshModule],
-  providers: [DeploymentRecords, DeploymentsService],
-  exports: [DeploymentsService],
+  providers: [DeploymentRecords, DeploymentsService, MaintenanceWindowsService],
+  exports: [DeploymentsService, MaintenanceWindowsService],
 })
 export class DeploymentsModule {}
 

@@ -14,6 +14,8 @@ import { planSteps } from './core/canary-plan';
 import { buildPlanView, DeploymentPlanView } from './core/plan-view';
 import { hostsToRetry, RETRYABLE_DEPLOYMENT_STATUSES } from './core/retry-selection';
 import { isHostOutputSettled } from './core/host-output';
+import { MaintenanceWindow, startGate, StartGate, validateWindow, windowStateAt } from './core/maintenance-window';
+import { MaintenanceWindowsService } from './maintenance-windows.service';
 import type { HostStatus } from './core/host-state';
 import { canTransition } from './core/deployment-state';
 import { rollbackOrder } from './core/next-action';
@@ -31,7 +33,20 @@ export interface CreateDeploymentInput {
   patchId: string;
   targets: DeploymentTargets;
   strategy?: unknown;
+  /** `{start, end, timezone}`, `{recurrence, duration, timezone}`, or the name or id of a named window. */
+  window?: unknown;
+  /** An ISO 8601 instant with its offset: no host starts before it. */
+  notBefore?: unknown;
 }
+
+/** A deployment's schedule as recorded: the window (a copy of a named one) and `notBefore`. */
+export interface ResolvedSchedule {
+  window: MaintenanceWindow | null;
+  maintenanceWindowId: string | null;
+  notBefore: Date | null;
+}
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 export interface HostOutputView {
   deploymentId: string;
@@ -54,6 +69,32 @@ const PROBE_PARALLEL = 8;
 const PROBE_CONNECT_TIMEOUT_MS = 10_000;
 
 const DEFAULT_STRATEGY = { type: 'canary', steps: [1, '10%', '50%', '100%'] };
+
+export interface ScheduleView {
+  notBefore: string | null;
+  window: MaintenanceWindow | null;
+  maintenanceWindowId: string | null;
+  /** Could a host start now; if not, why and when it could (null: never). */
+  now: { canStart: true } | { canStart: false; reason: 'not_before' | 'window_closed'; until: string | null };
+}
+
+function scheduleOf(schedule: ResolvedSchedule) {
+  return {
+    ...(schedule.notBefore ? { notBefore: schedule.notBefore.getTime() } : {}),
+    ...(schedule.window ? { window: schedule.window } : {}),
+  };
+}
+
+function scheduleView(schedule: ResolvedSchedule, gate: StartGate): ScheduleView {
+  return {
+    notBefore: schedule.notBefore?.toISOString() ?? null,
+    window: schedule.window,
+    maintenanceWindowId: schedule.maintenanceWindowId,
+    now: gate.open
+      ? { canStart: true }
+      : { canStart: false, reason: gate.reason, until: gate.until === null ? null : new Date(gate.until).toISOString() },
+  };
+}
 
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
@@ -83,6 +124,7 @@ export class DeploymentsService {
     private readonly jobs: JobEnqueuer,
     private readonly records: DeploymentRecords,
     private readonly connector: SshConnector,
+    private readonly windows: MaintenanceWindowsService,
   ) {}
 
   async create(actor: Actor, input: CreateDeploymentInput, idempotencyKey?: string, retryOf?: string): Promise<DeploymentAccepted> {
@@ -91,7 +133,7 @@ export class DeploymentsService {
       const existing = await this.db.getRepository(DeploymentEntity).findOneBy({ idempotencyKey });
       if (existing) return this.replay(existing, requestHash);
     }
-    const { targets, strategy, plan } = await this.prepare(input);
+    const { targets, strategy, plan, schedule } = await this.prepare(input);
     const stepOf = new Map(plan.flatMap((step) => step.hostIds.map((id) => [id, step.index] as const)));
 
     let accepted: DeploymentAccepted;
@@ -114,6 +156,11 @@ export class DeploymentsService {
             finishedAt: null,
             retryOf: retryOf ?? null,
             retriedBy: null,
+            window: schedule.window,
+            maintenanceWindowId: schedule.maintenanceWindowId,
+            notBefore: schedule.notBefore,
+            pausedReason: null,
+            resumeAt: null,
           }),
         );
         if (retryOf) {
@@ -170,6 +217,7 @@ export class DeploymentsService {
    * them. A dry run and a real deployment share it, so they refuse alike.
    */
   private async prepare(input: CreateDeploymentInput) {
+    const schedule = await this.resolveSchedule(input);
     const patch = await this.patches.getApproved(input.patchId);
     const targets = await this.hosts.resolveTargets(input.targets);
     if (targets.length === 0) {
@@ -188,15 +236,49 @@ export class DeploymentsService {
       targets.map((h) => h.id),
       strategy,
     );
-    return { patch, targets, strategy, plan };
+    return { patch, targets, strategy, plan, schedule };
+  }
+
+  /** `window` and `notBefore`, checked: every problem named by its field, 400. */
+  private async resolveSchedule(input: CreateDeploymentInput): Promise<ResolvedSchedule> {
+    const problems: string[] = [];
+    let notBefore: Date | null = null;
+    if (input.notBefore !== undefined && input.notBefore !== null) {
+      const text = input.notBefore;
+      if (typeof text !== 'string' || !ISO_INSTANT.test(text) || Number.isNaN(Date.parse(text))) {
+        problems.push('notBefore: must be an ISO 8601 instant with its offset, e.g. 2026-12-01T22:00:00Z or 2026-12-01T23:00:00+01:00');
+      } else {
+        notBefore = new Date(text);
+      }
+    }
+    let window: MaintenanceWindow | null = null;
+    let maintenanceWindowId: string | null = null;
+    if (typeof input.window === 'string') {
+      const named = await this.windows.resolve(input.window);
+      window = { recurrence: named.recurrence, duration: named.duration, timezone: named.timezone };
+      maintenanceWindowId = named.id;
+    } else if (input.window !== undefined && input.window !== null) {
+      const windowProblems = validateWindow(input.window);
+      problems.push(...windowProblems.map((p) => `${p.field}: ${p.message}`));
+      if (windowProblems.length === 0) window = input.window as MaintenanceWindow;
+    }
+    if (window && problems.length === 0) {
+      const from = new Date(Math.max(Date.now(), notBefore?.getTime() ?? 0));
+      const state = windowStateAt(window, from);
+      if (!state.open && state.opensAt === null) {
+        problems.push(`window: never open ${notBefore ? 'after notBefore' : 'again'}: the deployment could never start`);
+      }
+    }
+    if (problems.length > 0) throw new BadInputError(problems, { field: problems[0].split(':')[0] });
+    return { window, maintenanceWindowId, notBefore };
   }
 
   /**
    * The dry run (`dryRun: true`): what `create` would record, changing
    * nothing. See `buildPlanView` for why excluded hosts stay in their steps.
    */
-  async plan(input: CreateDeploymentInput, options: { checkReachability?: boolean } = {}): Promise<DeploymentPlanView> {
-    const { patch, targets, strategy, plan } = await this.prepare(input);
+  async plan(input: CreateDeploymentInput, options: { checkReachability?: boolean } = {}): Promise<DeploymentPlanView & { schedule: ScheduleView }> {
+    const { patch, targets, strategy, plan, schedule } = await this.prepare(input);
     const claims: { host_id: string; deployment_id: string }[] = await this.db.query(
       `SELECT host_id, deployment_id FROM deployment_host_claims WHERE host_id = ANY($1::uuid[])`,
       [targets.map((h) => h.id)],
@@ -205,7 +287,7 @@ export class DeploymentsService {
     const unreachable = options.checkReachability
       ? await this.probeReachability(targets.filter((h) => h.hostKey && !claimed.has(h.id)))
       : undefined;
-    return buildPlanView({
+    const view = buildPlanView({
       patch: { id: patch.id, ...patch.definition, name: patch.name },
       targets: targets.map((h) => ({ id: h.id, name: h.name, address: h.address, port: h.port, hostKeyPinned: Boolean(h.hostKey) })),
       strategy,
@@ -214,6 +296,7 @@ export class DeploymentsService {
       ...(unreachable ? { unreachable } : {}),
       reachabilityChecked: Boolean(options.checkReachability),
     });
+    return { ...view, schedule: scheduleView(schedule, startGate(scheduleOf(schedule), Date.now())) };
   }
 
   /** Connects and authenticates to each host (pinned key), runs nothing; at most PROBE_PARALLEL at once. */
@@ -238,7 +321,7 @@ export class DeploymentsService {
    * A new deployment of the same patch over the hosts a finished deployment
    * did not patch (see `hostsToRetry`), linked both ways.
    */
-  async retry(actor: Actor, id: string, overrides: { strategy?: unknown } = {}): Promise<DeploymentAccepted> {
+  async retry(actor: Actor, id: string, overrides: { strategy?: unknown; window?: unknown; notBefore?: unknown } = {}): Promise<DeploymentAccepted> {
     const run = await this.mustLoad(id);
     const { deployment } = run;
     if (!RETRYABLE_DEPLOYMENT_STATUSES.includes(deployment.status)) {
@@ -252,9 +335,18 @@ export class DeploymentsService {
     }
     const hostIds = hostsToRetry(run.hosts);
     if (hostIds.length === 0) throw new ConflictError(`deployment ${id} has no failed, rolled back or unstarted host to retry`);
+    // A named or recurring window still applies; a one-off window and notBefore were for that run only.
+    const window =
+      overrides.window ?? deployment.maintenanceWindowId ?? (deployment.window && 'recurrence' in deployment.window ? deployment.window : undefined);
     return this.create(
       actor,
-      { patchId: deployment.patchId, targets: { hostIds }, strategy: overrides.strategy ?? deployment.strategy },
+      {
+        patchId: deployment.patchId,
+        targets: { hostIds },
+        strategy: overrides.strategy ?? deployment.strategy,
+        ...(window !== undefined ? { window } : {}),
+        ...(overrides.notBefore !== undefined ? { notBefore: overrides.notBefore } : {}),
+      },
       undefined,
       id,
     );
@@ -292,6 +384,13 @@ export class DeploymentsService {
     const run = await this.mustLoad(id);
     if (run.deployment.status !== 'paused') {
       throw new ConflictError(`deployment ${id} is ${run.deployment.status}, not paused`, { status: run.deployment.status });
+    }
+    const reason = run.deployment.pausedReason;
+    if (reason === 'not_before' || reason === 'window_closed') {
+      throw new ConflictError(
+        `deployment ${id} is paused by its schedule (${reason}) until ${run.deployment.resumeAt?.toISOString() ?? 'its next opening'}; promote passes a gate only`,
+        { status: 'paused', pausedReason: reason },
+      );
     }
     const gate = run.steps.filter((s) => s.status === 'succeeded' && !s.promoted && run.deployment.strategy.pauseAfterStep.includes(s.index))[0];
     if (!gate) throw new ConflictError(`deployment ${id} has no gate to pass`);

@@ -19,7 +19,8 @@ function payloadOf(task: TaskEntity): Record<string, string> {
 }
 
 /**
- * No task stays `queued` or `running` forever: on worker start and every
+ * No task stays `queued` or `running` forever, nor `paused` past its
+ * `resumeAt`: on worker start and every
  * WORKER_JOB_LOCK_SECONDS,
  * tasks whose BullMQ job is gone (Redis flushed, restarted without
  * persistence, or a gateway that died between its commit and its enqueue) are
@@ -58,8 +59,13 @@ export class TaskReconciler implements OnApplicationBootstrap, OnApplicationShut
     const outcome = { requeued: [] as string[], failed: [] as string[] };
     const lock = await this.redis.set('vz:reconciler:lock', String(process.pid), 'PX', Math.max(1000, this.intervalMs - 1000), 'NX');
     if (lock !== 'OK') return outcome;
+    const staleBefore = new Date(Date.now() - staleAfterMs);
     const candidates = await this.taskRows.find({
-      where: { status: In(['queued', 'running']), updatedAt: LessThan(new Date(Date.now() - staleAfterMs)) },
+      where: [
+        { status: In(['queued', 'running']), updatedAt: LessThan(staleBefore) },
+        // Paused until a time (a maintenance window) and overdue: its wake-up job must still exist.
+        { status: 'paused', resumeAt: LessThan(staleBefore) },
+      ],
       take: 500,
     });
     for (const task of candidates) {

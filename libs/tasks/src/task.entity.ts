@@ -25,4 +25,6 @@ export class TaskEntity {
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
   @Column({ name: 'started_at', type: 'timestamptz', nullable: true }) startedAt!: Date | null;
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true }) finishedAt!: Date | null;
+  /** A paused task due to wake on its own (a maintenance window's opening); null otherwise. */
+  @Column({ name: 'resume_at', type: 'timestamptz', nullable: true }) resumeAt!: Date | null;
 }

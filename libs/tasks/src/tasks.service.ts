@@ -29,6 +29,8 @@ export interface TaskView {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /** A paused task that wakes on its own (a maintenance window's next opening). */
+  resumeAt: string | null;
   links: { self: string; resource?: string; events: string };
 }
 
@@ -55,6 +57,7 @@ export function toTaskView(task: TaskEntity): TaskView {
     createdAt: task.createdAt.toISOString(),
     startedAt: task.startedAt?.toISOString() ?? null,
     finishedAt: task.finishedAt?.toISOString() ?? null,
+    resumeAt: task.resumeAt?.toISOString() ?? null,
     links: {
       self: `/tasks/${task.id}`,
       events: `/tasks/${task.id}/events`,
@@ -85,6 +88,7 @@ export class TasksService {
         jobId: null,
         startedAt: null,
         finishedAt: null,
+        resumeAt: null,
       }),
     );
   }
@@ -114,11 +118,18 @@ export class TasksService {
   async transition(
     id: string,
     to: TaskStatus,
-    patch: { progress?: TaskProgress; result?: Record<string, unknown>; error?: { code: string; message: string } } = {},
+    patch: {
+      progress?: TaskProgress;
+      result?: Record<string, unknown>;
+      error?: { code: string; message: string };
+      /** With `paused`: when the task wakes on its own (the reconciler re-enqueues it if its job is lost). */
+      resumeAt?: Date;
+    } = {},
   ): Promise<TaskEntity> {
     const task = await this.get(id);
     assertTaskTransition(task.status, to);
     task.status = to;
+    task.resumeAt = to === 'paused' ? (patch.resumeAt ?? null) : null;
     if (to === 'running' && !task.startedAt) task.startedAt = new Date();
     if (isTerminalTask(to)) task.finishedAt = new Date();
     if (patch.progress) task.progress = { ...task.progress, ...patch.progress };

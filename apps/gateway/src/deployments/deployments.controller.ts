@@ -42,13 +42,19 @@ export class DeploymentsController {
       (req as RequestWithActor & { auditAction?: string }).auditAction = 'POST /deployments (dry run)';
       res.status(200);
       return this.deployments.plan(
-        { patchId: body.patchId, targets: { ...body.targets }, strategy: body.strategy },
+        { patchId: body.patchId, targets: { ...body.targets }, strategy: body.strategy, window: body.window, notBefore: body.notBefore },
         { checkReachability: body.checkReachability ?? false },
       );
     }
     const accepted = await this.deployments.create(
       actor,
-      { patchId: body.patchId, targets: { ...body.targets }, strategy: body.strategy },
+      {
+        patchId: body.patchId,
+        targets: { ...body.targets },
+        strategy: body.strategy,
+        ...(body.window !== undefined ? { window: body.window } : {}),
+        ...(body.notBefore !== undefined ? { notBefore: body.notBefore } : {}),
+      },
       idempotencyKey,
     );
     req.auditResource = { type: 'deployment', id: accepted.deploymentId };
@@ -91,7 +97,7 @@ export class DeploymentsController {
   @RequirePermissions('deployments:write')
   @ApiOperation({ summary: 'A new deployment of the same patch over the hosts that failed, were rolled back or never started; 202.' })
   async retry(@CurrentActor() actor: Actor, @IdParam() id: string, @Body() body: RetryDeploymentDto, @Req() req: RequestWithActor) {
-    const accepted = await this.deployments.retry(actor, id, body.strategy !== undefined ? { strategy: body.strategy } : {});
+    const accepted = await this.deployments.retry(actor, id, { strategy: body.strategy, window: body.window, notBefore: body.notBefore });
     req.auditResource = { type: 'deployment', id: accepted.deploymentId };
     return accepted;
   }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsObject, IsOptional, IsUUID, ValidateNested } from 'class-validator';
+import { Allow, ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsObject, IsOptional, IsString, IsUUID, ValidateNested } from 'class-validator';
 
 export class TargetsDto {
   @ApiPropertyOptional({ type: [String], format: 'uuid' })
@@ -33,6 +33,21 @@ export class CreateDeploymentDto {
   @IsObject()
   strategy?: Record<string, unknown>;
 
+  @ApiPropertyOptional({
+    description:
+      'Maintenance window: no host starts outside it; a step in flight when it closes finishes its running hosts, then the deployment pauses (reason window_closed) and resumes at the next opening. ' +
+      'One-off {start, end, timezone} (wall-clock YYYY-MM-DDTHH:mm[:ss] in an IANA zone), recurring {recurrence (cron, 5 fields or 6 with seconds first), duration (90m, 2h, 1h30m), timezone}, or the name or id of a named window (POST /maintenance-windows).',
+    oneOf: [{ type: 'object' }, { type: 'string' }],
+    example: { start: '2026-12-01T22:00', end: '2026-12-02T02:00', timezone: 'Europe/Berlin' },
+  })
+  @Allow()
+  window?: unknown;
+
+  @ApiPropertyOptional({ description: 'No host starts before this ISO 8601 instant (with its offset); until then the deployment is paused (reason not_before).', example: '2026-12-01T22:00:00Z' })
+  @IsOptional()
+  @IsString({ message: 'notBefore must be an ISO 8601 instant with its offset' })
+  notBefore?: string;
+
   @ApiPropertyOptional({ description: 'Return the plan (200) and change nothing: targets, steps, excluded hosts and why, commands, batches.' })
   @IsOptional()
   @IsBoolean({ message: 'dryRun must be true or false' })
@@ -49,4 +64,20 @@ export class RetryDeploymentDto {
   @IsOptional()
   @IsObject()
   strategy?: Record<string, unknown>;
+
+  @ApiPropertyOptional({
+    description:
+      'Overrides the window (default: the same named or recurring window; a one-off window is not carried over). Maintenance window: no host starts outside it; a step in flight when it closes finishes its running hosts, then the deployment pauses (reason window_closed) and resumes at the next opening. ' +
+      'One-off {start, end, timezone} (wall-clock YYYY-MM-DDTHH:mm[:ss] in an IANA zone), recurring {recurrence (cron, 5 fields or 6 with seconds first), duration (90m, 2h, 1h30m), timezone}, or the name or id of a named window (POST /maintenance-windows).',
+    oneOf: [{ type: 'object' }, { type: 'string' }],
+    example: { start: '2026-12-01T22:00', end: '2026-12-02T02:00', timezone: 'Europe/Berlin' },
+  })
+  @Allow()
+  window?: unknown;
+
+  @ApiPropertyOptional({ description: 'Overrides notBefore (default: none). No host starts before this ISO 8601 instant (with its offset); until then the deployment is paused (reason not_before).', example: '2026-12-01T22:00:00Z' })
+  @IsOptional()
+  @IsString({ message: 'notBefore must be an ISO 8601 instant with its offset' })
+  notBefore?: string;
+
 }

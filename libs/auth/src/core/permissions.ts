@@ -22,6 +22,7 @@ export const PERMISSIONS = [
   'patches:approve',
   'deployments:read',
   'deployments:write',
+  'maintenance-windows:write',
   'tasks:read',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
@@ -48,6 +49,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'advisories:import',
     'patches:write',
     'patches:approve',
+    'maintenance-windows:write',
   ],
   deployer: [...READ, 'api-keys:manage-own', 'deployments:write'],
   viewer: READ,

@@ -24,10 +24,12 @@ export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
  */
 const TRANSITIONS: Readonly<Record<DeploymentStatus, readonly DeploymentStatus[]>> = {
   // failed: the run could not start (e.g. a target vanished before planning).
-  pending: ['running', 'cancelled', 'failed'],
+  // paused: waiting for `notBefore` or its maintenance window to open.
+  pending: ['running', 'paused', 'cancelled', 'failed'],
   running: ['paused', 'succeeded', 'failed', 'rolling_back', 'cancelled'],
-  // An SRE who sees a bad canary at a gate rolls back without promoting.
-  paused: ['running', 'rolling_back', 'cancelled'],
+  // An SRE who sees a bad canary at a gate rolls back without promoting;
+  // failed: its maintenance window closed for good (window_expired).
+  paused: ['running', 'rolling_back', 'cancelled', 'failed'],
   succeeded: ['rolling_back'],
   failed: ['rolling_back'],
   cancelled: ['rolling_back'],

@@ -5,7 +5,7 @@ const open = (closesAt: string): WindowState => ({ open: true, closesAt: at(clos
 const closed = (opensAt: string | null): WindowState => ({ open: false, opensAt: opensAt === null ? null : at(opensAt) });
 const daily = (hhmm: string, durationMinutes: number, timezone: string): MaintenanceWindow => {
   const [h, m] = hhmm.split(':').map(Number);
-  return { recurrence: `${m} ${h} * * *`, durationMinutes, timezone };
+  return { recurrence: `${m} ${h} * * *`, duration: `${durationMinutes}m`, timezone };
 };
 
 describe('windowStateAt', () => {
@@ -22,8 +22,11 @@ describe('windowStateAt', () => {
     ['an opening in the autumn overlap (02:30 happens twice) opens at the first', daily('02:30', 30, 'Europe/Berlin'), '2026-10-24T23:00:00Z', closed('2026-10-25T00:30:00Z')],
     ['a New York opening in its spring gap opens at 03:00 EDT', daily('02:15', 60, 'America/New_York'), '2026-03-08T06:00:00Z', closed('2026-03-08T07:00:00Z')],
     ['a window spanning midnight is open the next morning', daily('23:00', 180, 'UTC'), '2026-05-02T01:00:00Z', open('2026-05-02T02:00:00Z')],
-    ['a Saturday-only window waits for Saturday', { recurrence: '0 3 * * 6', durationMinutes: 60, timezone: 'UTC' }, '2026-05-04T12:00:00Z', closed('2026-05-09T03:00:00Z')],
-    ['a first-of-the-month window skips to the next month', { recurrence: '0 0 1 * *', durationMinutes: 60, timezone: 'UTC' }, '2026-05-01T02:00:00Z', closed('2026-06-01T00:00:00Z')],
+    ['a Saturday-only window waits for Saturday', { recurrence: '0 3 * * 6', duration: '1h', timezone: 'UTC' }, '2026-05-04T12:00:00Z', closed('2026-05-09T03:00:00Z')],
+    ['a first-of-the-month window skips to the next month', { recurrence: '0 0 1 * *', duration: '1h', timezone: 'UTC' }, '2026-05-01T02:00:00Z', closed('2026-06-01T00:00:00Z')],
+    ['a seconds field opens every 20 s', { recurrence: '*/20 * * * * *', duration: '8s', timezone: 'UTC' }, '2026-05-01T02:00:09Z', closed('2026-05-01T02:00:20Z')],
+    ['a seconds-field window is open for its duration', { recurrence: '*/20 * * * * *', duration: '8s', timezone: 'UTC' }, '2026-05-01T02:00:21Z', open('2026-05-01T02:00:28Z')],
+    ['a 1h30m window combines units', { recurrence: '0 22 * * *', duration: '1h30m', timezone: 'UTC' }, '2026-05-01T23:00:00Z', open('2026-05-01T23:30:00Z')],
   ])('%s', (_name, window, now, expected) => {
     expect(windowStateAt(window, at(now))).toEqual(expected);
   });
@@ -32,13 +35,16 @@ describe('windowStateAt', () => {
 describe('validateWindow', () => {
   it.each<[string, unknown, string[]]>([
     ['a good one-off window', { start: '2026-06-01T22:00', end: '2026-06-02T02:00', timezone: 'Europe/Berlin' }, []],
-    ['a good recurring window', { recurrence: '0 2 * * 1-5', durationMinutes: 90, timezone: 'America/New_York' }, []],
+    ['a good recurring window', { recurrence: '0 2 * * 1-5', duration: '90m', timezone: 'America/New_York' }, []],
+    ['a good recurring window with seconds', { recurrence: '0,30 * * * * *', duration: '10s', timezone: 'UTC' }, []],
     ['an end before the start', { start: '2026-06-02T02:00', end: '2026-06-01T22:00', timezone: 'UTC' }, ['window.end']],
     ['an end equal to the start', { start: '2026-06-02T02:00', end: '2026-06-02T02:00', timezone: 'UTC' }, ['window.end']],
     ['an unknown time zone', { start: '2026-06-01T22:00', end: '2026-06-02T02:00', timezone: 'Mars/Olympus' }, ['window.timezone']],
     ['a date that does not exist', { start: '2026-02-30T22:00', end: '2026-03-02T02:00', timezone: 'UTC' }, ['window.start']],
-    ['a bad cron expression', { recurrence: '0 25 * * *', durationMinutes: 60, timezone: 'UTC' }, ['window.recurrence']],
-    ['a zero duration', { recurrence: '0 2 * * *', durationMinutes: 0, timezone: 'UTC' }, ['window.durationMinutes']],
+    ['a bad cron expression', { recurrence: '0 25 * * *', duration: '1h', timezone: 'UTC' }, ['window.recurrence']],
+    ['a zero duration', { recurrence: '0 2 * * *', duration: '0m', timezone: 'UTC' }, ['window.duration']],
+    ['a duration over 7 days', { recurrence: '0 2 * * *', duration: '8d', timezone: 'UTC' }, ['window.duration']],
+    ['a duration without a unit', { recurrence: '0 2 * * *', duration: '90', timezone: 'UTC' }, ['window.duration']],
     ['an unknown field', { start: '2026-06-01T22:00', end: '2026-06-02T02:00', timezone: 'UTC', days: 2 }, ['window.days']],
     ['not an object', 'tonight', ['window']],
   ])('%s', (_name, input, fields) => {
@@ -54,6 +60,8 @@ describe('parseCron', () => {
     ['a step over the whole field', '*/20 * * * *', [0, 20, 40]],
     ['a minute out of range', '60 * * * *', null],
     ['too few fields', '0 2 * *', null],
+    ['six fields: seconds first', '*/30 5 * * * *', [5]],
+    ['a second out of range', '61 * * * * *', null],
   ])('%s', (_name, expression, minutes) => {
     expect(parseCron(expression)?.minutes ?? null).toEqual(minutes);
   });

@@ -1,17 +1,16 @@
 /**
  * Maintenance windows as a pure function of the window and the time `now`
- * (issue 14, part 3). The engine side — pausing a deployment with reason
- * `window_closed` and waking it at the next opening — is not wired yet; this
- * is the planner it is meant to ask.
+ * (issue 14, part 3). `nextAction` asks it before starting a host; the engine
+ * pauses the deployment (reason `window_closed`) and wakes it at the opening.
  *
  * Two shapes:
  * - a one-off window `{start, end, timezone}`: wall-clock times
  *   (`2026-03-29T01:00`) read in `timezone`;
- * - a recurring window `{recurrence, durationMinutes, timezone}`: a five-field
- *   cron expression (`minute hour day-of-month month day-of-week`, with `*`,
- *   lists, ranges and steps) read in `timezone`, each opening lasting
- *   `durationMinutes` of elapsed time (a 2-hour window across a DST change is
- *   still 2 hours long).
+ * - a recurring window `{recurrence, duration, timezone}`: a cron expression
+ *   (`minute hour day-of-month month day-of-week`, with `*`, lists, ranges and
+ *   steps; six fields put seconds first, as in Quartz) read in `timezone`, each
+ *   opening lasting `duration` (`90m`, `2h`, `1h30m`, `45s`) of elapsed time (a
+ *   2-hour window across a DST change is still 2 hours long).
  *
  * DST: an opening whose wall time does not exist (the spring gap) opens when
  * the clocks jump, at the first valid instant after it; an opening whose wall
@@ -25,7 +24,8 @@ export interface OneOffWindow {
 
 export interface RecurringWindow {
   recurrence: string;
-  durationMinutes: number;
+  /** `2h`, `90m`, `1h30m`, `45s`: how long each opening lasts. */
+  duration: string;
   timezone: string;
 }
 
@@ -39,7 +39,17 @@ export interface WindowProblem {
 }
 
 const WALL_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
-const MAX_DURATION_MINUTES = 7 * 24 * 60;
+const MAX_DURATION_MS = 7 * 24 * 3_600_000;
+const DURATION = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+
+/** `1h30m` → 5_400_000; null for anything else, zero, or more than 7 days. */
+export function parseDuration(text: string): number | null {
+  const m = DURATION.exec(text);
+  if (!m || text === '') return null;
+  const [d, h, min, sec] = [m[1], m[2], m[3], m[4]].map((v) => Number(v ?? 0));
+  const ms = (((d * 24 + h) * 60 + min) * 60 + sec) * 1000;
+  return ms > 0 && ms <= MAX_DURATION_MS ? ms : null;
+}
 /** How far ahead a recurring window is searched for its next opening. */
 const SEARCH_DAYS = 400;
 
@@ -58,18 +68,17 @@ export function validateWindow(input: unknown, field = 'window'): WindowProblem[
   const problems: WindowProblem[] = [];
   const report = (at: string, message: string) => problems.push({ field: `${field}${at}`, message });
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    report('', 'must be an object: {start, end, timezone} or {recurrence, durationMinutes, timezone}');
+    report('', 'must be an object: {start, end, timezone} or {recurrence, duration, timezone}');
     return problems;
   }
   const w = input as Record<string, unknown>;
   if (!isKnownTimeZone(w.timezone)) report('.timezone', `unknown time zone ${JSON.stringify(w.timezone)} (an IANA name such as Europe/Berlin)`);
   if ('recurrence' in w) {
-    for (const key of Object.keys(w)) if (!['recurrence', 'durationMinutes', 'timezone'].includes(key)) report(`.${key}`, 'is not a field of a recurring window');
+    for (const key of Object.keys(w)) if (!['recurrence', 'duration', 'timezone'].includes(key)) report(`.${key}`, 'is not a field of a recurring window');
     const cron = typeof w.recurrence === 'string' ? parseCron(w.recurrence) : null;
-    if (!cron) report('.recurrence', 'must be a cron expression of five fields: minute hour day-of-month month day-of-week');
-    const d = w.durationMinutes;
-    if (typeof d !== 'number' || !Number.isInteger(d) || d < 1 || d > MAX_DURATION_MINUTES) {
-      report('.durationMinutes', `must be an integer from 1 to ${MAX_DURATION_MINUTES}`);
+    if (!cron) report('.recurrence', 'must be a cron expression: minute hour day-of-month month day-of-week (a sixth, leading field is seconds)');
+    if (typeof w.duration !== 'string' || parseDuration(w.duration) === null) {
+      report('.duration', 'must be a duration such as 90m, 2h, 1h30m or 45s, more than 0 and at most 7d');
     }
     return problems;
   }
@@ -98,7 +107,8 @@ export function windowStateAt(window: MaintenanceWindow, now: Date): WindowState
 function recurringStateAt(window: RecurringWindow, now: Date): WindowState {
   const cron = parseCron(window.recurrence);
   if (!cron) throw new RangeError(`invalid recurrence ${window.recurrence}`);
-  const durationMs = window.durationMinutes * 60_000;
+  const durationMs = parseDuration(window.duration);
+  if (durationMs === null) throw new RangeError(`invalid duration ${window.duration}`);
   // Openings that started up to one duration ago may still be open: begin the search that far back.
   const from = localDate(now.getTime() - durationMs - 86_400_000, window.timezone);
   let day = Date.UTC(from.year, from.month - 1, from.day);
@@ -109,18 +119,44 @@ function recurringStateAt(window: RecurringWindow, now: Date): WindowState {
     if (!cron.months.has(m) || !dayMatches(cron, d, dow)) continue;
     for (const hour of cron.hours) {
       for (const minute of cron.minutes) {
-        const opens = zonedToUtc({ year: y, month: m, day: d, hour, minute, second: 0 }, window.timezone);
-        if (opens <= now.getTime()) {
-          if (now.getTime() < opens + durationMs) latestOpen = Math.max(latestOpen ?? opens, opens);
-        } else {
-          if (latestOpen !== undefined) return { open: true, closesAt: new Date(latestOpen + durationMs) };
-          return { open: false, opensAt: new Date(opens) };
+        // Clocks change on whole minutes: the seconds of an opening add to its minute's instant.
+        const minuteStart = zonedToUtc({ year: y, month: m, day: d, hour, minute, second: 0 }, window.timezone);
+        for (const second of cron.seconds) {
+          const opens = minuteStart + second * 1000;
+          if (opens <= now.getTime()) {
+            if (now.getTime() < opens + durationMs) latestOpen = Math.max(latestOpen ?? opens, opens);
+          } else {
+            if (latestOpen !== undefined) return { open: true, closesAt: new Date(latestOpen + durationMs) };
+            return { open: false, opensAt: new Date(opens) };
+          }
         }
       }
     }
   }
   if (latestOpen !== undefined) return { open: true, closesAt: new Date(latestOpen + durationMs) };
   return { open: false, opensAt: null };
+}
+
+/** When a deployment may start hosts: `notBefore` (epoch ms) and its window, if any. */
+export interface DeploymentSchedule {
+  notBefore?: number;
+  window?: MaintenanceWindow;
+}
+
+export type StartGate =
+  | { open: true }
+  /** `until`: when to ask again; null when the window never opens again. */
+  | { open: false; reason: 'not_before' | 'window_closed'; until: number | null };
+
+/** Whether a host may start at `now`; if not, why and until when. */
+export function startGate(schedule: DeploymentSchedule, now: number): StartGate {
+  if (schedule.notBefore !== undefined && now < schedule.notBefore) {
+    return { open: false, reason: 'not_before', until: schedule.notBefore };
+  }
+  if (!schedule.window) return { open: true };
+  const state = windowStateAt(schedule.window, new Date(now));
+  if (state.open) return { open: true };
+  return { open: false, reason: 'window_closed', until: state.opensAt?.getTime() ?? null };
 }
 
 interface WallTime {
@@ -201,6 +237,7 @@ function zonedToUtc(wall: WallTime, zone: string): number {
 }
 
 interface Cron {
+  seconds: number[];
   minutes: number[];
   hours: number[];
   days: Set<number>;
@@ -210,16 +247,20 @@ interface Cron {
   anyWeekday: boolean;
 }
 
+/** Five fields (minute hour day month weekday), or six with seconds first. */
 export function parseCron(expression: string): Cron | null {
-  const fields = expression.trim().split(/\s+/);
-  if (fields.length !== 5) return null;
+  const all = expression.trim().split(/\s+/);
+  if (all.length !== 5 && all.length !== 6) return null;
+  const seconds = all.length === 6 ? parseField(all[0], 0, 59) : [0];
+  const fields = all.length === 6 ? all.slice(1) : all;
   const minutes = parseField(fields[0], 0, 59);
   const hours = parseField(fields[1], 0, 23);
   const days = parseField(fields[2], 1, 31);
   const months = parseField(fields[3], 1, 12);
   const weekdays = parseField(fields[4], 0, 7);
-  if (!minutes || !hours || !days || !months || !weekdays) return null;
+  if (!seconds || !minutes || !hours || !days || !months || !weekdays) return null;
   return {
+    seconds,
     minutes,
     hours,
     days: new Set(days),

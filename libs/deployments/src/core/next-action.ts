@@ -2,6 +2,7 @@ import { failureBudget, shouldAbort } from './canary-plan';
 import type { DeploymentStatus } from './deployment-state';
 import { FAILED_HOST_STATUSES, hasChangedHost, IN_FLIGHT_HOST_STATUSES } from './host-state';
 import type { HostStatus } from './host-state';
+import { DeploymentSchedule, startGate } from './maintenance-window';
 import type { Strategy } from './strategy';
 
 export type StepStatus = 'pending' | 'running' | 'baking' | 'checking' | 'succeeded' | 'failed';
@@ -43,6 +44,8 @@ export interface DeploymentSnapshot {
   hosts: HostSnapshot[];
   /** `POST /deployments/:id/cancel` was called. */
   cancelRequested: boolean;
+  /** `notBefore` and the maintenance window: no host starts outside them. */
+  schedule?: DeploymentSchedule;
 }
 
 /**
@@ -54,6 +57,9 @@ export interface DeploymentSnapshot {
  * - bake: store `until` as the step's bakeUntil if unset, ask again then;
  * - checkHealth: check these hosts, mark failures, then the step succeeded/failed;
  * - pause: status paused until promote sets the step's `promoted`;
+ * - hold: no host may start before `until` (`notBefore`, or the maintenance
+ *   window is closed) and none is in flight: status paused with `reason`, and
+ *   ask again at `until`;
  * - rollback: status rolling_back, mark `skippedHostIds` skipped, enqueue the
  *   rollback task for `hostIds` in that order;
  * - complete: final status, mark `skippedHostIds` skipped;
@@ -65,8 +71,15 @@ export type Action =
   | { kind: 'bake'; step: number; until: number }
   | { kind: 'checkHealth'; step: number; hostIds: string[] }
   | { kind: 'pause'; step: number }
+  | { kind: 'hold'; reason: 'not_before' | 'window_closed'; until: number }
   | { kind: 'rollback'; hostIds: string[]; skippedHostIds: string[]; reason: string }
-  | { kind: 'complete'; status: 'succeeded' | 'failed' | 'cancelled'; skippedHostIds: string[] }
+  | {
+      kind: 'complete';
+      status: 'succeeded' | 'failed' | 'cancelled';
+      skippedHostIds: string[];
+      /** Why it failed, when no host failure explains it. */
+      error?: { code: string; message: string };
+    }
   | { kind: 'none' };
 
 const ACTIVE: ReadonlySet<DeploymentStatus> = new Set<DeploymentStatus>([
@@ -83,6 +96,10 @@ const ACTIVE: ReadonlySet<DeploymentStatus> = new Set<DeploymentStatus>([
  * 3. otherwise walk the steps: fill free slots (maxParallel minus in flight)
  *    with the step's pending hosts, then bake, then check every host patched
  *    so far, then pause at a gate or go on, and succeed after the last step.
+ *    A host starts only inside the schedule (`notBefore`, the window): outside
+ *    it, hosts in flight finish and are checked as usual, then the deployment
+ *    holds until the next opening; a window that never opens again ends it
+ *    failed (`window_expired`) with the hosts not started skipped.
  */
 export function nextAction(snapshot: DeploymentSnapshot, now: number): Action {
   if (!ACTIVE.has(snapshot.status)) return { kind: 'none' };
@@ -119,6 +136,19 @@ export function nextAction(snapshot: DeploymentSnapshot, now: number): Action {
     const waiting = stepHosts.filter((h) => h.status === 'pending');
     const free = strategy.maxParallel - inFlight;
     if (waiting.length > 0 && free > 0) {
+      const gate = startGate(snapshot.schedule ?? {}, now);
+      if (!gate.open) {
+        if (inFlight > 0) return { kind: 'wait' };
+        if (gate.until === null) {
+          return {
+            kind: 'complete',
+            status: 'failed',
+            skippedHostIds: pendingIds(),
+            error: { code: 'window_expired', message: 'the maintenance window closed and never opens again; the hosts not started were skipped' },
+          };
+        }
+        return { kind: 'hold', reason: gate.reason, until: gate.until };
+      }
       return {
         kind: 'startHosts',
         step: step.index,

@@ -5,10 +5,11 @@ import { hostname } from 'node:os';
 import { PatchesService } from '@vulnzero/patches';
 import type { JobContext } from '@vulnzero/queues';
 import { TaskEventsPublisher, TasksService } from '@vulnzero/tasks';
-import type { DeploymentHostEntity } from '../deployment.entity';
+import type { DeploymentHostEntity, PausedReason } from '../deployment.entity';
 import { DeploymentRecords, DeploymentRun } from '../deployment-records';
 import type { DeploymentStatus } from '../core/deployment-state';
 import { IN_FLIGHT_HOST_STATUSES } from '../core/host-state';
+import { startGate } from '../core/maintenance-window';
 import { Action, nextAction, rollbackOrder } from '../core/next-action';
 import { deployProgress } from '../core/task-progress';
 import { HostPatcher, HostRunContext } from './host-patcher';
@@ -88,10 +89,13 @@ export class DeployRunner {
       // Handshakes are most of a host's time: open the connections of every
       // host still to come, in target order and a few at a time, while the
       // first ones run. Connecting changes nothing on a host.
-      sessions.prewarm(
-        run.hosts.filter((h) => h.status === 'pending').map((h) => h.hostId),
-        Math.max(1, Math.floor(run.deployment.strategy.maxParallel / 2)),
-      );
+      // Not while its schedule holds it: it would only close them again.
+      if (startGate(this.records.snapshot(run).schedule ?? {}, Date.now()).open) {
+        sessions.prewarm(
+          run.hosts.filter((h) => h.status === 'pending').map((h) => h.hostId),
+          Math.max(1, Math.floor(run.deployment.strategy.maxParallel / 2)),
+        );
+      }
       let reported = '';
       const report = async (current: DeploymentRun) => {
         // Derived from the rows, written only when it changed.
@@ -119,6 +123,8 @@ export class DeployRunner {
         const finished = await this.perform(action, run, ctx, inFlight);
         if (finished) {
           await report(await this.mustLoad(deploymentId));
+          // Held by its schedule: the job sleeps in the queue until the opening (the lease is released meanwhile).
+          if (action.kind === 'hold') await job.requeue(Math.max(0, action.until - Date.now()));
           return;
         }
       }
@@ -250,9 +256,19 @@ export class DeployRunner {
         return false;
       }
       case 'pause': {
-        await this.setStatus(run, 'paused');
+        await this.setStatus(run, 'paused', { pausedReason: 'gate' });
         await this.tasks.transition(ctx.taskId, 'paused');
         this.events.publish(ctx.taskId, { type: 'task', status: 'paused' });
+        return true;
+      }
+      case 'hold': {
+        const resumeAt = new Date(action.until);
+        if (deployment.status !== 'paused' || deployment.pausedReason !== action.reason || deployment.resumeAt?.getTime() !== action.until) {
+          await this.setStatus(run, 'paused', { pausedReason: action.reason, resumeAt });
+          this.logger.log({ deploymentId: id, reason: action.reason, resumeAt }, 'deployment paused until its schedule allows hosts to start');
+        }
+        await this.tasks.transition(ctx.taskId, 'paused', { resumeAt });
+        this.events.publish(ctx.taskId, { type: 'task', status: 'paused', reason: action.reason, resumeAt: resumeAt.toISOString() });
         return true;
       }
       case 'rollback': {
@@ -279,9 +295,9 @@ export class DeployRunner {
         await this.records.updateHosts(id, action.skippedHostIds, { status: 'skipped' });
         const failedHosts = run.hosts.filter((h) => h.status === 'failed').map((h) => h.hostName);
         const error =
-          action.status === 'failed'
-            ? { code: 'deployment_failed', message: `hosts failed: ${failedHosts.join(', ')}`, hosts: failedHosts }
-            : null;
+          action.status !== 'failed'
+            ? null
+            : (action.error ?? { code: 'deployment_failed', message: `hosts failed: ${failedHosts.join(', ')}`, hosts: failedHosts });
         await this.records.updateDeployment(id, { finishedAt: new Date(), ...(error ? { error } : {}) });
         await this.setStatus(run, action.status);
         await this.records.releaseClaims(id);
@@ -357,12 +373,18 @@ export class DeployRunner {
     this.events.publish(taskId, { type: 'task', status, deploymentStatus });
   }
 
-  private async setStatus(run: DeploymentRun, status: DeploymentStatus): Promise<void> {
-    const patch: Record<string, unknown> = { status };
+  /** `pause`: why and, for a schedule, until when; any other status clears both. */
+  private async setStatus(run: DeploymentRun, status: DeploymentStatus, pause: { pausedReason?: PausedReason; resumeAt?: Date } = {}): Promise<void> {
+    const patch: Record<string, unknown> = { status, pausedReason: pause.pausedReason ?? null, resumeAt: pause.resumeAt ?? null };
     if (status === 'running' && !run.deployment.startedAt) patch.startedAt = new Date();
     await this.records.updateDeployment(run.deployment.id, patch);
-    run.deployment.status = status;
-    this.events.publish(run.deployment.taskId, { type: 'deployment', status });
+    Object.assign(run.deployment, patch);
+    this.events.publish(run.deployment.taskId, {
+      type: 'deployment',
+      status,
+      ...(pause.pausedReason ? { reason: pause.pausedReason } : {}),
+      ...(pause.resumeAt ? { resumeAt: pause.resumeAt.toISOString() } : {}),
+    });
   }
 
   private async mustLoad(deploymentId: string): Promise<DeploymentRun> {
