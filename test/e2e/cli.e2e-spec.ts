@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppProcess, startGateway, startWorker, waitFor } from '../harness/app-process';
 import { ApiClient, TEST_ADMIN } from '../harness/api-client';
+import { CliRun, runCli } from '../harness/cli-process';
 import { randomSuffix, REPO_ROOT } from '../harness/test-env';
 import { FleetHost, SshFleet } from '../fleet/fleet';
 
@@ -17,12 +16,6 @@ jest.setTimeout(180_000);
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'inventory');
 const VERSION = 'app/version';
 const HEALTH = 'app/health';
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 function filePatch(name: string, extraApply: string[] = []) {
   return {
@@ -52,18 +45,8 @@ describe('vulnzero command (CLI process + gateway + worker + sshd fleet)', () =>
   const imported = new Map<string, FleetHost>();
   const names = () => [...imported.keys()].sort();
 
-  async function cli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'vulnzero.js'), ...args], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work, VULNZERO_URL: gateway.url, VULNZERO_TOKEN: token, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const [code] = (await once(child, 'exit')) as [number | null];
-    return { code, stdout, stderr };
-  }
+  const cli = (args: string[], env: Record<string, string> = {}): Promise<CliRun> =>
+    runCli(args, { HOME: work, VULNZERO_URL: gateway.url, VULNZERO_TOKEN: token, ...env });
 
   /** The exit code, with the command's output in the failure message when it differs. */
   function expectExit(result: CliRun, code: number): void {

@@ -1,5 +1,6 @@
 import { AppProcess, startGateway, startWorker, waitFor } from '../harness/app-process';
 import { ApiClient, TEST_ADMIN } from '../harness/api-client';
+import { runCli } from '../harness/cli-process';
 import { randomSuffix } from '../harness/test-env';
 import { FleetHost, SshFleet } from '../fleet/fleet';
 
@@ -120,6 +121,15 @@ describe('maintenance windows and notBefore (gateway + worker + sshd fleet)', ()
     expect(planned.body.schedule).toEqual(
       expect.objectContaining({ maintenanceWindowId: created.body.id, now: expect.objectContaining({ canStart: false, reason: 'not_before' }) }),
     );
+    // The same from the command line, and a bad --window is bad usage (exit 2).
+    const env = { VULNZERO_URL: gateway.url, VULNZERO_TOKEN: (api as any).token };
+    const notBefore = new Date(Date.now() + 3_600_000).toISOString();
+    const cliPlan = await runCli(['deploy', '--patch', slowPatchId, '--hosts', hosts[0].name, '--window', `nightly-${run}`, '--not-before', notBefore, '--plan'], env);
+    expect(cliPlan.stdout).toContain(`schedule: no host would start now (not_before); hosts start from ${notBefore}`);
+    expect(cliPlan.code).toBe(0);
+    const cliBad = await runCli(['deploy', '--patch', slowPatchId, '--hosts', hosts[0].name, '--window', '{"start":', '--plan'], env);
+    expect(cliBad.code).toBe(2);
+    expect(cliBad.stderr).toContain('--window');
   });
 
   it('pauses when the window closes mid-deployment, lets the running host finish, and resumes at the next opening', async () => {

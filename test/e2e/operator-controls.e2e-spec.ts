@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { join } from 'node:path';
 import { AppProcess, startGateway, startWorker, waitFor } from '../harness/app-process';
 import { ApiClient, TEST_ADMIN } from '../harness/api-client';
-import { randomSuffix, REPO_ROOT } from '../harness/test-env';
+import { runCli } from '../harness/cli-process';
+import { randomSuffix } from '../harness/test-env';
 import { FleetHost, SshFleet } from '../fleet/fleet';
 
 jest.setTimeout(180_000);
@@ -265,18 +263,7 @@ describe('operator controls: plan, retry and live output (gateway + worker + ssh
     expect(JSON.stringify(badFollow.body.message)).toContain('follow');
   });
 
-  async function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'vulnzero.js'), ...args], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', VULNZERO_URL: gateway.url, VULNZERO_TOKEN: (api as any).token },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const [code] = (await once(child, 'exit')) as [number | null];
-    return { code, stdout, stderr };
-  }
+  const cli = (args: string[]) => runCli(args, { VULNZERO_URL: gateway.url, VULNZERO_TOKEN: (api as any).token });
 
   it('drives plan, retry and logs from the vulnzero command', async () => {
     const patchId = await approvedPatch(loggingPatch(`cli-${run}`));

@@ -5,6 +5,8 @@ export interface TaskView {
   id: string;
   type: string;
   status: string;
+  /** A task paused by its schedule (maintenance window, notBefore) wakes at this time. */
+  resumeAt?: string | null;
   resourceType: string | null;
   resourceId: string | null;
   parentTaskId?: string | null;

@@ -169,7 +169,9 @@ export class TaskFollower {
       this.pausedNoted = true;
       const deployment = task.resourceType === 'deployment' && task.resourceId ? task.resourceId : '<deployment>';
       this.options.reporter.note(
-        `paused at a gate: continue with \`vulnzero promote ${deployment}\` (or \`vulnzero cancel ${deployment}\`)`,
+        task.resumeAt
+          ? `paused by its schedule (maintenance window or notBefore): resumes on its own at ${task.resumeAt} (or \`vulnzero cancel ${deployment}\`)`
+          : `paused at a gate: continue with \`vulnzero promote ${deployment}\` (or \`vulnzero cancel ${deployment}\`)`,
       );
     } else if (task.status !== 'paused') {
       this.pausedNoted = false;

@@ -3,6 +3,7 @@ import { booleanFlag, Command, CommandContext, requiredFlag, stringFlag } from '
 import { ExitCode } from '../exit-codes';
 import { isUuid, parseDurationFlag } from '../flag-values';
 import type { TaskView } from '../gateway-types';
+import { scheduleFlags } from '../schedule-flags';
 import { buildStrategy, StrategyFlags } from '../strategy-flags';
 import { parseTargetFlags, resolveTargets, TARGET_FLAG_HELP } from '../targets';
 import { waitForTask } from '../wait-for-task';
@@ -23,6 +24,7 @@ interface PlanView {
   excluded: { hostName: string; reason: string; detail: string }[];
   startable: boolean;
   estimatedBatches: number;
+  schedule?: { now: { canStart: boolean; reason?: string; until?: string | null } };
   commands: { capture: { name: string; command: string }[]; apply: string[]; rollback: { template: string }[]; verify: string | null };
 }
 
@@ -43,6 +45,10 @@ function renderPlan(view: PlanView): string[] {
   for (const c of view.commands.apply) lines.push(`  apply: ${c}`);
   if (view.commands.verify) lines.push(`  verify: ${view.commands.verify}`);
   for (const c of view.commands.rollback) lines.push(`  rollback: ${c.template}`);
+  const now = view.schedule?.now;
+  if (now && !now.canStart) {
+    lines.push(`schedule: no host would start now (${now.reason}); ${now.until ? `hosts start from ${now.until}` : 'the window never opens again'}`);
+  }
   lines.push(view.startable ? 'nothing was changed; run without --plan to deploy' : 'a deployment now would be refused: a target is in another running deployment');
   return lines;
 }
@@ -51,7 +57,7 @@ export const deployCommand: Command = {
   name: 'deploy',
   summary: 'deploy an approved patch with a canary, rolling or all-at-once strategy',
   usage:
-    'deploy --patch ID (--hosts A,B | --labels K=V,…) [--strategy canary|rolling|all-at-once] [--steps 1,10%,50%,100%] [--batch-size N|N%] [--max-parallel N] [--max-failures N|N%] [--bake 30s] [--pause-after 0[,2]] [--no-auto-rollback] [--idempotency-key K] [--wait [--timeout 30m]] [--plan [--check-reachability]]',
+    'deploy --patch ID (--hosts A,B | --labels K=V,…) [--strategy canary|rolling|all-at-once] [--steps 1,10%,50%,100%] [--batch-size N|N%] [--max-parallel N] [--max-failures N|N%] [--bake 30s] [--pause-after 0[,2]] [--no-auto-rollback] [--window NAME|JSON] [--not-before TIME] [--idempotency-key K] [--wait [--timeout 30m]] [--plan [--check-reachability]]',
   options: {
     patch: { type: 'string' },
     hosts: { type: 'string' },
@@ -65,6 +71,8 @@ export const deployCommand: Command = {
     'pause-after': { type: 'string' },
     'no-auto-rollback': { type: 'boolean' },
     'idempotency-key': { type: 'string' },
+    window: { type: 'string' },
+    'not-before': { type: 'string' },
     wait: { type: 'boolean' },
     timeout: { type: 'string' },
     plan: { type: 'boolean' },
@@ -81,6 +89,8 @@ export const deployCommand: Command = {
     ['--bake DURATION', 'wait after each step before the health checks: 30s, 5m, 1h (default 0)'],
     ['--pause-after I,J', 'pause after these steps (counted from 0) until `vulnzero promote`'],
     ['--no-auto-rollback', 'on abort, leave the changed hosts as they are instead of rolling them back'],
+    ['--window NAME|JSON', 'start hosts only inside this maintenance window: a named one (`POST /maintenance-windows`) or JSON {"start","end","timezone"} / {"recurrence","duration","timezone"}'],
+    ['--not-before TIME', 'start no host before this ISO 8601 instant with its offset (2026-12-01T22:00:00Z)'],
     ['--idempotency-key K', 'a retried call with the same key and flags returns the same deployment'],
     ['--wait', 'follow the deployment to its end and exit with its verdict'],
     ['--timeout DURATION', 'with --wait: give up waiting after this long (exit 3; the deployment keeps running)'],
@@ -96,6 +106,8 @@ export const deployCommand: Command = {
     'vulnzero deploy --patch 6f1c… --hosts web-01,web-02 --strategy all-at-once --wait --timeout 10m',
     'vulnzero deploy --patch 6f1c… --labels env=prod --strategy rolling --batch-size 10% --max-failures 2 --bake 1m',
     'vulnzero deploy --patch 6f1c… --labels group.web=true --pause-after 0 --idempotency-key "$CI_PIPELINE_ID"',
+    'vulnzero deploy --patch 6f1c… --labels env=prod --window weeknights --wait',
+    'vulnzero deploy --patch 6f1c… --labels env=prod --window \'{"start":"2026-12-01T22:00","end":"2026-12-02T02:00","timezone":"Europe/Berlin"}\'',
   ],
   async run(ctx: CommandContext) {
     const patchId = requiredFlag(ctx, 'patch', 'the id of an approved patch (`vulnzero patch create`, then `vulnzero patch approve`)');
@@ -126,12 +138,15 @@ export const deployCommand: Command = {
     if (checkReachability && !plan) throw new UsageError('--check-reachability applies with --plan only');
     if (plan && (wait || key !== undefined)) throw new UsageError('--plan starts nothing: it takes no --wait or --idempotency-key');
 
+    const schedule = scheduleFlags(stringFlag(ctx, 'window'), stringFlag(ctx, 'not-before'));
+
     const targets = await resolveTargets(ctx, parsedTargets);
     if (plan) {
       const view = await ctx.client().post<PlanView>('/deployments', {
         patchId,
         targets,
         ...(strategy ? { strategy } : {}),
+        ...schedule,
         dryRun: true,
         ...(checkReachability ? { checkReachability } : {}),
       });
@@ -141,7 +156,7 @@ export const deployCommand: Command = {
     }
     const accepted = await ctx.client().post<Accepted>(
       '/deployments',
-      { patchId, targets, ...(strategy ? { strategy } : {}) },
+      { patchId, targets, ...(strategy ? { strategy } : {}), ...schedule },
       { headers: key ? { 'idempotency-key': key } : {} },
     );
     const out = ctx.output;

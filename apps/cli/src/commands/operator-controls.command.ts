@@ -3,6 +3,7 @@ import { booleanFlag, Command, CommandContext, stringFlag } from '../command';
 import { ExitCode } from '../exit-codes';
 import { isUuid, parseDurationFlag } from '../flag-values';
 import type { TaskView } from '../gateway-types';
+import { scheduleFlags } from '../schedule-flags';
 import { SseParser } from '../sse-parser';
 import { waitForTask } from '../wait-for-task';
 
@@ -41,10 +42,12 @@ function deploymentArg(ctx: CommandContext, command: string): string {
 export const retryCommand: Command = {
   name: 'retry',
   summary: 'deploy the same patch again to the hosts of a finished deployment that failed, were rolled back or never started',
-  usage: 'retry DEPLOYMENT [--wait [--timeout 30m]]',
+  usage: 'retry DEPLOYMENT [--window NAME|JSON] [--not-before TIME] [--wait [--timeout 30m]]',
   positionals: ['DEPLOYMENT'],
-  options: { wait: { type: 'boolean' }, timeout: { type: 'string' } },
+  options: { wait: { type: 'boolean' }, timeout: { type: 'string' }, window: { type: 'string' }, 'not-before': { type: 'string' } },
   flagHelp: [
+    ['--window NAME|JSON', 'the maintenance window of the retry (default: the same named or recurring window as the deployment retried)'],
+    ['--not-before TIME', 'start no host before this ISO 8601 instant with its offset'],
     ['--wait', 'follow the new deployment to its end and exit with its verdict'],
     ['--timeout DURATION', 'with --wait: give up waiting after this long (exit 3; the deployment keeps running)'],
   ],
@@ -59,7 +62,10 @@ export const retryCommand: Command = {
     const timeout = stringFlag(ctx, 'timeout');
     if (timeout !== undefined && !wait) throw new UsageError('--timeout applies with --wait only');
     const timeoutMs = timeout !== undefined ? parseDurationFlag('--timeout', timeout) : undefined;
-    const accepted = await ctx.client().post<Accepted>(`/deployments/${id}/retry`);
+    const accepted = await ctx.client().post<Accepted>(
+      `/deployments/${id}/retry`,
+      scheduleFlags(stringFlag(ctx, 'window'), stringFlag(ctx, 'not-before')),
+    );
     ctx.output.line(`retry of deployment ${id} accepted: deployment ${accepted.deploymentId}, task ${accepted.taskId}`);
     if (!wait) {
       const task = await ctx.client().get<TaskView>(`/tasks/${accepted.taskId}`);
