@@ -307,6 +307,25 @@ describe('durability under faults (real processes)', () => {
         await env.stop();
       }
     });
+
+    it('wakes a deployment paused by its schedule even when Redis lost the wake-up job', async () => {
+      const env = await environment({ REDIS_URL: redis.url });
+      try {
+        const patchId = await env.patch(slowPatch(`redis-wake-${randomSuffix()}`));
+        const notBefore = new Date(Date.now() + 3_000).toISOString();
+        const { deploymentId, taskId } = (await env.api.post('/deployments', { patchId, targets: { hostIds: env.hosts.slice(0, 2).map((h) => h.id) }, notBefore })).body;
+        await waitForDeployment(env, deploymentId, (d) => d.pausedReason === 'not_before', 'a not_before pause');
+        await Promise.all(env.workers.map((w) => w.stop('SIGKILL')));
+        await redis.restartEmpty();
+        env.workers = [await startWorker({ ...LOCK, REDIS_URL: redis.url })];
+        expect((await waitForTask(env, taskId)).status).toBe('succeeded');
+        const done = await deployment(env, deploymentId);
+        await expectConsistent(env, done);
+        for (const host of done.hosts) expect(Date.parse(host.startedAt)).toBeGreaterThanOrEqual(Date.parse(notBefore));
+      } finally {
+        await env.stop();
+      }
+    });
   });
 
   describe('with a private PostgreSQL', () => {
