@@ -1,16 +1,16 @@
 import { join } from 'node:path';
-import { Browser, chromium, ConsoleMessage, Page } from 'playwright-core';
+import { Browser, Page } from 'playwright-core';
 import { AppProcess, startGateway, startWorker } from '../harness/app-process';
 import { ApiClient, TEST_ADMIN } from '../harness/api-client';
 import { randomSuffix, REPO_ROOT } from '../harness/test-env';
 import { SshFleet } from '../fleet/fleet';
+import { launchChromium, watchProblems } from './console-browser';
 
 jest.setTimeout(180_000);
 
 // The web console in a real browser (Debian's chromium, driven by
 // playwright-core) against the built gateway and worker on a real sshd fleet.
 
-const CHROMIUM = '/usr/bin/chromium';
 const VIEWER_PASSWORD = 'Viewer-Console-Pass-2026';
 
 function filePatch(name: string, extraApply: string[] = []) {
@@ -23,23 +23,6 @@ function filePatch(name: string, extraApply: string[] = []) {
     healthChecks: [{ type: 'command', command: 'test "$(cat "$VZ_STATE_DIR/app/health")" = ok', timeoutSeconds: 2 }],
     timeoutSeconds: 30,
   };
-}
-
-/** Every console error, page error and CSP violation a page reports. */
-function watchProblems(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (message: ConsoleMessage) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-  });
-  page.on('response', (response) => {
-    if (response.status() >= 400) problems.push(`response: ${response.status()} ${new URL(response.url()).pathname}`);
-  });
-  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-  page.on('requestfailed', (request) => {
-    // A stream the page closes itself on navigation is not a failure.
-    if (!request.url().includes('/events')) problems.push(`requestfailed: ${request.url()} ${request.failure()?.errorText}`);
-  });
-  return problems;
 }
 
 describe('web console (chromium + gateway + worker + sshd fleet)', () => {
@@ -106,20 +89,7 @@ describe('web console (chromium + gateway + worker + sshd fleet)', () => {
     hostNames = items.map((i) => i.name);
     expect((await api.post('/users', { username: `viewer-${run}`, password: VIEWER_PASSWORD, role: 'viewer' })).status).toBe(201);
 
-    // launch() gives the browser a fresh temporary profile (--user-data-dir) and removes it on close.
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   beforeEach(() => resetFiles());

@@ -45,7 +45,7 @@ export async function errorFrom(response: Response): Promise<ApiError> {
   return new ApiError(response.status, message, field);
 }
 
-export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {
@@ -125,10 +125,13 @@ export interface Task {
   status: string;
   resourceType: string | null;
   resourceId: string | null;
-  progress: { done?: number; total?: number; percent?: number } | null;
-  error: unknown;
+  parentTaskId?: string | null;
+  progress: { phase?: string; done?: number; total?: number; percent?: number } | null;
+  result?: Record<string, unknown> | null;
+  error: { code?: string; message?: string } | string | null;
   createdBy: string | null;
   createdAt: string;
+  startedAt?: string | null;
   finishedAt: string | null;
 }
 
@@ -146,4 +149,95 @@ export interface Host {
   hostKey?: string | null;
   hostKeyStatus?: string;
   [key: string]: unknown;
+}
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'unknown'] as const;
+export const ROLES = ['admin', 'operator', 'deployer', 'viewer'] as const;
+
+export interface Finding {
+  id: string;
+  hostId: string;
+  package: string;
+  matchedName: string;
+  advisoryId: string;
+  aliases: string[];
+  installedVersion: string;
+  fixedVersion: string | null;
+  severity: string;
+  score: number | null;
+  status: 'open' | 'resolved';
+  firstSeenAt: string;
+  lastSeenAt: string;
+  resolvedAt: string | null;
+  patchId: string | null;
+}
+
+export interface Patch {
+  id: string;
+  name: string;
+  status: 'draft' | 'approved';
+  capture: Record<string, string>;
+  apply: string[];
+  rollback: string[];
+  verify: string | null;
+  healthChecks: { type: string; command?: string; port?: number; path?: string }[];
+  timeoutSeconds: number;
+  package: { manager: string; name: string; version: string } | null;
+  createdBy: string;
+  createdAt: string;
+  approvedBy: string | null;
+  approvedAt: string | null;
+}
+
+export interface User {
+  id: string;
+  username: string;
+  role: string;
+  disabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  role: string;
+  ownerId: string | null;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  createdAt: string;
+}
+
+export interface AuditEvent {
+  id: string;
+  occurredAt: string;
+  actorKind: string;
+  actorId: string | null;
+  actorName: string | null;
+  action: string;
+  resourceType: string | null;
+  resourceId: string | null;
+  requestId: string | null;
+  address: string | null;
+  outcome: 'success' | 'denied' | 'failure';
+  statusCode: number | null;
+  detail: Record<string, unknown>;
+  hash: string;
+  prevHash: string;
+}
+
+export interface ChainVerification {
+  valid: boolean;
+  checked: number;
+  firstBrokenId?: string;
+}
+
+/** A task's error in words, whatever shape it has. */
+export function taskErrorText(error: Task['error']): string | null {
+  if (!error) return null;
+  if (typeof error === 'string') return error;
+  if (error.code && error.message) return `${error.code}: ${error.message}`;
+  return error.message ?? error.code ?? JSON.stringify(error);
 }

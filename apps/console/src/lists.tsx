@@ -1,66 +1,46 @@
-import { useEffect, useState } from 'preact/hooks';
-import { api, Host, Me, Page, Task } from './api';
+import { useState } from 'preact/hooks';
+import { api, Host, Me, Task, taskErrorText } from './api';
+import { query, usePaged } from './paging';
 import { Link } from './router';
-import { Confirm, ErrorBox, fmtTime, StatusBadge } from './ui';
+import { Confirm, ErrorBox, FilterSelect, fmtTime, ListFooter, StatusBadge } from './ui';
 
-const TASK_STATUSES = ['', 'queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled'];
+const TASK_STATUSES = ['queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled'] as const;
+const TASK_TYPES = ['deploy', 'rollback', 'scan'] as const;
+const PAGE_SIZE = 50;
 
-/** Cursor paging: the first page on a filter change, "Load more" appends the next. */
-function usePaged<T>(path: (cursor: string | null) => string, deps: unknown[]) {
-  const [items, setItems] = useState<T[]>([]);
-  const [next, setNext] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
+function Progress({ task }: { task: Task }) {
+  const p = task.progress;
+  if (!p?.total) return <>{p?.phase ?? '—'}</>;
+  return (
+    <>
+      <progress max={p.total} value={p.done ?? 0} /> {p.done ?? 0}/{p.total}
+      {p.phase && <span class="muted"> · {p.phase}</span>}
+    </>
+  );
+}
 
-  async function load(cursor: string | null, replace: boolean) {
-    setLoading(true);
-    try {
-      const page = await api<Page<T>>('GET', path(cursor));
-      setItems((current) => (replace ? page.items : [...current, ...page.items]));
-      setNext(page.nextCursor);
-      setError(null);
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setLoading(false);
-    }
-  }
-  useEffect(() => {
-    void load(null, true);
-  }, deps);
-  return {
-    items,
-    error,
-    loading,
-    more: next ? () => void load(next, false) : null,
-    refresh: () => void load(null, true),
-    setItems,
-  };
+function ResourceLink({ task }: { task: Task }) {
+  if (!task.resourceId) return <>—</>;
+  const short = <code>{task.resourceId.slice(0, 8)}</code>;
+  if (task.resourceType === 'deployment') return <Link href={`/ui/deployments/${task.resourceId}`}>{short}</Link>;
+  return (
+    <>
+      {task.resourceType} {short}
+    </>
+  );
 }
 
 export function DeploymentsList() {
   const [status, setStatus] = useState('');
-  const query = (cursor: string | null) => {
-    const params = new URLSearchParams({ type: 'deploy', limit: '50' });
-    if (status) params.set('status', status);
-    if (cursor) params.set('cursor', cursor);
-    return `/tasks?${params}`;
-  };
-  const { items, error, loading, more, refresh } = usePaged<Task>(query, [status]);
+  const { items, error, loading, more, refresh } = usePaged<Task>(
+    (cursor) => `/tasks${query({ type: 'deploy', status, cursor, limit: PAGE_SIZE })}`,
+    [status],
+  );
   return (
     <section>
       <div class="title">
         <h2>Deployments</h2>
-        <label class="inline">
-          Task status
-          <select value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
-            {TASK_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s || 'any'}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect label="Task status" name="status" value={status} options={TASK_STATUSES} onChange={setStatus} />
         <button type="button" onClick={refresh}>
           Refresh
         </button>
@@ -72,6 +52,7 @@ export function DeploymentsList() {
             <tr>
               <th scope="col">Deployment</th>
               <th scope="col">Task</th>
+              <th scope="col">Outcome</th>
               <th scope="col">Progress</th>
               <th scope="col">By</th>
               <th scope="col">Created</th>
@@ -81,25 +62,17 @@ export function DeploymentsList() {
             {items.map((t) => (
               <tr key={t.id}>
                 <td>
-                  {t.resourceId ? (
-                    <Link href={`/ui/deployments/${t.resourceId}`}>
-                      <code>{t.resourceId.slice(0, 8)}</code>
-                    </Link>
-                  ) : (
-                    '—'
-                  )}
+                  <ResourceLink task={t} />
                 </td>
                 <td>
                   <StatusBadge status={t.status} />
                 </td>
                 <td>
-                  {t.progress?.total ? (
-                    <>
-                      <progress max={t.progress.total} value={t.progress.done ?? 0} /> {t.progress.done ?? 0}/{t.progress.total}
-                    </>
-                  ) : (
-                    '—'
-                  )}
+                  {typeof t.result?.deploymentStatus === 'string' ? <StatusBadge status={t.result.deploymentStatus} /> : '—'}
+                  {taskErrorText(t.error) && <span class="cell-error">{taskErrorText(t.error)}</span>}
+                </td>
+                <td>
+                  <Progress task={t} />
                 </td>
                 <td>{t.createdBy ?? '—'}</td>
                 <td>{fmtTime(t.createdAt)}</td>
@@ -108,30 +81,100 @@ export function DeploymentsList() {
           </tbody>
         </table>
       </div>
-      {!loading && items.length === 0 && !error && <p class="muted">No deployments yet.</p>}
-      {loading && <p aria-busy="true">Loading…</p>}
-      {more && !loading && (
-        <button type="button" onClick={more}>
-          Load more
-        </button>
-      )}
+      <ListFooter loading={loading} count={items.length} error={error} more={more} empty="No deployments match." />
     </section>
   );
 }
 
+export function TasksList() {
+  const [type, setType] = useState('');
+  const [status, setStatus] = useState('');
+  const { items, error, loading, more, refresh } = usePaged<Task>((cursor) => `/tasks${query({ type, status, cursor, limit: PAGE_SIZE })}`, [type, status]);
+  return (
+    <section>
+      <div class="title">
+        <h2>Tasks</h2>
+        <FilterSelect label="Type" name="type" value={type} options={TASK_TYPES} onChange={setType} />
+        <FilterSelect label="Status" name="status" value={status} options={TASK_STATUSES} onChange={setStatus} />
+        <button type="button" onClick={refresh}>
+          Refresh
+        </button>
+      </div>
+      {error && <ErrorBox message={error} />}
+      <div class="table-wrap">
+        <table class="list" aria-label="Tasks, newest first">
+          <thead>
+            <tr>
+              <th scope="col">Task</th>
+              <th scope="col">Type</th>
+              <th scope="col">Status</th>
+              <th scope="col">Resource</th>
+              <th scope="col">Progress</th>
+              <th scope="col">By</th>
+              <th scope="col">Created</th>
+              <th scope="col">Finished</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((t) => (
+              <tr key={t.id} data-task={t.id}>
+                <td>
+                  <code>{t.id.slice(0, 8)}</code>
+                </td>
+                <td>{t.type}</td>
+                <td>
+                  <StatusBadge status={t.status} />
+                  {taskErrorText(t.error) && <span class="cell-error">{taskErrorText(t.error)}</span>}
+                </td>
+                <td>
+                  <ResourceLink task={t} />
+                </td>
+                <td>
+                  <Progress task={t} />
+                </td>
+                <td>{t.createdBy ?? '—'}</td>
+                <td>{fmtTime(t.createdAt)}</td>
+                <td>{fmtTime(t.finishedAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <ListFooter loading={loading} count={items.length} error={error} more={more} empty="No tasks match." />
+    </section>
+  );
+}
+
+/** `role=web env=prod` (spaces or commas) → ['role=web', 'env=prod']; the API checks each. */
+export function labelFilters(text: string): string[] {
+  return text
+    .split(/[\s,]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
 export function HostsList({ me }: { me: Me }) {
-  const query = (cursor: string | null) => `/hosts?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-  const { items, error, loading, more, setItems } = usePaged<Host>(query, []);
+  const [labelText, setLabelText] = useState('');
+  const [labels, setLabels] = useState<string[]>([]);
+  const { items, error, loading, more, setItems } = usePaged<Host>((cursor) => {
+    const params = new URLSearchParams({ limit: '100' });
+    for (const l of labels) params.append('label', l);
+    if (cursor) params.set('cursor', cursor);
+    return `/hosts?${params}`;
+  }, [labels.join('\n')]);
   const [trusting, setTrusting] = useState<Host | null>(null);
   const [trustError, setTrustError] = useState<string | null>(null);
+  const [trusted, setTrusted] = useState<string | null>(null);
   const canTrust = me.permissions.includes('hosts:trust');
 
   async function trust(host: Host) {
     setTrusting(null);
     setTrustError(null);
+    setTrusted(null);
     try {
       const updated = await api<Host>('POST', `/hosts/${encodeURIComponent(host.id)}/host-key/trust`, {});
       setItems((current) => current.map((h) => (h.id === updated.id ? updated : h)));
+      setTrusted(`Pinned the host key of ${updated.name}${typeof updated.hostKeyFingerprint === 'string' ? `: ${updated.hostKeyFingerprint}` : ''}.`);
     } catch (e) {
       setTrustError(`Trusting ${host.name} failed: ${(e as Error).message}`);
     }
@@ -139,9 +182,41 @@ export function HostsList({ me }: { me: Me }) {
 
   return (
     <section>
-      <h2>Hosts</h2>
+      <div class="title">
+        <h2>Hosts</h2>
+        <form
+          class="filter"
+          role="search"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setLabels(labelFilters(labelText));
+          }}
+        >
+          <label class="inline">
+            Labels
+            <input name="label" placeholder="role=web env=prod" value={labelText} onInput={(e) => setLabelText(e.currentTarget.value)} />
+          </label>
+          <button type="submit">Filter</button>
+          {labels.length > 0 && (
+            <button
+              type="button"
+              onClick={() => {
+                setLabelText('');
+                setLabels([]);
+              }}
+            >
+              Clear
+            </button>
+          )}
+        </form>
+      </div>
       {error && <ErrorBox message={error} />}
       {trustError && <ErrorBox message={trustError} />}
+      {trusted && (
+        <p class="notice" role="status">
+          {trusted}
+        </p>
+      )}
       <div class="table-wrap">
         <table class="list" aria-label="Hosts">
           <thead>
@@ -169,6 +244,11 @@ export function HostsList({ me }: { me: Me }) {
                 <td>
                   <StatusBadge status={String(h.hostKeyStatus ?? 'unknown')} />
                   {typeof h.hostKeyFingerprint === 'string' && <code class="fp">{h.hostKeyFingerprint}</code>}
+                  {typeof h.hostKeyTrustedBy === 'string' && (
+                    <span class="fp">
+                      trusted by {h.hostKeyTrustedBy} {typeof h.hostKeyTrustedAt === 'string' && fmtTime(h.hostKeyTrustedAt)}
+                    </span>
+                  )}
                   {canTrust && h.hostKeyStatus === 'unpinned' && (
                     <button type="button" onClick={() => setTrusting(h)}>
                       Trust key
@@ -180,13 +260,7 @@ export function HostsList({ me }: { me: Me }) {
           </tbody>
         </table>
       </div>
-      {!loading && items.length === 0 && !error && <p class="muted">No hosts yet.</p>}
-      {loading && <p aria-busy="true">Loading…</p>}
-      {more && !loading && (
-        <button type="button" onClick={more}>
-          Load more
-        </button>
-      )}
+      <ListFooter loading={loading} count={items.length} error={error} more={more} empty={labels.length ? 'No host has these labels.' : 'No hosts yet.'} />
       {trusting && (
         <Confirm
           title={`Trust the host key of ${trusting.name}?`}

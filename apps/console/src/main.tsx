@@ -1,7 +1,12 @@
 import { render } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, ApiError, Me, setToken } from './api';
-import { DeploymentsList, HostsList } from './lists';
+import { ApiKeysPage, AuditPage, UsersPage } from './admin';
+import { FindingsList } from './findings';
+import { DeploymentsList, HostsList, TasksList } from './lists';
+import { pageOf, pagesFor } from './nav';
+import { PatchesList } from './patches';
+import { ErrorBox } from './ui';
 import { RolloutView } from './rollout';
 import { Link, navigate, usePath } from './router';
 import './styles.css';
@@ -86,13 +91,28 @@ function Login({ onLogin }: { onLogin: (me: Me) => void }) {
 
 function Shell({ me, onLogout }: { me: Me; onLogout: () => void }) {
   const path = usePath();
+  const pages = pagesFor(me.permissions);
+  const page = pageOf(path);
   const rollout = /^\/ui\/deployments\/([^/]+)$/.exec(path);
-  let page;
-  if (rollout) page = <RolloutView id={decodeURIComponent(rollout[1]!)} me={me} />;
-  else if (path === '/ui/hosts') page = <HostsList me={me} />;
-  else if (path === '/ui' || path === '/ui/' || path === '/ui/deployments') page = <DeploymentsList />;
+  let content;
+  if (page && !me.permissions.includes(page.permission)) {
+    content = (
+      <section>
+        <h2>{page.label}</h2>
+        <ErrorBox message={`Your role (${me.role}) cannot use this page: it needs the ${page.permission} permission.`} />
+      </section>
+    );
+  } else if (rollout) content = <RolloutView id={decodeURIComponent(rollout[1]!)} me={me} />;
+  else if (path === '/ui' || path === '/ui/' || path === '/ui/deployments') content = <DeploymentsList />;
+  else if (path === '/ui/tasks') content = <TasksList />;
+  else if (path === '/ui/hosts') content = <HostsList me={me} />;
+  else if (path === '/ui/findings') content = <FindingsList me={me} />;
+  else if (path === '/ui/patches') content = <PatchesList me={me} />;
+  else if (path === '/ui/users') content = <UsersPage me={me} />;
+  else if (path === '/ui/api-keys') content = <ApiKeysPage me={me} />;
+  else if (path === '/ui/audit') content = <AuditPage />;
   else
-    page = (
+    content = (
       <section>
         <h2>Not found</h2>
         <p>
@@ -105,8 +125,11 @@ function Shell({ me, onLogout }: { me: Me; onLogout: () => void }) {
       <header class="top">
         <strong>VulnZero</strong>
         <nav aria-label="Main">
-          <Link href="/ui/deployments">Deployments</Link>
-          <Link href="/ui/hosts">Hosts</Link>
+          {pages.map((p) => (
+            <Link key={p.path} href={p.path} class={p.admin ? 'admin' : undefined} current={page?.path === p.path}>
+              {p.label}
+            </Link>
+          ))}
         </nav>
         <span class="who" data-testid="who">
           {me.name} · {me.role}
@@ -115,7 +138,7 @@ function Shell({ me, onLogout }: { me: Me; onLogout: () => void }) {
           Sign out
         </button>
       </header>
-      <main>{page}</main>
+      <main>{content}</main>
     </>
   );
 }

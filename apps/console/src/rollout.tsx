@@ -3,6 +3,7 @@ import { api, ApiError, Deployment, DeploymentHost, Me } from './api';
 import { Confirm, ErrorBox, fmtDuration, fmtTime, StatusBadge } from './ui';
 import { followEvents } from './sse';
 import { Link } from './router';
+import { HostGrid } from './host-grid';
 
 type Action = 'promote' | 'cancel' | 'rollback';
 type Live = 'connecting' | 'live' | 'reconnecting' | 'ended';
@@ -189,22 +190,7 @@ export function RolloutView({ id, me }: { id: string; me: Me }) {
         ))}
       </p>
 
-      <div class="grid" role="group" aria-label="Hosts">
-        {deployment.hosts.map((h) => (
-          <button
-            type="button"
-            key={h.hostId}
-            class={`host s-${h.status}${h.hostId === selected ? ' selected' : ''}`}
-            data-status={h.status}
-            data-host={h.hostName}
-            title={`${h.hostName} (${h.address}): ${h.status}`}
-            aria-label={`${h.hostName}: ${h.status}`}
-            onClick={() => setSelected(h.hostId === selected ? null : h.hostId)}
-          >
-            {h.hostName}
-          </button>
-        ))}
-      </div>
+      <HostGrid hosts={deployment.hosts} selected={selected} onSelect={(hostId) => setSelected(hostId === selected ? null : hostId)} />
 
       {host && <HostDetail host={host} onClose={() => setSelected(null)} />}
       <p>

@@ -20,12 +20,12 @@ export function usePath(): string {
   return path;
 }
 
-export function Link({ href, children, class: className }: { href: string; children: ComponentChildren; class?: string }) {
+export function Link({ href, children, class: className, current }: { href: string; children: ComponentChildren; class?: string; current?: boolean }) {
   return (
     <a
       href={href}
       class={className}
-      aria-current={location.pathname === href ? 'page' : undefined}
+      aria-current={(current ?? location.pathname === href) ? 'page' : undefined}
       onClick={(event) => {
         if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
         event.preventDefault();

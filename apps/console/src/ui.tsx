@@ -57,3 +57,36 @@ export function Confirm(props: {
     </dialog>
   );
 }
+
+/** Under every paged list: loading, empty, or "Load more" while the API has a next cursor. */
+export function ListFooter(props: { loading: boolean; count: number; error: string | null; more: (() => void) | null; empty: string }) {
+  return (
+    <div class="list-footer">
+      {!props.loading && props.count === 0 && !props.error && <p class="muted">{props.empty}</p>}
+      {props.loading && <p aria-busy="true">Loading…</p>}
+      {props.count > 0 && <span class="muted">{props.count} shown</span>}
+      {props.more && !props.loading && (
+        <button type="button" onClick={props.more}>
+          Load more
+        </button>
+      )}
+    </div>
+  );
+}
+
+/** A filter's select: the empty value means "any". */
+export function FilterSelect(props: { label: string; value: string; options: readonly string[]; onChange: (value: string) => void; name: string }) {
+  return (
+    <label class="inline">
+      {props.label}
+      <select name={props.name} value={props.value} onChange={(e) => props.onChange(e.currentTarget.value)}>
+        <option value="">any</option>
+        {props.options.map((s) => (
+          <option key={s} value={s}>
+            {s.replace(/_/g, ' ')}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
