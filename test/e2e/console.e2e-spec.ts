@@ -268,6 +268,26 @@ describe('web console (chromium + gateway + worker + sshd fleet)', () => {
     await page.context().close();
   });
 
+  it('explains a deployment paused by its schedule, offers cancel but no promote, and cancels it', async () => {
+    const patchId = await approvedPatch(filePatch(`console-sched-${run}`));
+    const notBefore = new Date(Date.now() + 3_600_000).toISOString();
+    const created = await api.post('/deployments', { patchId, targets: { hostIds: hostIds.slice(0, 1) }, notBefore });
+    expect(created.status).toBe(202);
+    const deploymentId: string = created.body.deploymentId;
+
+    const { page, problems } = await newPage();
+    await logIn(page, `/ui/deployments/${deploymentId}`, TEST_ADMIN.username, TEST_ADMIN.password);
+    const notice = page.locator('[data-paused-reason="not_before"]');
+    await notice.waitFor({ timeout: 60_000 });
+    await expect(notice.textContent()).resolves.toContain('resumes by itself at');
+    await expect(page.locator('[data-action="promote"]').count()).resolves.toBe(0);
+    await page.locator('[data-action="cancel"]').click();
+    await page.locator('[data-confirm="yes"]').click();
+    await page.locator('[data-testid="deployment-status"][data-status="cancelled"]').waitFor({ timeout: 60_000 });
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
   it('shows a viewer no promote, cancel or rollback button, and the API refuses a forged call from the page', async () => {
     const patchId = await approvedPatch(filePatch(`console-view-${run}`));
     const created = await api.post('/deployments', {

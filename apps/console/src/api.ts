@@ -110,6 +110,9 @@ export interface Deployment {
   taskId: string | null;
   rollbackTaskId: string | null;
   cancelRequested: boolean;
+  /** Why it is paused: a gate (promote), or its schedule (notBefore, a closed maintenance window) until `resumeAt`. */
+  pausedReason?: 'gate' | 'not_before' | 'window_closed' | null;
+  resumeAt?: string | null;
   error: { code: string; message: string; hosts?: string[] } | null;
   createdBy: string | null;
   createdAt: string;

@@ -18,7 +18,8 @@ function allowedActions(deployment: Deployment, me: Me): Action[] {
   if (!me.permissions.includes('deployments:write')) return [];
   const s = deployment.status;
   const actions: Action[] = [];
-  if (s === 'paused') actions.push('promote');
+  // Promote passes a gate; a schedule pause resumes on its own.
+  if (s === 'paused' && (deployment.pausedReason ?? 'gate') === 'gate') actions.push('promote');
   if (['pending', 'running', 'paused'].includes(s) && !deployment.cancelRequested) actions.push('cancel');
   if (['paused', 'succeeded', 'failed', 'cancelled', 'rollback_failed'].includes(s) && !deployment.rollbackTaskId) actions.push('rollback');
   return actions;
@@ -162,6 +163,12 @@ export function RolloutView({ id, me }: { id: string; me: Me }) {
         {deployment.finishedAt && <> · finished {fmtTime(deployment.finishedAt)}</>}
         {deployment.cancelRequested && deployment.status !== 'cancelled' && <> · cancel requested</>}
       </p>
+      {deployment.status === 'paused' && deployment.pausedReason && deployment.pausedReason !== 'gate' && (
+        <p class="notice" role="status" data-paused-reason={deployment.pausedReason}>
+          {deployment.pausedReason === 'window_closed' ? 'Paused: the maintenance window is closed' : 'Scheduled: not before its start time'}
+          {deployment.resumeAt ? ` — resumes by itself at ${fmtTime(deployment.resumeAt)}.` : '.'}
+        </p>
+      )}
       {deployment.error && (
         <ErrorBox
           message={`${deployment.error.code}: ${deployment.error.message}${deployment.error.hosts?.length ? ` (hosts: ${deployment.error.hosts.join(', ')})` : ''}`}
