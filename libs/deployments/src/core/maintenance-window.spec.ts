@@ -66,3 +66,18 @@ describe('parseCron', () => {
     expect(parseCron(expression)?.minutes ?? null).toEqual(minutes);
   });
 });
+
+describe('windowStateAt on dense recurrences', () => {
+  it('an every-second window of 7 days is open, closing 7 days after the latest second', () => {
+    expect(windowStateAt({ recurrence: '* * * * * *', duration: '7d', timezone: 'Europe/Berlin' }, at('2026-03-29T12:00:00Z'))).toEqual(
+      open('2026-04-05T12:00:00Z'),
+    );
+  });
+
+  it('uses the right offset on the days around a DST change (steady and changing days alike)', () => {
+    const window = { recurrence: '0 3 * * *', duration: '30m', timezone: 'Europe/Berlin' };
+    expect(windowStateAt(window, at('2026-03-28T00:00:00Z'))).toEqual(closed('2026-03-28T02:00:00Z'));
+    expect(windowStateAt(window, at('2026-03-28T03:00:00Z'))).toEqual(closed('2026-03-29T01:00:00Z'));
+    expect(windowStateAt(window, at('2026-03-29T02:00:00Z'))).toEqual(closed('2026-03-30T01:00:00Z'));
+  });
+});

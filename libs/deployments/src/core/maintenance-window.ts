@@ -109,32 +109,54 @@ function recurringStateAt(window: RecurringWindow, now: Date): WindowState {
   if (!cron) throw new RangeError(`invalid recurrence ${window.recurrence}`);
   const durationMs = parseDuration(window.duration);
   if (durationMs === null) throw new RangeError(`invalid duration ${window.duration}`);
-  // Openings that started up to one duration ago may still be open: begin the search that far back.
-  const from = localDate(now.getTime() - durationMs - 86_400_000, window.timezone);
-  let day = Date.UTC(from.year, from.month - 1, from.day);
-  let latestOpen: number | undefined;
-  for (let i = 0; i < SEARCH_DAYS + Math.ceil(durationMs / 86_400_000) + 2; i += 1, day += 86_400_000) {
-    const date = new Date(day);
-    const [y, m, d, dow] = [date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate(), date.getUTCDay()];
-    if (!cron.months.has(m) || !dayMatches(cron, d, dow)) continue;
-    for (const hour of cron.hours) {
-      for (const minute of cron.minutes) {
-        // Clocks change on whole minutes: the seconds of an opening add to its minute's instant.
-        const minuteStart = zonedToUtc({ year: y, month: m, day: d, hour, minute, second: 0 }, window.timezone);
-        for (const second of cron.seconds) {
-          const opens = minuteStart + second * 1000;
-          if (opens <= now.getTime()) {
-            if (now.getTime() < opens + durationMs) latestOpen = Math.max(latestOpen ?? opens, opens);
-          } else {
-            if (latestOpen !== undefined) return { open: true, closesAt: new Date(latestOpen + durationMs) };
-            return { open: false, opensAt: new Date(opens) };
-          }
-        }
-      }
+  const t = now.getTime();
+  const today = localDate(t, window.timezone);
+  const todayUtc = Date.UTC(today.year, today.month - 1, today.day);
+  // Every opening lasts as long: only the latest one at or before now can be open.
+  // Search back, day by day, as far as an opening could still be open.
+  for (let day = todayUtc + DAY_MS; day >= todayUtc - durationMs - DAY_MS; day -= DAY_MS) {
+    const latest = firstOf(openingsOf(cron, day, window.timezone, 'latest first'), (opens) => opens <= t);
+    if (latest === undefined) continue;
+    if (t < latest + durationMs) return { open: true, closesAt: new Date(latest + durationMs) };
+    break;
+  }
+  for (let day = todayUtc - DAY_MS; day <= todayUtc + SEARCH_DAYS * DAY_MS; day += DAY_MS) {
+    const next = firstOf(openingsOf(cron, day, window.timezone, 'earliest first'), (opens) => opens > t);
+    if (next !== undefined) return { open: false, opensAt: new Date(next) };
+  }
+  return { open: false, opensAt: null };
+}
+
+const DAY_MS = 86_400_000;
+
+function firstOf(values: Iterable<number>, fits: (value: number) => boolean): number | undefined {
+  for (const value of values) if (fits(value)) return value;
+  return undefined;
+}
+
+/**
+ * The instants a cron expression opens on one local day (`day`: that date at
+ * 00:00 UTC), in order. Generated lazily, so a search stops at the first fit.
+ */
+function* openingsOf(cron: Cron, day: number, zone: string, order: 'earliest first' | 'latest first'): Generator<number> {
+  const date = new Date(day);
+  const [y, m, d, dow] = [date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate(), date.getUTCDay()];
+  if (!cron.months.has(m) || !dayMatches(cron, d, dow)) return;
+  // Most days have one offset from start to end (no DST change): then a wall
+  // time is that offset away, with no time-zone look-up per opening.
+  const offsetBefore = offsetAt(day - 14 * 3_600_000, zone);
+  const steadyOffset = offsetBefore === offsetAt(day + 38 * 3_600_000, zone) ? offsetBefore : undefined;
+  const ordered = (values: number[]) => (order === 'earliest first' ? values : [...values].reverse());
+  for (const hour of ordered(cron.hours)) {
+    for (const minute of ordered(cron.minutes)) {
+      // Clocks change on whole minutes: the seconds of an opening add to its minute's instant.
+      const minuteStart =
+        steadyOffset !== undefined
+          ? Date.UTC(y, m - 1, d, hour, minute) - steadyOffset
+          : zonedToUtc({ year: y, month: m, day: d, hour, minute, second: 0 }, zone);
+      for (const second of ordered(cron.seconds)) yield minuteStart + second * 1000;
     }
   }
-  if (latestOpen !== undefined) return { open: true, closesAt: new Date(latestOpen + durationMs) };
-  return { open: false, opensAt: null };
 }
 
 /** When a deployment may start hosts: `notBefore` (epoch ms) and its window, if any. */
