@@ -2,7 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser, Page } from 'playwright-core';
+import { runMigrations } from '../../libs/database/src/migrator';
 import { AppProcess, startGateway, startWorker } from '../harness/app-process';
+import { PrivatePostgres, PrivateRedis, startPrivatePostgres, startPrivateRedis } from '../harness/private-services';
 import { ApiClient, TEST_ADMIN } from '../harness/api-client';
 import { randomSuffix, REPO_ROOT } from '../harness/test-env';
 import { SshFleet } from '../fleet/fleet';
@@ -45,6 +47,10 @@ describe('web console: lists, admin and a 300-host rollout (chromium + gateway +
   let browser: Browser;
   let credentialId: string;
   let trustHostId: string;
+  // Its own PostgreSQL and Redis: its advisories, generated patches, audit
+  // rows and scan rate-limit counters must not leak into other suites.
+  let pg: PrivatePostgres;
+  let redis: PrivateRedis;
 
   async function newPage(width = 1280, height = 900): Promise<{ page: Page; problems: string[] }> {
     const context = await browser.newContext({ viewport: { width, height } });
@@ -58,7 +64,9 @@ describe('web console: lists, admin and a 300-host rollout (chromium + gateway +
     await fleet.start(2);
     await fleet.writeHostFile(fleet.hosts[0]!, 'dpkg/status', DPKG_STATUS);
     // Many scans in a few seconds make the tasks list page; the default limit is 10 a minute.
-    [gateway, worker] = await Promise.all([startGateway({ SCAN_RATE_LIMIT_PER_MINUTE: '500' }), startWorker()]);
+    [pg, redis] = await Promise.all([startPrivatePostgres((url) => runMigrations(url, false)), startPrivateRedis()]);
+    const stores = { DATABASE_URL: pg.url, REDIS_URL: redis.url };
+    [gateway, worker] = await Promise.all([startGateway({ ...stores, SCAN_RATE_LIMIT_PER_MINUTE: '500' }), startWorker(stores)]);
     api = await new ApiClient(gateway.url).login(TEST_ADMIN.username, TEST_ADMIN.password);
     const credential = await api.post('/credentials', { name: `console-admin-${run}`, username: fleet.username, privateKey: fleet.privateKey });
     expect(credential.status).toBe(201);
@@ -95,7 +103,7 @@ describe('web console: lists, admin and a 300-host rollout (chromium + gateway +
   afterAll(async () => {
     await browser?.close();
     await Promise.all([gateway?.stop(), worker?.stop()]);
-    await fleet.stop();
+    await Promise.all([fleet.stop(), pg?.destroy(), redis?.stop()]);
   });
 
   it('lists findings by severity, makes a patch from one, and an operator approves it behind a confirmation', async () => {
