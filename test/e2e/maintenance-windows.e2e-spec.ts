@@ -100,6 +100,9 @@ describe('maintenance windows and notBefore (gateway + worker + sshd fleet)', ()
     await refused({ ...target, window: `no-such-window-${run}` }, 'no maintenance window named');
     await refused({ ...target, notBefore: 'tomorrow' }, 'notBefore');
     await refused({ ...target, notBefore: '2030-06-01T22:00' }, 'notBefore'); // no offset: ambiguous
+    await refused({ ...target, notBefore: '2027-02-30T22:00:00Z' }, 'notBefore'); // no such date: never rolled over to March
+    await refused({ ...target, notBefore: '2099-01-01T00:00:00Z' }, 'at most 366 days ahead');
+    await refused({ ...target, window: { recurrence: '0 0 31 2 *', duration: '1h', timezone: 'UTC' } }, 'never matches a date');
     // Dry runs validate alike.
     await refused({ ...target, dryRun: true, window: { start: '2030-06-02T02:00', end: '2030-06-01T22:00', timezone: 'UTC' } }, 'window.end');
 
@@ -110,6 +113,8 @@ describe('maintenance windows and notBefore (gateway + worker + sshd fleet)', ()
     expect(created.status).toBe(201);
     expect(created.body).toEqual(expect.objectContaining({ name: `nightly-${run}`, duration: '3h', state: expect.objectContaining({ open: expect.any(Boolean) }) }));
     expect((await api.post('/maintenance-windows', { name: `nightly-${run}`, recurrence: '0 1 * * *', duration: '1h', timezone: 'UTC' })).status).toBe(409);
+    const idShaped = await api.post('/maintenance-windows', { name: '6f1c2b9e-0000-4000-8000-000000000000', recurrence: '0 1 * * *', duration: '1h', timezone: 'UTC' });
+    expect(idShaped.status).toBe(400);
     expect((await api.get(`/maintenance-windows/${created.body.id}`)).body.id).toBe(created.body.id);
     // A viewer reads windows but may not create one.
     const listed = await api.get('/maintenance-windows?limit=500');
@@ -125,7 +130,9 @@ describe('maintenance windows and notBefore (gateway + worker + sshd fleet)', ()
     const env = { VULNZERO_URL: gateway.url, VULNZERO_TOKEN: (api as any).token };
     const notBefore = new Date(Date.now() + 3_600_000).toISOString();
     const cliPlan = await runCli(['deploy', '--patch', slowPatchId, '--hosts', hosts[0].name, '--window', `nightly-${run}`, '--not-before', notBefore, '--plan'], env);
-    expect(cliPlan.stdout).toContain(`schedule: no host would start now (not_before); hosts start from ${notBefore}`);
+    // Hosts start at notBefore, or at the window's first opening after it (weeknights 22:00 Berlin), whichever is later.
+    const from = /schedule: no host would start now \(not_before\); hosts start from (\S+)/.exec(cliPlan.stdout)?.[1];
+    expect(Date.parse(from as string)).toBeGreaterThanOrEqual(Date.parse(notBefore));
     expect(cliPlan.code).toBe(0);
     const cliBad = await runCli(['deploy', '--patch', slowPatchId, '--hosts', hosts[0].name, '--window', '{"start":', '--plan'], env);
     expect(cliBad.code).toBe(2);

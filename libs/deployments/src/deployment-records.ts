@@ -8,6 +8,7 @@ import {
   DeploymentHostEntity,
   DeploymentStepEntity,
 } from './deployment.entity';
+import { scheduleOf } from './core/maintenance-window';
 import type { DeploymentSnapshot } from './core/next-action';
 
 /** TypeORM answers `UPDATE … RETURNING` on PostgreSQL with `[rows, rowCount]`, an INSERT or SELECT with the rows. */
@@ -16,6 +17,27 @@ function returnedRows<T>(result: unknown): T[] {
     return result[0] as T[];
   }
   return result as T[];
+}
+
+/** A deployment_hosts row as the driver returns it (jsonb parsed, timestamps as Dates). */
+interface HostRow {
+  deployment_id: string;
+  host_id: string;
+  position: number;
+  host_name: string;
+  address: string;
+  port: number;
+  step: number;
+  status: DeploymentHostEntity['status'];
+  exit_code: number | null;
+  captured: Record<string, string> | null;
+  rollback_commands: string[] | null;
+  rollback_stored_at: Date | null;
+  error: string | null;
+  started_at: Date | null;
+  finished_at: Date | null;
+  rollback_started_at: Date | null;
+  rollback_finished_at: Date | null;
 }
 
 export interface DeploymentRun {
@@ -52,9 +74,44 @@ export class DeploymentRecords {
     if (options.withOutput) hostsQuery.addSelect('h.output');
     const [steps, hosts] = await Promise.all([
       this.db.getRepository(DeploymentStepEntity).find({ where: { deploymentId }, order: { index: 'ASC' } }),
-      hostsQuery.getMany(),
+      options.withOutput ? hostsQuery.getMany() : this.loadHosts(deploymentId),
     ]);
     return { deployment, steps, hosts };
+  }
+
+  /**
+   * The hosts without their output, in target order. The engine reads them on
+   * every decision (every host that finishes): plain SQL mapped by hand costs a
+   * fraction of the query builder's hydration of a thousand rows.
+   */
+  private async loadHosts(deploymentId: string): Promise<DeploymentHostEntity[]> {
+    const rows = (await this.db.query(
+      `SELECT deployment_id, host_id, position, host_name, address, port, step, status, exit_code, captured,
+              rollback_commands, rollback_stored_at, error, started_at, finished_at, rollback_started_at, rollback_finished_at
+       FROM deployment_hosts WHERE deployment_id = $1 ORDER BY position`,
+      [deploymentId],
+    )) as HostRow[];
+    return rows.map((row) =>
+      Object.assign(new DeploymentHostEntity(), {
+        deploymentId: row.deployment_id,
+        hostId: row.host_id,
+        position: row.position,
+        hostName: row.host_name,
+        address: row.address,
+        port: row.port,
+        step: row.step,
+        status: row.status,
+        exitCode: row.exit_code,
+        captured: row.captured,
+        rollbackCommands: row.rollback_commands,
+        rollbackStoredAt: row.rollback_stored_at,
+        error: row.error,
+        startedAt: row.started_at,
+        finishedAt: row.finished_at,
+        rollbackStartedAt: row.rollback_started_at,
+        rollbackFinishedAt: row.rollback_finished_at,
+      }),
+    );
   }
 
   async updateDeployment(id: string, patch: Partial<DeploymentEntity>): Promise<void> {
@@ -67,6 +124,14 @@ export class DeploymentRecords {
 
   async updateHost(deploymentId: string, hostId: string, patch: HostPatch): Promise<void> {
     await this.db.getRepository(DeploymentHostEntity).update({ deploymentId, hostId }, patch);
+  }
+
+  /** A host's last transition and the output of its commands, in one statement. */
+  async finishHost(deploymentId: string, hostId: string, output: CommandRecord[], patch: HostPatch): Promise<void> {
+    const query = this.db.createQueryBuilder().update(DeploymentHostEntity);
+    if (output.length === 0) query.set(patch);
+    else query.set({ ...patch, output: () => 'output || :output::jsonb' }).setParameter('output', JSON.stringify(output));
+    await query.where('deployment_id = :deploymentId AND host_id = :hostId', { deploymentId, hostId }).execute();
   }
 
   async updateHosts(deploymentId: string, hostIds: string[], patch: HostPatch): Promise<void> {
@@ -162,10 +227,7 @@ export class DeploymentRecords {
       status: run.deployment.status,
       strategy: run.deployment.strategy,
       cancelRequested: run.deployment.cancelRequested,
-      schedule: {
-        ...(run.deployment.notBefore ? { notBefore: run.deployment.notBefore.getTime() } : {}),
-        ...(run.deployment.window ? { window: run.deployment.window } : {}),
-      },
+      schedule: scheduleOf(run.deployment),
       steps: run.steps.map((s) => ({
         index: s.index,
         status: s.status,

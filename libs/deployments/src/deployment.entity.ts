@@ -3,10 +3,10 @@ import type { DeploymentStatus } from './core/deployment-state';
 import type { HostStatus } from './core/host-state';
 import type { StepStatus } from './core/next-action';
 import type { Strategy } from './core/strategy';
-import type { MaintenanceWindow } from './core/maintenance-window';
+import type { MaintenanceWindow, ScheduleHold } from './core/maintenance-window';
 
 /** Why a deployment is paused: a gate awaiting promote, or its schedule (`notBefore`, a closed window). */
-export type PausedReason = 'gate' | 'not_before' | 'window_closed';
+export type PausedReason = 'gate' | ScheduleHold;
 
 export interface DeploymentTargets {
   hostIds?: string[];

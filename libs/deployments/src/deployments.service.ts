@@ -14,7 +14,17 @@ import { planSteps } from './core/canary-plan';
 import { buildPlanView, DeploymentPlanView } from './core/plan-view';
 import { hostsToRetry, RETRYABLE_DEPLOYMENT_STATUSES } from './core/retry-selection';
 import { isHostOutputSettled } from './core/host-output';
-import { MaintenanceWindow, startGate, StartGate, validateWindow, windowStateAt } from './core/maintenance-window';
+import {
+  MAX_SCHEDULE_AHEAD_DAYS,
+  MaintenanceWindow,
+  parseInstant,
+  ScheduleHold,
+  scheduleOf,
+  startGate,
+  StartGate,
+  validateWindow,
+  windowStateAt,
+} from './core/maintenance-window';
 import { MaintenanceWindowsService } from './maintenance-windows.service';
 import type { HostStatus } from './core/host-state';
 import { canTransition } from './core/deployment-state';
@@ -46,7 +56,6 @@ export interface ResolvedSchedule {
   notBefore: Date | null;
 }
 
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 export interface HostOutputView {
   deploymentId: string;
@@ -75,14 +84,7 @@ export interface ScheduleView {
   window: MaintenanceWindow | null;
   maintenanceWindowId: string | null;
   /** Could a host start now; if not, why and when it could (null: never). */
-  now: { canStart: true } | { canStart: false; reason: 'not_before' | 'window_closed'; until: string | null };
-}
-
-function scheduleOf(schedule: ResolvedSchedule) {
-  return {
-    ...(schedule.notBefore ? { notBefore: schedule.notBefore.getTime() } : {}),
-    ...(schedule.window ? { window: schedule.window } : {}),
-  };
+  now: { canStart: true } | { canStart: false; reason: ScheduleHold; until: string | null };
 }
 
 function scheduleView(schedule: ResolvedSchedule, gate: StartGate): ScheduleView {
@@ -200,6 +202,10 @@ export class DeploymentsService {
         return { deploymentId: deployment.id, taskId: task.id, statusUrl: `/tasks/${task.id}` };
       });
     } catch (error) {
+      // The named window was deleted between resolving it and recording the deployment.
+      if ((error as { code?: string }).code === '23503' && String((error as { constraint?: string }).constraint).includes('maintenance_window')) {
+        throw new BadInputError([`window: the maintenance window ${String(input.window)} was just deleted`], { field: 'window' });
+      }
       // Two requests with one Idempotency-Key raced: the other one won.
       if (idempotencyKey && (error as { code?: string }).code === '23505' && String((error as { constraint?: string }).constraint).includes('idempotency')) {
         const existing = await this.db.getRepository(DeploymentEntity).findOneBy({ idempotencyKey });
@@ -242,31 +248,41 @@ export class DeploymentsService {
   /** `window` and `notBefore`, checked: every problem named by its field, 400. */
   private async resolveSchedule(input: CreateDeploymentInput): Promise<ResolvedSchedule> {
     const problems: string[] = [];
+    const latest = Date.now() + MAX_SCHEDULE_AHEAD_DAYS * 86_400_000;
     let notBefore: Date | null = null;
     if (input.notBefore !== undefined && input.notBefore !== null) {
-      const text = input.notBefore;
-      if (typeof text !== 'string' || !ISO_INSTANT.test(text) || Number.isNaN(Date.parse(text))) {
-        problems.push('notBefore: must be an ISO 8601 instant with its offset, e.g. 2026-12-01T22:00:00Z or 2026-12-01T23:00:00+01:00');
-      } else {
-        notBefore = new Date(text);
+      notBefore = typeof input.notBefore === 'string' ? parseInstant(input.notBefore) : null;
+      if (!notBefore) {
+        problems.push('notBefore: must be an existing ISO 8601 instant with its offset, e.g. 2026-12-01T22:00:00Z or 2026-12-01T23:00:00+01:00');
+      } else if (notBefore.getTime() > latest) {
+        problems.push(`notBefore: at most ${MAX_SCHEDULE_AHEAD_DAYS} days ahead (the hosts stay claimed while the deployment waits)`);
       }
     }
     let window: MaintenanceWindow | null = null;
     let maintenanceWindowId: string | null = null;
     if (typeof input.window === 'string') {
-      const named = await this.windows.resolve(input.window);
-      window = { recurrence: named.recurrence, duration: named.duration, timezone: named.timezone };
-      maintenanceWindowId = named.id;
+      try {
+        const named = await this.windows.resolve(input.window);
+        window = { recurrence: named.recurrence, duration: named.duration, timezone: named.timezone };
+        maintenanceWindowId = named.id;
+      } catch (error) {
+        if (!(error instanceof BadInputError)) throw error;
+        problems.push(...((error.details.errors as string[] | undefined) ?? [error.message]));
+      }
     } else if (input.window !== undefined && input.window !== null) {
       const windowProblems = validateWindow(input.window);
       problems.push(...windowProblems.map((p) => `${p.field}: ${p.message}`));
       if (windowProblems.length === 0) window = input.window as MaintenanceWindow;
     }
     if (window && problems.length === 0) {
-      const from = new Date(Math.max(Date.now(), notBefore?.getTime() ?? 0));
-      const state = windowStateAt(window, from);
-      if (!state.open && state.opensAt === null) {
+      const from = Math.max(Date.now(), notBefore?.getTime() ?? 0);
+      const gate = startGate(scheduleOf({ notBefore: new Date(from), window }), from);
+      const state = windowStateAt(window, new Date(from));
+      const opensAt = state.open ? from : (state.opensAt?.getTime() ?? null);
+      if (opensAt === null) {
         problems.push(`window: never open ${notBefore ? 'after notBefore' : 'again'}: the deployment could never start`);
+      } else if (opensAt > latest || (!gate.open && gate.until !== null && gate.until > latest)) {
+        problems.push(`window: opens more than ${MAX_SCHEDULE_AHEAD_DAYS} days ahead (the hosts stay claimed while the deployment waits)`);
       }
     }
     if (problems.length > 0) throw new BadInputError(problems, { field: problems[0].split(':')[0] });
@@ -336,8 +352,11 @@ export class DeploymentsService {
     const hostIds = hostsToRetry(run.hosts);
     if (hostIds.length === 0) throw new ConflictError(`deployment ${id} has no failed, rolled back or unstarted host to retry`);
     // A named or recurring window still applies; a one-off window and notBefore were for that run only.
+    // An explicit `window: null` clears it.
     const window =
-      overrides.window ?? deployment.maintenanceWindowId ?? (deployment.window && 'recurrence' in deployment.window ? deployment.window : undefined);
+      overrides.window === null
+        ? undefined
+        : (overrides.window ?? deployment.maintenanceWindowId ?? (deployment.window && 'recurrence' in deployment.window ? deployment.window : undefined));
     return this.create(
       actor,
       {
@@ -407,11 +426,11 @@ export class DeploymentsService {
       throw new ConflictError(`deployment ${id} is ${status}: nothing to cancel`, { status });
     }
     await this.records.updateDeployment(id, { cancelRequested: true });
-    // A paused deployment has no job running: wake one to record the cancel.
-    if (status === 'paused') {
-      const taskId = run.deployment.taskId as string;
-      await this.tasks.setJobId(taskId, await this.jobs.enqueue('deploy.run', { taskId, deploymentId: id }, 'cancel'));
-    }
+    // Wake a job to record the cancel: a paused deployment has none running, and
+    // a running one may be about to sleep until its window opens. The lease
+    // orders it after any job still driving; an extra job finds nothing to do.
+    const taskId = run.deployment.taskId as string;
+    await this.tasks.setJobId(taskId, await this.jobs.enqueue('deploy.run', { taskId, deploymentId: id }, 'cancel'));
     return this.get(id);
   }
 

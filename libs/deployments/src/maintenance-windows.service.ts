@@ -49,9 +49,10 @@ export class MaintenanceWindowsService {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async create(actor: Actor, input: CreateMaintenanceWindowInput): Promise<MaintenanceWindowView> {
-    const problems = NAME.test(String(input.name ?? ''))
+    const name = String(input.name ?? '');
+    const problems = NAME.test(name) && !UUID.test(name)
       ? []
-      : ['name: must be 1-100 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit'];
+      : ['name: must be 1-100 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit, and not shaped like an id'];
     const window = { recurrence: input.recurrence, duration: input.duration, timezone: input.timezone };
     problems.push(...validateWindow(window, '').map((p) => `${p.field.replace(/^\./, '')}: ${p.message}`));
     if (problems.length > 0) throw new BadInputError(problems, { field: problems[0].split(':')[0] });

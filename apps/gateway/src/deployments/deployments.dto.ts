@@ -2,6 +2,12 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { Allow, ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsObject, IsOptional, IsString, IsUUID, ValidateNested } from 'class-validator';
 
+const WINDOW_HELP =
+  'No host starts outside it; a step in flight when it closes finishes its running hosts, then the deployment pauses (reason window_closed) and resumes at the next opening. ' +
+  'One-off {start, end, timezone} (wall-clock YYYY-MM-DDTHH:mm[:ss] in an IANA zone), recurring {recurrence (cron, 5 fields or 6 with seconds first), duration (90m, 2h, 1h30m), timezone}, or the name or id of a named window (POST /maintenance-windows).';
+const NOT_BEFORE_HELP = 'No host starts before this ISO 8601 instant (with its offset); until then the deployment is paused (reason not_before).';
+const WINDOW_EXAMPLE = { start: '2026-12-01T22:00', end: '2026-12-02T02:00', timezone: 'Europe/Berlin' };
+
 export class TargetsDto {
   @ApiPropertyOptional({ type: [String], format: 'uuid' })
   @IsOptional()
@@ -33,17 +39,11 @@ export class CreateDeploymentDto {
   @IsObject()
   strategy?: Record<string, unknown>;
 
-  @ApiPropertyOptional({
-    description:
-      'Maintenance window: no host starts outside it; a step in flight when it closes finishes its running hosts, then the deployment pauses (reason window_closed) and resumes at the next opening. ' +
-      'One-off {start, end, timezone} (wall-clock YYYY-MM-DDTHH:mm[:ss] in an IANA zone), recurring {recurrence (cron, 5 fields or 6 with seconds first), duration (90m, 2h, 1h30m), timezone}, or the name or id of a named window (POST /maintenance-windows).',
-    oneOf: [{ type: 'object' }, { type: 'string' }],
-    example: { start: '2026-12-01T22:00', end: '2026-12-02T02:00', timezone: 'Europe/Berlin' },
-  })
+  @ApiPropertyOptional({ description: 'Maintenance window. ' + WINDOW_HELP, oneOf: [{ type: 'object' }, { type: 'string' }], example: WINDOW_EXAMPLE })
   @Allow()
   window?: unknown;
 
-  @ApiPropertyOptional({ description: 'No host starts before this ISO 8601 instant (with its offset); until then the deployment is paused (reason not_before).', example: '2026-12-01T22:00:00Z' })
+  @ApiPropertyOptional({ description: NOT_BEFORE_HELP, example: '2026-12-01T22:00:00Z' })
   @IsOptional()
   @IsString({ message: 'notBefore must be an ISO 8601 instant with its offset' })
   notBefore?: string;
@@ -65,17 +65,11 @@ export class RetryDeploymentDto {
   @IsObject()
   strategy?: Record<string, unknown>;
 
-  @ApiPropertyOptional({
-    description:
-      'Overrides the window (default: the same named or recurring window; a one-off window is not carried over). Maintenance window: no host starts outside it; a step in flight when it closes finishes its running hosts, then the deployment pauses (reason window_closed) and resumes at the next opening. ' +
-      'One-off {start, end, timezone} (wall-clock YYYY-MM-DDTHH:mm[:ss] in an IANA zone), recurring {recurrence (cron, 5 fields or 6 with seconds first), duration (90m, 2h, 1h30m), timezone}, or the name or id of a named window (POST /maintenance-windows).',
-    oneOf: [{ type: 'object' }, { type: 'string' }],
-    example: { start: '2026-12-01T22:00', end: '2026-12-02T02:00', timezone: 'Europe/Berlin' },
-  })
+  @ApiPropertyOptional({ description: 'Overrides the window (default: the same named or recurring window; a one-off window is not carried over; null: none). ' + WINDOW_HELP, oneOf: [{ type: 'object' }, { type: 'string' }], example: WINDOW_EXAMPLE })
   @Allow()
   window?: unknown;
 
-  @ApiPropertyOptional({ description: 'Overrides notBefore (default: none). No host starts before this ISO 8601 instant (with its offset); until then the deployment is paused (reason not_before).', example: '2026-12-01T22:00:00Z' })
+  @ApiPropertyOptional({ description: 'Overrides notBefore (default: none). ' + NOT_BEFORE_HELP, example: '2026-12-01T22:00:00Z' })
   @IsOptional()
   @IsString({ message: 'notBefore must be an ISO 8601 instant with its offset' })
   notBefore?: string;

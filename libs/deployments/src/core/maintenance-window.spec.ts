@@ -1,4 +1,4 @@
-import { MaintenanceWindow, parseCron, validateWindow, windowStateAt, WindowState } from './maintenance-window';
+import { MaintenanceWindow, parseCron, parseInstant, startGate, validateWindow, windowStateAt, WindowState } from './maintenance-window';
 
 const at = (iso: string) => new Date(iso);
 const open = (closesAt: string): WindowState => ({ open: true, closesAt: at(closesAt) });
@@ -45,6 +45,8 @@ describe('validateWindow', () => {
     ['a zero duration', { recurrence: '0 2 * * *', duration: '0m', timezone: 'UTC' }, ['window.duration']],
     ['a duration over 7 days', { recurrence: '0 2 * * *', duration: '8d', timezone: 'UTC' }, ['window.duration']],
     ['a duration without a unit', { recurrence: '0 2 * * *', duration: '90', timezone: 'UTC' }, ['window.duration']],
+    ['a recurrence that never matches a date', { recurrence: '0 0 31 2 *', duration: '1h', timezone: 'UTC' }, ['window.recurrence']],
+    ['a leap-day recurrence is fine', { recurrence: '0 0 29 2 *', duration: '1h', timezone: 'UTC' }, []],
     ['an unknown field', { start: '2026-06-01T22:00', end: '2026-06-02T02:00', timezone: 'UTC', days: 2 }, ['window.days']],
     ['not an object', 'tonight', ['window']],
   ])('%s', (_name, input, fields) => {
@@ -79,5 +81,53 @@ describe('windowStateAt on dense recurrences', () => {
     expect(windowStateAt(window, at('2026-03-28T00:00:00Z'))).toEqual(closed('2026-03-28T02:00:00Z'));
     expect(windowStateAt(window, at('2026-03-28T03:00:00Z'))).toEqual(closed('2026-03-29T01:00:00Z'));
     expect(windowStateAt(window, at('2026-03-29T02:00:00Z'))).toEqual(closed('2026-03-30T01:00:00Z'));
+  });
+});
+
+describe('windowStateAt far ahead', () => {
+  it('finds a leap-day opening years away', () => {
+    expect(windowStateAt({ recurrence: '0 0 29 2 *', duration: '1h', timezone: 'UTC' }, at('2025-03-01T00:00:00Z'))).toEqual(
+      closed('2028-02-29T00:00:00Z'),
+    );
+  });
+});
+
+describe('parseInstant', () => {
+  it.each<[string, string | null]>([
+    ['2026-12-01T22:00:00Z', '2026-12-01T22:00:00.000Z'],
+    ['2026-12-01T23:00+01:00', '2026-12-01T22:00:00.000Z'],
+    ['2026-12-01T17:00:00.250-05:00', '2026-12-01T22:00:00.250Z'],
+    ['2026-12-01T22:00:00', null],
+    ['2026-02-30T00:00:00Z', null],
+    ['2026-12-01T24:00:00Z', null],
+    ['2026-12-01T22:00:00+25:00', null],
+    ['tomorrow', null],
+  ])('%s', (text, expected) => {
+    expect(parseInstant(text)?.toISOString() ?? null).toEqual(expected);
+  });
+});
+
+describe('startGate', () => {
+  const t = (iso: string) => Date.parse(iso);
+  const nightly = { recurrence: '0 22 * * *', duration: '2h', timezone: 'UTC' };
+  it.each<[string, Parameters<typeof startGate>[0], string, unknown]>([
+    ['no schedule: open', {}, '2026-05-01T12:00:00Z', { open: true }],
+    ['before notBefore: held until it', { notBefore: t('2026-05-01T13:00:00Z') }, '2026-05-01T12:00:00Z', { open: false, reason: 'not_before', until: t('2026-05-01T13:00:00Z') }],
+    [
+      'before notBefore with the window closed then: held until the window opens after it',
+      { notBefore: t('2026-05-01T13:00:00Z'), window: nightly },
+      '2026-05-01T12:00:00Z',
+      { open: false, reason: 'not_before', until: t('2026-05-01T22:00:00Z') },
+    ],
+    [
+      'before notBefore with the window open then: held until notBefore',
+      { notBefore: t('2026-05-01T23:00:00Z'), window: nightly },
+      '2026-05-01T12:00:00Z',
+      { open: false, reason: 'not_before', until: t('2026-05-01T23:00:00Z') },
+    ],
+    ['inside the window: open', { window: nightly }, '2026-05-01T23:30:00Z', { open: true }],
+    ['outside the window: held until it opens', { window: nightly }, '2026-05-02T00:30:00Z', { open: false, reason: 'window_closed', until: t('2026-05-02T22:00:00Z') }],
+  ])('%s', (_name, schedule, now, expected) => {
+    expect(startGate(schedule, t(now))).toEqual(expected);
   });
 });

@@ -50,8 +50,27 @@ export function parseDuration(text: string): number | null {
   const ms = (((d * 24 + h) * 60 + min) * 60 + sec) * 1000;
   return ms > 0 && ms <= MAX_DURATION_MS ? ms : null;
 }
-/** How far ahead a recurring window is searched for its next opening. */
-const SEARCH_DAYS = 400;
+/** How far ahead a recurring window is searched for its next opening: a leap-year cycle (Feb 29). */
+const SEARCH_DAYS = 4 * 366;
+/** The furthest ahead a deployment may be scheduled (`notBefore`, a one-off window's start): its hosts stay claimed meanwhile. */
+export const MAX_SCHEDULE_AHEAD_DAYS = 366;
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|([+-])(\d{2}):(\d{2}))$/;
+
+/**
+ * An ISO 8601 instant with its offset (`2026-12-01T22:00:00Z`,
+ * `…T23:00+01:00`), or null: no offset (ambiguous), or a date or time that
+ * does not exist (Feb 30, 24:00), which `Date.parse` would quietly roll over.
+ */
+export function parseInstant(text: string): Date | null {
+  const m = ISO_INSTANT.exec(text);
+  if (!m) return null;
+  const wall = parseWallTime(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] ?? '00'}`);
+  if (!wall) return null;
+  const fraction = m[7] ? Math.floor(Number(m[7]) * 1000) : 0;
+  const offsetMinutes = m[8] === 'Z' ? 0 : (m[9] === '-' ? -1 : 1) * (Number(m[10]) * 60 + Number(m[11]));
+  if (Number(m[10]) > 23 || Number(m[11]) > 59) return null;
+  return new Date(Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second, fraction) - offsetMinutes * 60_000);
+}
 
 export function isKnownTimeZone(zone: unknown): zone is string {
   if (typeof zone !== 'string' || zone === '') return false;
@@ -77,6 +96,7 @@ export function validateWindow(input: unknown, field = 'window'): WindowProblem[
     for (const key of Object.keys(w)) if (!['recurrence', 'duration', 'timezone'].includes(key)) report(`.${key}`, 'is not a field of a recurring window');
     const cron = typeof w.recurrence === 'string' ? parseCron(w.recurrence) : null;
     if (!cron) report('.recurrence', 'must be a cron expression: minute hour day-of-month month day-of-week (a sixth, leading field is seconds)');
+    else if (!matchesSomeDate(cron)) report('.recurrence', 'never matches a date (e.g. 31 February)');
     if (typeof w.duration !== 'string' || parseDuration(w.duration) === null) {
       report('.duration', 'must be a duration such as 90m, 2h, 1h30m or 45s, more than 0 and at most 7d');
     }
@@ -165,15 +185,29 @@ export interface DeploymentSchedule {
   window?: MaintenanceWindow;
 }
 
+/** Why no host may start now: `notBefore` is ahead, or the window is closed. */
+export type ScheduleHold = 'not_before' | 'window_closed';
+
 export type StartGate =
   | { open: true }
   /** `until`: when to ask again; null when the window never opens again. */
-  | { open: false; reason: 'not_before' | 'window_closed'; until: number | null };
+  | { open: false; reason: ScheduleHold; until: number | null };
+
+/** A deployment's schedule as the planner reads it, from its recorded `notBefore` and window. */
+export function scheduleOf(recorded: { notBefore: Date | null; window: MaintenanceWindow | null }): DeploymentSchedule {
+  return {
+    ...(recorded.notBefore ? { notBefore: recorded.notBefore.getTime() } : {}),
+    ...(recorded.window ? { window: recorded.window } : {}),
+  };
+}
 
 /** Whether a host may start at `now`; if not, why and until when. */
 export function startGate(schedule: DeploymentSchedule, now: number): StartGate {
   if (schedule.notBefore !== undefined && now < schedule.notBefore) {
-    return { open: false, reason: 'not_before', until: schedule.notBefore };
+    // Wake when hosts can really start: at notBefore, or the window's first opening after it.
+    if (!schedule.window) return { open: false, reason: 'not_before', until: schedule.notBefore };
+    const then = windowStateAt(schedule.window, new Date(schedule.notBefore));
+    return { open: false, reason: 'not_before', until: then.open ? schedule.notBefore : (then.opensAt?.getTime() ?? null) };
   }
   if (!schedule.window) return { open: true };
   const state = windowStateAt(schedule.window, new Date(now));
@@ -291,6 +325,15 @@ export function parseCron(expression: string): Cron | null {
     anyDay: fields[2] === '*',
     anyWeekday: fields[4] === '*',
   };
+}
+
+/** Some date in a leap-year cycle fits the month and day fields (`0 0 31 2 *` never does). */
+function matchesSomeDate(cron: Cron): boolean {
+  for (let day = Date.UTC(2024, 0, 1), i = 0; i < 4 * 366; i += 1, day += DAY_MS) {
+    const date = new Date(day);
+    if (cron.months.has(date.getUTCMonth() + 1) && dayMatches(cron, date.getUTCDate(), date.getUTCDay())) return true;
+  }
+  return false;
 }
 
 /** Cron's rule: when both day fields are restricted, either may match. */

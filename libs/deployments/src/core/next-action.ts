@@ -2,7 +2,7 @@ import { failureBudget, shouldAbort } from './canary-plan';
 import type { DeploymentStatus } from './deployment-state';
 import { FAILED_HOST_STATUSES, hasChangedHost, IN_FLIGHT_HOST_STATUSES } from './host-state';
 import type { HostStatus } from './host-state';
-import { DeploymentSchedule, startGate } from './maintenance-window';
+import { DeploymentSchedule, ScheduleHold, startGate } from './maintenance-window';
 import type { Strategy } from './strategy';
 
 export type StepStatus = 'pending' | 'running' | 'baking' | 'checking' | 'succeeded' | 'failed';
@@ -71,7 +71,7 @@ export type Action =
   | { kind: 'bake'; step: number; until: number }
   | { kind: 'checkHealth'; step: number; hostIds: string[] }
   | { kind: 'pause'; step: number }
-  | { kind: 'hold'; reason: 'not_before' | 'window_closed'; until: number }
+  | { kind: 'hold'; reason: ScheduleHold; until: number }
   | { kind: 'rollback'; hostIds: string[]; skippedHostIds: string[]; reason: string }
   | {
       kind: 'complete';

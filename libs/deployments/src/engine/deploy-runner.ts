@@ -9,7 +9,7 @@ import type { DeploymentHostEntity, PausedReason } from '../deployment.entity';
 import { DeploymentRecords, DeploymentRun } from '../deployment-records';
 import type { DeploymentStatus } from '../core/deployment-state';
 import { IN_FLIGHT_HOST_STATUSES } from '../core/host-state';
-import { startGate } from '../core/maintenance-window';
+import { scheduleOf, startGate } from '../core/maintenance-window';
 import { Action, nextAction, rollbackOrder } from '../core/next-action';
 import { deployProgress } from '../core/task-progress';
 import { HostPatcher, HostRunContext } from './host-patcher';
@@ -90,7 +90,7 @@ export class DeployRunner {
       // host still to come, in target order and a few at a time, while the
       // first ones run. Connecting changes nothing on a host.
       // Not while its schedule holds it: it would only close them again.
-      if (startGate(this.records.snapshot(run).schedule ?? {}, Date.now()).open) {
+      if (startGate(scheduleOf(run.deployment), Date.now()).open) {
         sessions.prewarm(
           run.hosts.filter((h) => h.status === 'pending').map((h) => h.hostId),
           Math.max(1, Math.floor(run.deployment.strategy.maxParallel / 2)),
@@ -116,7 +116,8 @@ export class DeployRunner {
           this.logger.log({ deploymentId }, 'worker stopping: deployment handed back to the queue');
           await job.requeue();
         }
-        if (lease.lost && startsWork) {
+        // Without the lease nothing is written: another worker may be driving.
+        if (lease.lost && action.kind !== 'none') {
           await Promise.allSettled(inFlight.values());
           throw new LeaseLostError(deploymentId);
         }

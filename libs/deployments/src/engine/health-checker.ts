@@ -16,6 +16,12 @@ export interface HealthResult {
 
 const RETRY_INTERVAL_MS = 500;
 const ATTEMPT_TIMEOUT_MS = 5_000;
+const MIN_ATTEMPT_TIMEOUT_MS = 500;
+
+/** The deadline of a check's first attempt, as the retry loop below gives it. */
+export function firstAttemptTimeoutMs(timeoutSeconds: number): number {
+  return Math.max(MIN_ATTEMPT_TIMEOUT_MS, Math.min(ATTEMPT_TIMEOUT_MS, timeoutSeconds * 1000));
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -35,7 +41,7 @@ export class HealthChecker {
       let lastProblem = 'not attempted';
       for (;;) {
         const remaining = deadline - Date.now();
-        const attemptTimeout = Math.max(500, Math.min(ATTEMPT_TIMEOUT_MS, remaining));
+        const attemptTimeout = Math.max(MIN_ATTEMPT_TIMEOUT_MS, Math.min(ATTEMPT_TIMEOUT_MS, remaining));
         const outcome = await this.attempt(check, session, address, phase, attemptTimeout);
         if (outcome.record) {
           // Keep only the last attempt of each check: retries would crowd out the rest.

@@ -6,8 +6,9 @@ import { DeploymentRecords } from '../deployment-records';
 import type { HostStatus } from '../core/host-state';
 import { describeFailure, runRecorded } from './command-record';
 import { observeHostOperation } from './engine-metrics';
-import { HealthChecker } from './health-checker';
+import { firstAttemptTimeoutMs, HealthChecker } from './health-checker';
 import type { HostSessions } from './host-sessions';
+import type { ExecResult, SequenceOptions, SshSession } from '@vulnzero/ssh';
 import { HostOutputPublisher } from './host-output-publisher';
 
 export interface HostRunContext {
@@ -15,6 +16,28 @@ export interface HostRunContext {
   taskId: string;
   patch: PatchDefinition;
   sessions: HostSessions;
+}
+
+interface SequenceStep {
+  phase: 'capture' | 'apply' | 'verify' | 'health';
+  command: string;
+  timeoutMs: number;
+}
+
+/**
+ * What runs after the rollback is stored: apply, verify, and the first attempt
+ * of the health checks when all of them are commands on the host (checks made
+ * from the worker, and retries, go through the HealthChecker).
+ */
+function afterRollbackSteps(patch: PatchDefinition, timeoutMs: number): SequenceStep[] {
+  const steps: SequenceStep[] = patch.apply.map((command) => ({ phase: 'apply', command, timeoutMs }));
+  if (patch.verify) steps.push({ phase: 'verify', command: patch.verify, timeoutMs });
+  if (patch.healthChecks.every((check) => check.type === 'command')) {
+    for (const check of patch.healthChecks) {
+      if (check.type === 'command') steps.push({ phase: 'health', command: check.command, timeoutMs: firstAttemptTimeoutMs(check.timeoutSeconds) });
+    }
+  }
+  return steps;
 }
 
 class HostStepFailed extends Error {
@@ -44,89 +67,147 @@ export class HostPatcher {
     private readonly liveOutput: HostOutputPublisher,
   ) {}
 
-  /** Runs one command, its output also published live for followers of this host. */
-  private async runLive(
-    ctx: HostRunContext,
-    host: DeploymentHostEntity,
-    session: Parameters<typeof runRecorded>[0],
-    phase: CommandRecord['phase'],
-    command: string,
-    timeoutMs: number,
-  ): Promise<CommandRecord> {
-    const live = this.liveOutput.forCommand(ctx.deploymentId, host.hostId, phase, command);
-    try {
-      return await runRecorded(session, phase, command, timeoutMs, live.onOutput);
-    } finally {
-      live.end();
-    }
-  }
-
   async patch(ctx: HostRunContext, host: DeploymentHostEntity): Promise<void> {
     const timeoutMs = ctx.patch.timeoutSeconds * 1000;
     const output: CommandRecord[] = [];
-    const flush = async () => {
-      await this.records.appendOutput(ctx.deploymentId, host.hostId, output.splice(0));
-    };
+    let verifying: Promise<void> | undefined;
     let phase = 'connect';
     let phaseStarted = Date.now();
     try {
       const session = await ctx.sessions.session(host.hostId);
 
+      // The whole host in one channel (one session and shell on the host, as a
+      // hand-written `ssh host 'a && b'` would): capture, then a gate the host
+      // waits at until the rendered rollback is committed, then apply, verify
+      // and the first attempt of the health commands, each command with its
+      // own record, status and deadline. `verifying` is written while verify runs.
       phase = 'capture';
       phaseStarted = Date.now();
-      const captured: Record<string, string> = {};
-      for (const [name, command] of Object.entries(ctx.patch.capture)) {
-        const record = await this.runLive(ctx, host, session, 'capture', command, timeoutMs);
+      const captureNames = Object.keys(ctx.patch.capture);
+      const steps: SequenceStep[] = [
+        ...Object.values(ctx.patch.capture).map((command): SequenceStep => ({ phase: 'capture', command, timeoutMs })),
+        ...afterRollbackSteps(ctx.patch, timeoutMs),
+      ];
+      const writeAhead = async (captures: ExecResult[]): Promise<boolean> => {
+        const captured: Record<string, string> = {};
+        for (const [index, result] of captures.entries()) captured[captureNames[index] as string] = result.stdout.trim();
+        const rollbackCommands = ctx.patch.rollback.map((template) => renderCommand(template, captured));
+        // Committed (with the host now `applying`) before the first apply command.
+        await this.records.storeRollback(ctx.deploymentId, host.hostId, captured, rollbackCommands);
+        host.status = 'applying';
+        this.events.publish(ctx.taskId, { type: 'host', hostId: host.hostId, hostName: host.hostName, status: 'applying' });
+        observeHostOperation('capture', 'ok', phaseStarted);
+        phase = 'apply';
+        phaseStarted = Date.now();
+        return true;
+      };
+      const records = await this.runSequence(ctx, host, session, steps, { before: captureNames.length, proceed: writeAhead }, (step) => {
+        if (step.phase === 'capture' || step.phase === 'apply' || verifying) return;
+        observeHostOperation('apply', 'ok', phaseStarted);
+        phase = step.phase;
+        phaseStarted = Date.now();
+        verifying = this.transition(ctx, host, 'verifying');
+      });
+      for (const [index, record] of records.entries()) {
+        const step = steps[index] as SequenceStep;
+        if (step.phase === 'health') continue;
         output.push(record);
-        if (record.exitCode !== 0) throw new HostStepFailed(describeFailure(record), record.exitCode);
-        captured[name] = record.stdout.trim();
+        if (record.exitCode !== 0) {
+          phase = step.phase;
+          throw new HostStepFailed(describeFailure(record), record.exitCode);
+        }
       }
-      const rollbackCommands = ctx.patch.rollback.map((template) => renderCommand(template, captured));
-      // Committed (with the host now `applying`) before the first apply command.
-      await this.records.storeRollback(ctx.deploymentId, host.hostId, captured, rollbackCommands);
-      host.status = 'applying';
-      this.events.publish(ctx.taskId, { type: 'host', hostId: host.hostId, hostName: host.hostName, status: 'applying' });
-      observeHostOperation('capture', 'ok', phaseStarted);
-
-      phase = 'apply';
-      phaseStarted = Date.now();
-      for (const command of ctx.patch.apply) {
-        const record = await this.runLive(ctx, host, session, 'apply', command, timeoutMs);
-        output.push(record);
-        if (record.exitCode !== 0) throw new HostStepFailed(describeFailure(record), record.exitCode);
+      if (records.filter((r) => r.phase !== 'health').length < steps.filter((st) => st.phase !== 'health').length) {
+        throw new HostStepFailed('the command sequence ended early', null);
       }
-      observeHostOperation('apply', 'ok', phaseStarted);
-
-      phase = 'verify';
-      phaseStarted = Date.now();
-      await this.transition(ctx, host, 'verifying');
-      if (ctx.patch.verify) {
-        const record = await this.runLive(ctx, host, session, 'verify', ctx.patch.verify, timeoutMs);
-        output.push(record);
-        if (record.exitCode !== 0) throw new HostStepFailed(describeFailure(record), record.exitCode);
+      if (!verifying) {
+        observeHostOperation('apply', 'ok', phaseStarted);
+        phaseStarted = Date.now();
+        verifying = this.transition(ctx, host, 'verifying');
       }
-      observeHostOperation('verify', 'ok', phaseStarted);
+      await verifying;
+      if (ctx.patch.verify) observeHostOperation('verify', 'ok', phaseStarted);
 
       phase = 'health';
       phaseStarted = Date.now();
-      const health = await this.health.check(ctx.patch.healthChecks, session, host.address, 'health');
-      output.push(...health.records);
-      if (!health.passed) throw new HostStepFailed(health.failure ?? 'health check failed', null);
+      const batchedHealth = records.filter((r) => r.phase === 'health');
+      const healthInBatch = steps.filter((st) => st.phase === 'health').length;
+      if (healthInBatch > 0 && batchedHealth.length === healthInBatch && batchedHealth.every((r) => r.exitCode === 0)) {
+        output.push(...batchedHealth);
+      } else {
+        // Not batched, or a first attempt failed: the checker retries each check within its timeout.
+        const health = await this.health.check(ctx.patch.healthChecks, session, host.address, 'health');
+        output.push(...health.records);
+        if (!health.passed) throw new HostStepFailed(health.failure ?? 'health check failed', null);
+      }
       observeHostOperation('health', 'ok', phaseStarted);
 
-      await flush();
-      await this.transition(ctx, host, 'healthy', { exitCode: 0, finishedAt: new Date(), error: null });
+      await this.finish(ctx, host, output.splice(0), 'healthy', { exitCode: 0, finishedAt: new Date(), error: null });
     } catch (error) {
       observeHostOperation(phase, 'failed', phaseStarted);
       const message = error instanceof Error ? error.message : String(error);
       this.logger.warn({ deploymentId: ctx.deploymentId, hostId: host.hostId, host: host.hostName, phase, error: message }, 'host failed');
-      await flush();
-      await this.transition(ctx, host, 'failed', {
+      // Ordered after the `verifying` write, whatever became of it.
+      await (verifying as Promise<void> | undefined)?.catch(() => undefined);
+      await this.finish(ctx, host, output.splice(0), 'failed', {
         exitCode: error instanceof HostStepFailed ? error.exitCode : null,
         error: `${phase}: ${message}`,
         finishedAt: new Date(),
       });
     }
+  }
+
+  /** Runs `steps` in one channel; a record for each command that ran, live output per command. */
+  private async runSequence(
+    ctx: HostRunContext,
+    host: DeploymentHostEntity,
+    session: SshSession,
+    steps: SequenceStep[],
+    gate: SequenceOptions['gate'],
+    onStart: (step: SequenceStep) => void,
+  ): Promise<CommandRecord[]> {
+    const at: string[] = [];
+    const live: ReturnType<HostOutputPublisher['forCommand']>[] = [];
+    try {
+      const results = await session.execSequence(steps, {
+        ...(gate ? { gate } : {}),
+        onStart: (index) => {
+          const step = steps[index] as SequenceStep;
+          at[index] = new Date().toISOString();
+          live[index] = this.liveOutput.forCommand(ctx.deploymentId, host.hostId, step.phase, step.command);
+          onStart(step);
+        },
+        onOutput: (index, stream, chunk) => live[index]?.onOutput(stream, chunk),
+      });
+      return results.map((result, index) => {
+        const step = steps[index] as SequenceStep;
+        return {
+          phase: step.phase,
+          command: step.command,
+          exitCode: result.exitCode,
+          stdout: result.stdout,
+          stderr: result.stderr,
+          durationMs: result.durationMs,
+          timedOut: result.timedOut,
+          at: at[index] ?? new Date().toISOString(),
+        };
+      });
+    } finally {
+      for (const stream of live) stream?.end();
+    }
+  }
+
+  /** The host's last transition, with the output of its commands, in one write. */
+  private async finish(
+    ctx: HostRunContext,
+    host: DeploymentHostEntity,
+    output: CommandRecord[],
+    status: HostStatus,
+    extra: { exitCode?: number | null; error?: string | null; finishedAt?: Date | null },
+  ): Promise<void> {
+    await this.records.finishHost(ctx.deploymentId, host.hostId, output, { status, ...extra });
+    host.status = status;
+    this.events.publish(ctx.taskId, { type: 'host', hostId: host.hostId, hostName: host.hostName, status, error: extra.error ?? null });
   }
 
   /**
