@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Browser, Page } from 'playwright-core';
 import { AppProcess, startGateway, startWorker } from '../harness/app-process';
 import { ApiClient, TEST_ADMIN } from '../harness/api-client';
+import { registerFleetHosts } from '../harness/fleet-hosts';
 import { randomSuffix, REPO_ROOT } from '../harness/test-env';
 import { SshFleet } from '../fleet/fleet';
 import { launchChromium, watchProblems } from './console-browser';
@@ -71,22 +72,9 @@ describe('web console (chromium + gateway + worker + sshd fleet)', () => {
     await fleet.start(6);
     [gateway, worker] = await Promise.all([startGateway(), startWorker()]);
     api = await new ApiClient(gateway.url).login(TEST_ADMIN.username, TEST_ADMIN.password);
-    const credential = await api.post('/credentials', { name: `console-${run}`, username: fleet.username, privateKey: fleet.privateKey });
-    expect(credential.status).toBe(201);
-    const bulk = await api.post('/hosts/bulk', {
-      hosts: fleet.hosts.map((h) => ({
-        name: `${run}-${h.name}`,
-        address: h.address,
-        port: h.port,
-        credentialId: credential.body.id,
-        hostKey: h.hostKey,
-        labels: { suite: `console-${run}` },
-      })),
-    });
-    expect(bulk.status).toBe(201);
-    const items = (bulk.body.items as { id: string; name: string }[]).sort((a, b) => a.name.localeCompare(b.name));
-    hostIds = items.map((i) => i.id);
-    hostNames = items.map((i) => i.name);
+    const { hosts } = await registerFleetHosts(api, fleet, run, { suite: `console-${run}` });
+    hostIds = hosts.map((h) => h.id);
+    hostNames = hosts.map((h) => h.name);
     expect((await api.post('/users', { username: `viewer-${run}`, password: VIEWER_PASSWORD, role: 'viewer' })).status).toBe(201);
 
     browser = await launchChromium();

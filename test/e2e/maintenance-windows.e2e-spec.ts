@@ -1,8 +1,9 @@
 import { AppProcess, startGateway, startWorker, waitFor } from '../harness/app-process';
 import { ApiClient, TEST_ADMIN } from '../harness/api-client';
 import { runCli } from '../harness/cli-process';
+import { RegisteredHost, registerFleetHosts } from '../harness/fleet-hosts';
 import { randomSuffix } from '../harness/test-env';
-import { FleetHost, SshFleet } from '../fleet/fleet';
+import { SshFleet } from '../fleet/fleet';
 
 jest.setTimeout(240_000);
 
@@ -35,7 +36,7 @@ describe('maintenance windows and notBefore (gateway + worker + sshd fleet)', ()
   let gateway: AppProcess;
   let worker: AppProcess;
   let api: ApiClient;
-  let hosts: { id: string; name: string; fleet: FleetHost }[] = [];
+  let hosts: RegisteredHost[] = [];
   let slowPatchId: string;
 
   const ids = (from: number, to: number) => hosts.slice(from, to).map((h) => h.id);
@@ -50,21 +51,7 @@ describe('maintenance windows and notBefore (gateway + worker + sshd fleet)', ()
     await fleet.start(10);
     [gateway, worker] = await Promise.all([startGateway(), startWorker()]);
     api = await new ApiClient(gateway.url).login(TEST_ADMIN.username, TEST_ADMIN.password);
-    const credential = await api.post('/credentials', { name: `mw-${run}`, username: fleet.username, privateKey: fleet.privateKey });
-    expect(credential.status).toBe(201);
-    const bulk = await api.post('/hosts/bulk', {
-      hosts: fleet.hosts.map((h) => ({
-        name: `${run}-${h.name}`,
-        address: h.address,
-        port: h.port,
-        credentialId: credential.body.id,
-        hostKey: h.hostKey,
-      })),
-    });
-    expect(bulk.status).toBe(201);
-    hosts = (bulk.body.items as { id: string; name: string }[])
-      .map((item) => ({ id: item.id, name: item.name, fleet: fleet.host(item.name.slice(run.length + 1)) as FleetHost }))
-      .sort((a, b) => a.name.localeCompare(b.name));
+    ({ hosts } = await registerFleetHosts(api, fleet, run));
     const patch = await api.post('/patches', slowPatch(`mw-slow-${run}`, 1.5));
     expect(patch.status).toBe(201);
     expect((await api.post(`/patches/${patch.body.id}/approve`)).status).toBe(200);

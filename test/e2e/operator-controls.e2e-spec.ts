@@ -1,8 +1,9 @@
 import { AppProcess, startGateway, startWorker, waitFor } from '../harness/app-process';
 import { ApiClient, TEST_ADMIN } from '../harness/api-client';
 import { runCli } from '../harness/cli-process';
+import { RegisteredHost, registerFleetHosts } from '../harness/fleet-hosts';
 import { randomSuffix } from '../harness/test-env';
-import { FleetHost, SshFleet } from '../fleet/fleet';
+import { SshFleet } from '../fleet/fleet';
 
 jest.setTimeout(180_000);
 
@@ -32,7 +33,7 @@ describe('operator controls: plan, retry and live output (gateway + worker + ssh
   let worker: AppProcess;
   let api: ApiClient;
   let credentialId: string;
-  let hosts: { id: string; name: string; fleet: FleetHost }[] = [];
+  let hosts: RegisteredHost[] = [];
 
   async function approvedPatch(definition: object): Promise<string> {
     const created = await api.post('/patches', definition);
@@ -55,23 +56,7 @@ describe('operator controls: plan, retry and live output (gateway + worker + ssh
     await fleet.start(8);
     [gateway, worker] = await Promise.all([startGateway(), startWorker()]);
     api = await new ApiClient(gateway.url).login(TEST_ADMIN.username, TEST_ADMIN.password);
-    const credential = await api.post('/credentials', { name: `ops-${run}`, username: fleet.username, privateKey: fleet.privateKey });
-    expect(credential.status).toBe(201);
-    credentialId = credential.body.id;
-    const bulk = await api.post('/hosts/bulk', {
-      hosts: fleet.hosts.map((h) => ({
-        name: `${run}-${h.name}`,
-        address: h.address,
-        port: h.port,
-        credentialId,
-        hostKey: h.hostKey,
-        labels: { suite: `ops-${run}` },
-      })),
-    });
-    expect(bulk.status).toBe(201);
-    hosts = (bulk.body.items as { id: string; name: string }[])
-      .map((item) => ({ id: item.id, name: item.name, fleet: fleet.host(item.name.slice(run.length + 1)) as FleetHost }))
-      .sort((a, b) => a.name.localeCompare(b.name));
+    ({ credentialId, hosts } = await registerFleetHosts(api, fleet, run, { suite: `ops-${run}` }));
   });
 
   beforeEach(async () => {
