@@ -117,7 +117,7 @@ export class DeployRunner {
           await job.requeue();
         }
         // Without the lease nothing is written: another worker may be driving.
-        if (lease.lost && action.kind !== 'none') {
+        if (lease.lost && startsWork) {
           await Promise.allSettled(inFlight.values());
           throw new LeaseLostError(deploymentId);
         }
