@@ -53,10 +53,10 @@ function logTail(file: string): string {
   }
 }
 
-export async function startGatewayProcess(env: Record<string, string>, logName = 'gateway.log'): Promise<BenchProcess> {
+export async function startGatewayProcess(env: Record<string, string>, logName = 'gateway.log', nodeArgs: string[] = []): Promise<BenchProcess> {
   const port = String(await freePort());
   const script = path.join(REPO_ROOT, 'dist', 'apps', 'gateway', 'src', 'main.js');
-  const proc = spawnNode(script, [], [], { ...env, PORT: port, HOST: '127.0.0.1' }, logName);
+  const proc = spawnNode(script, [], nodeArgs, { ...env, PORT: port, HOST: '127.0.0.1' }, logName);
   const url = `http://127.0.0.1:${port}`;
   await waitFor(
     async () => {

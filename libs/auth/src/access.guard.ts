@@ -1,12 +1,12 @@
-import { ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
 import type { Request } from 'express';
 import { ANY_AUTHENTICATED, IS_PUBLIC, REQUIRED_PERMISSIONS } from './access.decorators';
 import type { Actor, RequestWithActor } from './actor';
 import { ApiKeysService } from './api-keys.service';
 import { looksLikeApiKey } from './core/api-key-format';
 import { Permission, roleHas } from './core/permissions';
+import { JwtAccessStrategy } from './jwt-access.strategy';
 
 function bearerToken(request: Request): string | null {
   const header = request.headers.authorization;
@@ -21,19 +21,18 @@ function bearerToken(request: Request): string | null {
  * nothing is refused, so a forgotten decorator fails closed.
  */
 @Injectable()
-export class AccessGuard extends AuthGuard('jwt') {
+export class AccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly apiKeys: ApiKeysService,
-  ) {
-    super();
-  }
+    private readonly tokens: JwtAccessStrategy,
+  ) {}
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
 
-    const request = context.switchToHttp().getRequest<Request & RequestWithActor & { user?: Actor }>();
+    const request = context.switchToHttp().getRequest<Request & RequestWithActor>();
     const token = bearerToken(request);
     if (!token) throw new UnauthorizedException('missing bearer token');
     if (looksLikeApiKey(token)) {
@@ -41,8 +40,9 @@ export class AccessGuard extends AuthGuard('jwt') {
       if (!actor) throw new UnauthorizedException('invalid, expired or revoked API key');
       request.actor = actor;
     } else {
-      await super.canActivate(context);
-      request.actor = request.user;
+      const actor = await this.tokens.authenticate(token);
+      if (!actor) throw new UnauthorizedException('invalid or expired access token');
+      request.actor = actor;
     }
 
     const actor = request.actor as Actor;
@@ -54,10 +54,5 @@ export class AccessGuard extends AuthGuard('jwt') {
       throw new ForbiddenException(`role ${actor.role} lacks permission ${missing.join(', ')}`);
     }
     return true;
-  }
-
-  override handleRequest<TUser>(error: unknown, user: TUser | false): TUser {
-    if (error || !user) throw new UnauthorizedException('invalid or expired access token');
-    return user;
   }
 }

@@ -1,13 +1,13 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
-import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@vulnzero/config';
 import { REDIS_CLIENT } from '@vulnzero/queues';
 import { AccessGuard } from './access.guard';
+import { ActorCache } from './actor-cache';
 import { ApiKeyEntity } from './api-key.entity';
 import { ApiKeysService } from './api-keys.service';
 import { AuthService } from './auth.service';
@@ -27,7 +27,6 @@ import { UsersService } from './users.service';
 @Module({
   imports: [
     TypeOrmModule.forFeature([UserEntity, ApiKeyEntity]),
-    PassportModule,
     JwtModule.register({}),
     ThrottlerModule.forRootAsync({
       inject: [APP_CONFIG, REDIS_CLIENT],
@@ -38,6 +37,7 @@ import { UsersService } from './users.service';
     }),
   ],
   providers: [
+    ActorCache,
     PasswordHasher,
     UsersService,
     ApiKeysService,

@@ -4,6 +4,7 @@ import { JwtService } from '@nestjs/jwt';
 import { APP_CONFIG, AppConfig } from '@vulnzero/config';
 import { DomainError } from '@vulnzero/http';
 import type { Actor } from './actor';
+import { ActorCache } from './actor-cache';
 import { PasswordHasher } from './password-hasher';
 import { UsersService } from './users.service';
 
@@ -31,6 +32,7 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly jwt: JwtService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly actors: ActorCache,
   ) {}
 
   async login(username: string, password: string): Promise<{ accessToken: string; expiresIn: number }> {
@@ -50,8 +52,13 @@ export class AuthService {
   /** The actor of a verified token's payload, or null when the user is gone, disabled or the token is stale. */
   async actorForToken(payload: Partial<AccessTokenPayload>): Promise<Actor | null> {
     if (payload.typ !== 'access' || typeof payload.sub !== 'string' || typeof payload.tv !== 'number') return null;
+    const cached = this.actors.get(payload.sub, payload.tv);
+    if (cached) return cached;
+    const ticket = this.actors.ticket();
     const user = await this.users.findActive(payload.sub).catch(() => null);
     if (!user || user.tokenVersion !== payload.tv) return null;
-    return { kind: 'user', userId: user.id, name: user.username, role: user.role };
+    const actor: Actor = { kind: 'user', userId: user.id, name: user.username, role: user.role };
+    this.actors.remember(ticket, user.id, user.tokenVersion, actor);
+    return actor;
   }
 }

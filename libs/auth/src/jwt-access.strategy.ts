@@ -1,33 +1,43 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createSecretKey } from 'node:crypto';
-import { PassportStrategy } from '@nestjs/passport';
-import { ExtractJwt, Strategy } from 'passport-jwt';
+import { createSecretKey, type KeyObject } from 'node:crypto';
+import { JwtService } from '@nestjs/jwt';
 import { APP_CONFIG, AppConfig } from '@vulnzero/config';
 import type { Actor } from './actor';
 import { AccessTokenPayload, AuthService } from './auth.service';
 
 /**
  * Access tokens: HS256 only (so `alg: none` and asymmetric-key confusion are
- * refused), expiry enforced, and the user re-checked on every request so a
- * disabled or deleted user's tokens stop working at once.
+ * refused), expiry enforced, and the user re-checked on every request (through
+ * AuthService's short-lived, change-invalidated cache) so a disabled or deleted
+ * user's tokens stop working at once. jsonwebtoken directly, without passport's
+ * per-request strategy machinery: this runs on every API call.
  */
 @Injectable()
-export class JwtAccessStrategy extends PassportStrategy(Strategy, 'jwt') {
+export class JwtAccessStrategy {
+  // A KeyObject, not the string: jsonwebtoken would otherwise try to parse
+  // the secret as a PEM key on every request (a quarter of a gateway's CPU).
+  private readonly key: KeyObject;
+
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
+    private readonly jwt: JwtService,
     private readonly auth: AuthService,
   ) {
-    super({
-      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      // A KeyObject, not the string: jsonwebtoken would otherwise try to parse
-      // the secret as a PEM key on every request (a quarter of a gateway's CPU).
-      secretOrKey: createSecretKey(Buffer.from(config.jwtSecret, 'utf8')) as unknown as Buffer,
-      algorithms: ['HS256'],
-      ignoreExpiration: false,
-    });
+    this.key = createSecretKey(Buffer.from(config.jwtSecret, 'utf8'));
   }
 
-  async validate(payload: Partial<AccessTokenPayload>): Promise<Actor | false> {
-    return (await this.auth.actorForToken(payload)) ?? false;
+  /** The actor of a valid access token; null when it is invalid, expired, or its user is gone, disabled or changed. */
+  async authenticate(token: string): Promise<Actor | null> {
+    let payload: Partial<AccessTokenPayload>;
+    try {
+      payload = this.jwt.verify<Partial<AccessTokenPayload>>(token, {
+        secret: this.key as unknown as string,
+        algorithms: ['HS256'],
+        ignoreExpiration: false,
+      });
+    } catch {
+      return null;
+    }
+    return this.auth.actorForToken(payload);
   }
 }

@@ -6,6 +6,7 @@ import { keysetPage, Page } from '@vulnzero/database';
 import { BadInputError, ConflictError, NotFoundError } from '@vulnzero/http';
 import { checkPassword } from './core/password-policy';
 import type { Role } from './core/permissions';
+import { ActorCache } from './actor-cache';
 import { PasswordHasher } from './password-hasher';
 import { UserEntity } from './user.entity';
 
@@ -42,6 +43,7 @@ export class UsersService implements OnApplicationBootstrap {
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     private readonly hasher: PasswordHasher,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly actors: ActorCache,
   ) {}
 
   /** The first admin comes from ADMIN_USERNAME/ADMIN_PASSWORD when no user exists yet. */
@@ -113,13 +115,17 @@ export class UsersService implements OnApplicationBootstrap {
     if (user.role !== 'admin' || user.disabled) await this.assertAnotherActiveAdmin(user.id);
     // Any change to who the user is or what they may do ends their current sessions.
     user.tokenVersion += 1;
-    return this.users.save(user);
+    const saved = await this.users.save(user);
+    // Before answering: cached sessions of this user end now, here and on every gateway.
+    await this.actors.userChanged(id);
+    return saved;
   }
 
   async delete(id: string): Promise<void> {
     const user = await this.get(id);
     await this.assertAnotherActiveAdmin(user.id);
     await this.users.delete({ id });
+    await this.actors.userChanged(id);
   }
 
   /** Never lock everyone out: the last active admin cannot be demoted, disabled or deleted. */

@@ -38,7 +38,40 @@ interface HostRow {
   finished_at: Date | null;
   rollback_started_at: Date | null;
   rollback_finished_at: Date | null;
+  /** xmin: changes with every committed update of the row. */
+  version: string;
 }
+
+function hostOfRow(row: HostRow): DeploymentHostEntity {
+  return Object.assign(new DeploymentHostEntity(), {
+    deploymentId: row.deployment_id,
+    hostId: row.host_id,
+    position: row.position,
+    hostName: row.host_name,
+    address: row.address,
+    port: row.port,
+    step: row.step,
+    status: row.status,
+    exitCode: row.exit_code,
+    captured: row.captured,
+    rollbackCommands: row.rollback_commands,
+    rollbackStoredAt: row.rollback_stored_at,
+    error: row.error,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    rollbackStartedAt: row.rollback_started_at,
+    rollbackFinishedAt: row.rollback_finished_at,
+  });
+}
+
+/** Hosts of a deployment as last read, with each row's version (xmin), in target order. */
+interface HostCacheEntry {
+  versions: string[];
+  hosts: DeploymentHostEntity[];
+}
+
+/** Deployments whose hosts this process keeps (a worker drives a few at a time). */
+const HOST_CACHE_DEPLOYMENTS = 16;
 
 export interface DeploymentRun {
   deployment: DeploymentEntity;
@@ -60,58 +93,81 @@ type HostPatch = Partial<
  */
 @Injectable()
 export class DeploymentRecords {
+  private readonly hostCache = new Map<string, HostCacheEntry>();
+
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /** The deployment's rows; hosts' bounded command output only with `withOutput` (views, not the engine). */
   async load(deploymentId: string, options: { withOutput?: boolean } = {}): Promise<DeploymentRun | null> {
-    const deployment = await this.db.getRepository(DeploymentEntity).findOneBy({ id: deploymentId });
-    if (!deployment) return null;
     const hostsQuery = this.db
       .getRepository(DeploymentHostEntity)
       .createQueryBuilder('h')
       .where('h.deployment_id = :deploymentId', { deploymentId })
       .orderBy('h.position', 'ASC');
     if (options.withOutput) hostsQuery.addSelect('h.output');
-    const [steps, hosts] = await Promise.all([
+    // Side by side (the engine reads these on every decision): one round trip, not two.
+    const [deployment, steps, hosts] = await Promise.all([
+      this.db.getRepository(DeploymentEntity).findOneBy({ id: deploymentId }),
       this.db.getRepository(DeploymentStepEntity).find({ where: { deploymentId }, order: { index: 'ASC' } }),
       options.withOutput ? hostsQuery.getMany() : this.loadHosts(deploymentId),
     ]);
+    if (!deployment) return null;
     return { deployment, steps, hosts };
   }
 
   /**
    * The hosts without their output, in target order. The engine reads them on
-   * every decision (every host that finishes): plain SQL mapped by hand costs a
-   * fraction of the query builder's hydration of a thousand rows.
+   * every decision (every host that finishes), so a thousand-host deployment
+   * would parse a thousand rows a thousand times: instead one short statement
+   * reads every row's version (`xmin`, new with every committed UPDATE), and
+   * only rows whose version changed since this process last read them are
+   * fetched again. Callers get their own copies, free to change.
    */
   private async loadHosts(deploymentId: string): Promise<DeploymentHostEntity[]> {
-    const rows = (await this.db.query(
-      `SELECT deployment_id, host_id, position, host_name, address, port, step, status, exit_code, captured,
-              rollback_commands, rollback_stored_at, error, started_at, finished_at, rollback_started_at, rollback_finished_at
-       FROM deployment_hosts WHERE deployment_id = $1 ORDER BY position`,
+    const cached = this.hostCache.get(deploymentId);
+    const [{ versions }] = (await this.db.query(
+      `SELECT coalesce(string_agg(xmin::text, ',' ORDER BY position, host_id), '') AS versions
+       FROM deployment_hosts WHERE deployment_id = $1`,
       [deploymentId],
+    )) as [{ versions: string }];
+    const current = versions === '' ? [] : versions.split(',');
+    let entry: HostCacheEntry;
+    if (!cached || cached.versions.length !== current.length) {
+      const rows = await this.fetchHostRows('deployment_id = $1', [deploymentId]);
+      entry = { versions: rows.map((r) => r.version), hosts: rows.map(hostOfRow) };
+    } else {
+      const changed = current.flatMap((version, i) => (version === cached.versions[i] ? [] : [i]));
+      entry = { versions: [...cached.versions], hosts: [...cached.hosts] };
+      if (changed.length > 0) {
+        const ids = changed.map((i) => (cached.hosts[i] as DeploymentHostEntity).hostId);
+        const rows = new Map((await this.fetchHostRows('deployment_id = $1 AND host_id = ANY($2::uuid[])', [deploymentId, ids])).map((r) => [r.host_id, r]));
+        for (const i of changed) {
+          const row = rows.get((cached.hosts[i] as DeploymentHostEntity).hostId);
+          if (!row) return this.reloadHosts(deploymentId); // gone meanwhile: start over
+          entry.versions[i] = row.version;
+          entry.hosts[i] = hostOfRow(row);
+        }
+      }
+    }
+    this.hostCache.delete(deploymentId);
+    this.hostCache.set(deploymentId, entry);
+    while (this.hostCache.size > HOST_CACHE_DEPLOYMENTS) this.hostCache.delete(this.hostCache.keys().next().value as string);
+    return entry.hosts.map((h) => Object.assign(new DeploymentHostEntity(), h));
+  }
+
+  private reloadHosts(deploymentId: string): Promise<DeploymentHostEntity[]> {
+    this.hostCache.delete(deploymentId);
+    return this.loadHosts(deploymentId);
+  }
+
+  private async fetchHostRows(where: string, params: unknown[]): Promise<HostRow[]> {
+    return (await this.db.query(
+      `SELECT deployment_id, host_id, position, host_name, address, port, step, status, exit_code, captured,
+              rollback_commands, rollback_stored_at, error, started_at, finished_at, rollback_started_at, rollback_finished_at,
+              xmin::text AS version
+       FROM deployment_hosts WHERE ${where} ORDER BY position, host_id`,
+      params,
     )) as HostRow[];
-    return rows.map((row) =>
-      Object.assign(new DeploymentHostEntity(), {
-        deploymentId: row.deployment_id,
-        hostId: row.host_id,
-        position: row.position,
-        hostName: row.host_name,
-        address: row.address,
-        port: row.port,
-        step: row.step,
-        status: row.status,
-        exitCode: row.exit_code,
-        captured: row.captured,
-        rollbackCommands: row.rollback_commands,
-        rollbackStoredAt: row.rollback_stored_at,
-        error: row.error,
-        startedAt: row.started_at,
-        finishedAt: row.finished_at,
-        rollbackStartedAt: row.rollback_started_at,
-        rollbackFinishedAt: row.rollback_finished_at,
-      }),
-    );
   }
 
   async updateDeployment(id: string, patch: Partial<DeploymentEntity>): Promise<void> {
@@ -200,13 +256,16 @@ export class DeploymentRecords {
    * changes it, in the same statement that records the host as `applying`.
    */
   async storeRollback(deploymentId: string, hostId: string, captured: Record<string, string>, commands: string[]): Promise<void> {
-    const result = await this.db
-      .createQueryBuilder()
-      .update(DeploymentHostEntity)
-      .set({ captured, rollbackCommands: commands, rollbackStoredAt: () => 'now()', status: 'applying' })
-      .where('deployment_id = :deploymentId AND host_id = :hostId', { deploymentId, hostId })
-      .execute();
-    if (result.affected !== 1) throw new Error(`could not store the rollback of host ${hostId}`);
+    // Plain SQL: it sits between a host's capture and its apply, which waits for it.
+    const rows = returnedRows<{ host_id: string }>(
+      await this.db.query(
+        `UPDATE deployment_hosts SET captured = $3::jsonb, rollback_commands = $4::jsonb, rollback_stored_at = now(), status = 'applying'
+         WHERE deployment_id = $1 AND host_id = $2
+         RETURNING host_id`,
+        [deploymentId, hostId, JSON.stringify(captured), JSON.stringify(commands)],
+      ),
+    );
+    if (rows.length !== 1) throw new Error(`could not store the rollback of host ${hostId}`);
   }
 
   async appendOutput(deploymentId: string, hostId: string, records: CommandRecord[]): Promise<void> {
@@ -214,6 +273,18 @@ export class DeploymentRecords {
     await this.db.query(
       `UPDATE deployment_hosts SET output = output || $3::jsonb WHERE deployment_id = $1 AND host_id = $2`,
       [deploymentId, hostId, JSON.stringify(records)],
+    );
+  }
+
+  /** The output of many hosts' commands (a step's health re-check) in one statement. */
+  async appendOutputs(deploymentId: string, outputs: { hostId: string; records: CommandRecord[] }[]): Promise<void> {
+    const rows = outputs.filter((o) => o.records.length > 0);
+    if (rows.length === 0) return;
+    await this.db.query(
+      `UPDATE deployment_hosts AS h SET output = h.output || v.records
+       FROM (SELECT unnest($2::uuid[]) AS host_id, unnest($3::jsonb[]) AS records) AS v
+       WHERE h.deployment_id = $1 AND h.host_id = v.host_id`,
+      [deploymentId, rows.map((o) => o.hostId), rows.map((o) => JSON.stringify(o.records))],
     );
   }
 

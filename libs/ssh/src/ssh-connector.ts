@@ -3,7 +3,8 @@
 // sent, and a server presenting another key is dropped inside ssh2's
 // hostVerifier, i.e. before authentication and before any command.
 import { Injectable } from '@nestjs/common';
-import { Client, type Algorithms, type ConnectConfig } from 'ssh2';
+import { createPrivateKey, sign as signWith } from 'node:crypto';
+import { Client, utils as sshUtils, type Algorithms, type ConnectConfig, type ParsedKey, type PublicKeyAuthMethod } from 'ssh2';
 import {
   HOST_KEY_TYPES,
   fingerprintSha256,
@@ -24,12 +25,22 @@ import { SshSession } from './ssh-session';
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 
+/**
+ * A private key parsed once (`SshConnector.prepareKey`), for many connections:
+ * parsing, and for Ed25519 loading the key for signing, are then paid once per
+ * credential instead of once per connection. Holds key material: keep it no
+ * longer than the credential it came from.
+ */
+export interface PreparedKey {
+  readonly parsed: ParsedKey;
+}
+
 export interface SshTarget {
   address: string;
   port: number;
   username: string;
-  /** OpenSSH or PEM private key text. */
-  privateKey: string | Buffer;
+  /** OpenSSH or PEM private key text, or a key prepared with `prepareKey`. */
+  privateKey: string | Buffer | PreparedKey;
   passphrase?: string;
   /** Pinned OpenSSH public key line (`ssh-ed25519 AAAA…`). Required. */
   hostKey: string;
@@ -73,8 +84,41 @@ function levelOf(err: unknown): string | undefined {
   return typeof level === 'string' ? level : undefined;
 }
 
+function isPrepared(key: SshTarget['privateKey']): key is PreparedKey {
+  return typeof key === 'object' && !Buffer.isBuffer(key) && 'parsed' in key;
+}
+
 @Injectable()
 export class SshConnector {
+  /**
+   * Parses a private key once for many connections. Ed25519 keys also sign
+   * with a loaded key object (ssh2 would load its PEM text on every signature).
+   * Throws SshAuthError-free plain errors for an unreadable key: the caller
+   * may fall back to passing the text, which reports it per connection.
+   */
+  prepareKey(privateKey: string | Buffer, passphrase?: string): PreparedKey {
+    const result = sshUtils.parseKey(privateKey, passphrase);
+    if (result instanceof Error) throw result;
+    const parsed = (Array.isArray(result) ? result[0] : result) as ParsedKey;
+    if (!parsed.isPrivateKey()) throw new Error('not a private key');
+    if (parsed.type !== 'ssh-ed25519') return { parsed };
+    const keyObject = createPrivateKey(parsed.getPrivatePEM());
+    // ssh2 recognises a parsed key by its prototype; only signing is replaced,
+    // with the same algorithm ssh2 uses for Ed25519 (no separate hash).
+    const fast = Object.create(parsed, {
+      sign: {
+        value: (data: Buffer): Buffer | Error => {
+          try {
+            return signWith(null, data, keyObject);
+          } catch (error) {
+            return error as Error;
+          }
+        },
+      },
+    }) as ParsedKey;
+    return { parsed: fast };
+  }
+
   /**
    * Connects and authenticates. Rejects with HostKeyMismatchError,
    * SshConnectTimeoutError, SshAuthError or SshConnectionError ('network').
@@ -95,8 +139,6 @@ export class SshConnector {
       host: target.address,
       port: target.port,
       username: target.username,
-      privateKey: target.privateKey,
-      passphrase: target.passphrase,
       readyTimeout: timeoutMs,
       keepaliveInterval: 15_000,
       keepaliveCountMax: 3,
@@ -115,6 +157,14 @@ export class SshConnector {
         return false;
       },
     };
+
+    if (isPrepared(target.privateKey)) {
+      const method: PublicKeyAuthMethod = { type: 'publickey', username: target.username, key: target.privateKey.parsed };
+      config.authHandler = [method];
+    } else {
+      config.privateKey = target.privateKey;
+      config.passphrase = target.passphrase;
+    }
 
     return new Promise<SshSession>((resolve, reject) => {
       let settled = false;

@@ -3,6 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Client, ClientChannel } from 'ssh2';
 import { OutputTail } from './core/output-tail';
+import { runSequence, type SequenceCommand, type SequenceOptions, type SequenceOutcome } from './sequence-channel';
 import { SshConnectionError, SshEndpoint } from './ssh.errors';
 
 export const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024;
@@ -18,6 +19,10 @@ export interface ExecOptions {
   maxOutputBytes?: number;
   /** Live output, e.g. for task event streams. Called with every raw chunk. */
   onOutput?: (stream: OutputStream, chunk: Buffer) => void;
+  /** Ends the command early, as a timeout does (the result says `timedOut`). */
+  signal?: AbortSignal;
+  /** The command's stdin, once its channel is open (left open unless `end` is called). */
+  onStdin?: (stdin: { write(text: string): void; end(): void }) => void;
 }
 
 export interface ExecResult {
@@ -105,6 +110,7 @@ export class SshSession {
         settled = true;
         clearTimeout(deadline);
         clearTimeout(graceTimer);
+        options.signal?.removeEventListener('abort', stop);
         this.onClose.delete(onConnectionClosed);
         if (failure) {
           reject(failure);
@@ -131,13 +137,16 @@ export class SshSession {
       };
       this.onClose.add(onConnectionClosed);
 
-      const deadline = setTimeout(() => {
+      const stop = (): void => {
+        if (timedOut || settled) return;
         timedOut = true;
         if (!channel) return; // the channel callback sees timedOut and closes it
         killChannel(channel);
         // A server that never confirms the close must not hang the caller.
         graceTimer = setTimeout(() => finish(), KILL_GRACE_MS);
-      }, timeoutMs);
+      };
+      const deadline = setTimeout(stop, timeoutMs);
+      options.signal?.addEventListener('abort', stop, { once: true });
 
       try {
         this.client.exec(command, (err, opened) => {
@@ -156,6 +165,14 @@ export class SshSession {
             return;
           }
           channel = opened;
+          options.onStdin?.({
+            write: (text) => {
+              if (!settled) opened.write(text);
+            },
+            end: () => {
+              if (!settled) opened.end();
+            },
+          });
           if (settled || timedOut) {
             killChannel(opened);
             if (!settled) graceTimer = setTimeout(() => finish(), KILL_GRACE_MS);
@@ -189,6 +206,31 @@ export class SshSession {
             ),
         );
       }
+    });
+  }
+
+  /**
+   * Runs `commands` one after the other in ONE channel (one session and shell
+   * on the host instead of one each), stopping at the first that does not exit
+   * 0. Each command keeps its own exit status, bounded output and deadline: a
+   * command past its deadline is killed with the rest of the sequence. Resolves
+   * with a result for each command that started; the last one is the failure,
+   * if any. Rejects like `exec` when the connection is gone. Commands run in
+   * POSIX-shell subshells of the remote user's shell (see command-sequence.ts).
+   */
+  async execSequence(commands: readonly SequenceCommand[], options: Omit<SequenceOptions, 'resident'> = {}): Promise<ExecResult[]> {
+    return (await this.startSequence(commands, options)).results;
+  }
+
+  /**
+   * `execSequence`, and with `options.resident`, a shell left on the host once
+   * every command passed, to run those commands again cheaply. It ends with
+   * the connection or `ResidentShell.close()`.
+   */
+  startSequence(commands: readonly SequenceCommand[], options: SequenceOptions = {}): Promise<SequenceOutcome> {
+    return runSequence((command, execOptions) => this.exec(command, execOptions), commands, {
+      ...options,
+      maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
     });
   }
 

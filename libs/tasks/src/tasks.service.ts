@@ -41,7 +41,7 @@ export interface TaskPage {
 
 const RESOURCE_ROUTES: Record<string, string> = { deployment: 'deployments', scan: 'scans' };
 
-export function toTaskView(task: TaskEntity): TaskView {
+export function toTaskView(task: Omit<TaskEntity, 'jobId' | 'updatedAt'>): TaskView {
   const route = task.resourceType ? RESOURCE_ROUTES[task.resourceType] : undefined;
   return {
     id: task.id,
@@ -64,6 +64,46 @@ export function toTaskView(task: TaskEntity): TaskView {
       ...(route && task.resourceId ? { resource: `/${route}/${task.resourceId}` } : {}),
     },
   };
+}
+
+const TASK_VIEW_SQL = `SELECT id, type, status, resource_type, resource_id, parent_task_id, progress, result, error,
+  created_by, created_at, started_at, finished_at, resume_at FROM tasks WHERE id = ANY($1::uuid[])`;
+
+/** A row of TASK_VIEW_SQL as the driver returns it (jsonb parsed, timestamps as Dates). */
+interface TaskRow {
+  id: string;
+  type: TaskType;
+  status: TaskStatus;
+  resource_type: string | null;
+  resource_id: string | null;
+  parent_task_id: string | null;
+  progress: TaskProgress;
+  result: Record<string, unknown> | null;
+  error: { code: string; message: string } | null;
+  created_by: string;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  resume_at: Date | null;
+}
+
+function taskViewOfRow(row: TaskRow): TaskView {
+  return toTaskView({
+    id: row.id,
+    type: row.type,
+    status: row.status,
+    progress: row.progress,
+    result: row.result,
+    error: row.error,
+    resourceType: row.resource_type,
+    resourceId: row.resource_id,
+    parentTaskId: row.parent_task_id,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    resumeAt: row.resume_at,
+  });
 }
 
 /** The tasks table is the truth for every job's state (SPEC §5). */
@@ -97,6 +137,48 @@ export class TasksService {
     const task = await this.tasks.findOneBy({ id });
     if (!task) throw new NotFoundError('task', id);
     return task;
+  }
+
+  /**
+   * `GET /tasks/:id`: the hottest read of the API (CI pipelines and pages poll
+   * it), so plain SQL mapped straight to the view, without the query builder
+   * and entity hydration of `get`. Reads that arrive in the same turn of the
+   * event loop share one statement; every one of them arrived before it was
+   * sent, so none sees an older state than a read of its own would.
+   */
+  view(id: string): Promise<TaskView> {
+    return new Promise<TaskView>((resolve, reject) => {
+      const waiting = this.pendingViews.get(id);
+      const waiter = { resolve, reject };
+      if (waiting) waiting.push(waiter);
+      else this.pendingViews.set(id, [waiter]);
+      if (!this.viewFlushScheduled) {
+        this.viewFlushScheduled = true;
+        setImmediate(() => void this.flushViews());
+      }
+    });
+  }
+
+  private readonly pendingViews = new Map<string, { resolve: (view: TaskView) => void; reject: (error: unknown) => void }[]>();
+  private viewFlushScheduled = false;
+
+  private async flushViews(): Promise<void> {
+    const batch = new Map(this.pendingViews);
+    this.pendingViews.clear();
+    this.viewFlushScheduled = false;
+    try {
+      const rows = (await this.tasks.query(TASK_VIEW_SQL, [[...batch.keys()]])) as TaskRow[];
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      for (const [id, waiters] of batch) {
+        const row = byId.get(id);
+        for (const waiter of waiters) {
+          if (row) waiter.resolve(taskViewOfRow(row));
+          else waiter.reject(new NotFoundError('task', id));
+        }
+      }
+    } catch (error) {
+      for (const waiters of batch.values()) for (const waiter of waiters) waiter.reject(error);
+    }
   }
 
   async list(filter: { type?: TaskType; status?: TaskStatus; cursor?: string; limit: number }): Promise<TaskPage> {

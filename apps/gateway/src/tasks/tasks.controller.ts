@@ -2,7 +2,7 @@ import { Controller, Get, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { RequirePermissions } from '@vulnzero/auth';
-import { TasksService, toTaskView } from '@vulnzero/tasks';
+import { TasksService } from '@vulnzero/tasks';
 import { IdParam } from '../params/id-param';
 import { TaskEventStream } from './task-event-stream';
 import { TaskQueryDto } from './tasks.dto';
@@ -25,8 +25,8 @@ export class TasksController {
 
   @Get(':id')
   @ApiOperation({ summary: 'A task: status, progress, result, links.' })
-  async get(@IdParam() id: string) {
-    return toTaskView(await this.tasks.get(id));
+  get(@IdParam() id: string) {
+    return this.tasks.view(id);
   }
 
   @Get(':id/events')

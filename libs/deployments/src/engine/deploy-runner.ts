@@ -17,6 +17,8 @@ import { HostSessionsFactory } from './host-sessions';
 import { RollbackRunner } from './rollback-runner';
 
 const BAKE_POLL_MS = 1_000;
+/** Post-step health re-checks at once, when maxParallel is lower. */
+const RECHECK_PARALLEL = 200;
 
 
 /** This process's name as a lease holder. */
@@ -250,7 +252,9 @@ export class DeployRunner {
       case 'checkHealth': {
         await this.records.updateStep(id, action.step, { status: 'checking' });
         const hosts = run.hosts.filter((h) => action.hostIds.includes(h.hostId));
-        const results = await this.inBatches(hosts, deployment.strategy.maxParallel, (host) => this.patcher.recheck(ctx, host));
+        // Re-checks change nothing on a host (maxParallel bounds hosts being patched),
+        // so more of them run at once; their output is written in one statement.
+        const results = await this.patcher.recheckAll(ctx, hosts, Math.max(deployment.strategy.maxParallel, RECHECK_PARALLEL));
         const allHealthy = results.every(Boolean);
         await this.records.updateStep(id, action.step, { status: allHealthy ? 'succeeded' : 'failed', finishedAt: new Date() });
         this.events.publish(ctx.taskId, { type: 'step', index: action.step, status: allHealthy ? 'succeeded' : 'failed' });
@@ -392,15 +396,5 @@ export class DeployRunner {
     const run = await this.records.load(deploymentId);
     if (!run) throw new Error(`deployment ${deploymentId} not found`);
     return run;
-  }
-
-  private async inBatches<T, R>(items: T[], parallel: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-    const results: R[] = new Array(items.length);
-    let next = 0;
-    const lane = async () => {
-      for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i] as T);
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, items.length)) }, lane));
-    return results;
   }
 }

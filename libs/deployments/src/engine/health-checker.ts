@@ -1,10 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { connect } from 'node:net';
 import type { HealthCheck } from '@vulnzero/patches';
-import type { SshSession } from '@vulnzero/ssh';
 import type { CommandRecord } from '../deployment.entity';
 import { hostHttpCheckCommand, hostTcpCheckCommand, urlHost } from '../core/health-commands';
-import { runRecorded } from './command-record';
+import type { HostCommandRunner } from './host-sessions';
+
+/** One command on the host, kept as its record (output bounded by the session). */
+async function recorded(runner: HostCommandRunner, phase: CommandRecord['phase'], command: string, timeoutMs: number): Promise<CommandRecord> {
+  const at = new Date().toISOString();
+  const { exitCode, stdout, stderr, durationMs, timedOut } = await runner.exec(command, { timeoutMs });
+  return { phase, command, exitCode, stdout, stderr, durationMs, timedOut, at };
+}
 
 export interface HealthResult {
   passed: boolean;
@@ -34,7 +40,7 @@ function sleep(ms: number): Promise<void> {
  */
 @Injectable()
 export class HealthChecker {
-  async check(checks: HealthCheck[], session: SshSession, address: string, phase: CommandRecord['phase']): Promise<HealthResult> {
+  async check(checks: HealthCheck[], session: HostCommandRunner, address: string, phase: CommandRecord['phase']): Promise<HealthResult> {
     const records: CommandRecord[] = [];
     for (const [index, check] of checks.entries()) {
       const deadline = Date.now() + check.timeoutSeconds * 1000;
@@ -62,19 +68,19 @@ export class HealthChecker {
 
   private async attempt(
     check: HealthCheck,
-    session: SshSession,
+    session: HostCommandRunner,
     address: string,
     phase: CommandRecord['phase'],
     timeoutMs: number,
   ): Promise<{ ok: boolean; problem: string; record?: CommandRecord }> {
     switch (check.type) {
       case 'command': {
-        const record = await runRecorded(session, phase, check.command, timeoutMs);
+        const record = await recorded(session, phase, check.command, timeoutMs);
         return { ok: record.exitCode === 0, problem: `\`${check.command}\` exited ${record.exitCode ?? (record.timedOut ? 'after timing out' : 'without status')}`, record };
       }
       case 'http': {
         if (check.from === 'host') {
-          const record = await runRecorded(session, phase, hostHttpCheckCommand(check.port, check.path, timeoutMs / 1000), timeoutMs + 1000);
+          const record = await recorded(session, phase, hostHttpCheckCommand(check.port, check.path, timeoutMs / 1000), timeoutMs + 1000);
           const status = Number(record.stdout.trim());
           return { ok: status === check.expectStatus, problem: `GET ${check.path} on the host answered ${record.stdout.trim() || 'nothing'}, expected ${check.expectStatus}`, record };
         }
@@ -82,7 +88,7 @@ export class HealthChecker {
       }
       case 'tcp': {
         if (check.from === 'host') {
-          const record = await runRecorded(session, phase, hostTcpCheckCommand(check.port, timeoutMs / 1000), timeoutMs + 1000);
+          const record = await recorded(session, phase, hostTcpCheckCommand(check.port, timeoutMs / 1000), timeoutMs + 1000);
           return { ok: record.exitCode === 0, problem: `port ${check.port} refused a connection on the host`, record };
         }
         return this.tcpFromWorker(address, check.port, timeoutMs);

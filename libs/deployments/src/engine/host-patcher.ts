@@ -106,7 +106,7 @@ export class HostPatcher {
         observeHostOperation('apply', 'ok', phaseStarted);
         phase = step.phase;
         phaseStarted = Date.now();
-        verifying = this.transition(ctx, host, 'verifying');
+        verifying = this.recordVerifying(ctx, host);
       });
       for (const [index, record] of records.entries()) {
         const step = steps[index] as SequenceStep;
@@ -123,7 +123,7 @@ export class HostPatcher {
       if (!verifying) {
         observeHostOperation('apply', 'ok', phaseStarted);
         phaseStarted = Date.now();
-        verifying = this.transition(ctx, host, 'verifying');
+        verifying = this.recordVerifying(ctx, host);
       }
       await verifying;
       if (ctx.patch.verify) observeHostOperation('verify', 'ok', phaseStarted);
@@ -168,9 +168,12 @@ export class HostPatcher {
   ): Promise<CommandRecord[]> {
     const at: string[] = [];
     const live: ReturnType<HostOutputPublisher['forCommand']>[] = [];
+    // The shell stays on the host for the step's health re-checks when every command passed.
+    const resident = ctx.patch.healthChecks.flatMap((check) => (check.type === 'command' ? [check.command] : []));
     try {
-      const results = await session.execSequence(steps, {
+      const { results, resident: shell } = await session.startSequence(steps, {
         ...(gate ? { gate } : {}),
+        ...(resident.length > 0 ? { resident } : {}),
         onStart: (index) => {
           const step = steps[index] as SequenceStep;
           at[index] = new Date().toISOString();
@@ -179,6 +182,7 @@ export class HostPatcher {
         },
         onOutput: (index, stream, chunk) => live[index]?.onOutput(stream, chunk),
       });
+      if (shell) ctx.sessions.keepResident(host.hostId, shell);
       return results.map((result, index) => {
         const step = steps[index] as SequenceStep;
         return {
@@ -195,6 +199,17 @@ export class HostPatcher {
     } finally {
       for (const stream of live) stream?.end();
     }
+  }
+
+  /**
+   * `verifying`, written while verify already runs: awaited (and its failure
+   * reported) before the host's last transition, but never left as an
+   * unhandled rejection meanwhile (PostgreSQL down would end the process).
+   */
+  private recordVerifying(ctx: HostRunContext, host: DeploymentHostEntity): Promise<void> {
+    const write = this.transition(ctx, host, 'verifying');
+    write.catch(() => undefined);
+    return write;
   }
 
   /** The host's last transition, with the output of its commands, in one write. */
@@ -240,21 +255,37 @@ export class HostPatcher {
     }
   }
 
-  /** A failed post-bake check: the host was healthy and is not any more. */
-  async recheck(ctx: HostRunContext, host: DeploymentHostEntity): Promise<boolean> {
-    const started = Date.now();
-    try {
-      const session = await ctx.sessions.session(host.hostId);
-      const result = await this.health.check(ctx.patch.healthChecks, session, host.address, 'health');
-      await this.records.appendOutput(ctx.deploymentId, host.hostId, result.records);
-      observeHostOperation('health', result.passed ? 'ok' : 'failed', started);
-      if (result.passed) return true;
-      await this.transition(ctx, host, 'failed', { error: `health after bake: ${result.failure ?? 'failed'}` });
-    } catch (error) {
-      observeHostOperation('health', 'failed', started);
-      await this.transition(ctx, host, 'failed', { error: `health after bake: ${(error as Error).message}` });
-    }
-    return false;
+  /**
+   * The post-bake check of a step: every host's health checks, `parallel` hosts
+   * at a time, their output written in one statement at the end; a host that
+   * fails is recorded `failed`. True per host that passed, in `hosts` order.
+   */
+  async recheckAll(ctx: HostRunContext, hosts: DeploymentHostEntity[], parallel: number): Promise<boolean[]> {
+    const outputs: { hostId: string; records: CommandRecord[] }[] = [];
+    const failures: { host: DeploymentHostEntity; error: string }[] = [];
+    const passed: boolean[] = new Array(hosts.length).fill(false);
+    let next = 0;
+    const lane = async () => {
+      for (let i = next++; i < hosts.length; i = next++) {
+        const host = hosts[i] as DeploymentHostEntity;
+        const started = Date.now();
+        try {
+          const runner = await ctx.sessions.runner(host.hostId);
+          const result = await this.health.check(ctx.patch.healthChecks, runner, host.address, 'health');
+          outputs.push({ hostId: host.hostId, records: result.records });
+          observeHostOperation('health', result.passed ? 'ok' : 'failed', started);
+          if (result.passed) passed[i] = true;
+          else failures.push({ host, error: `health after bake: ${result.failure ?? 'failed'}` });
+        } catch (error) {
+          observeHostOperation('health', 'failed', started);
+          failures.push({ host, error: `health after bake: ${(error as Error).message}` });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, hosts.length)) }, lane));
+    await this.records.appendOutputs(ctx.deploymentId, outputs);
+    for (const { host, error } of failures) await this.transition(ctx, host, 'failed', { error });
+    return passed;
   }
 
   private async transition(

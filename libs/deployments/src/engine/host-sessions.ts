@@ -2,8 +2,21 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
 import { CredentialForUse, CredentialsService, HostEntity } from '@vulnzero/inventory';
-import { SshConnectionError, SshConnector, SshSession } from '@vulnzero/ssh';
+import {
+  ExecResult,
+  PreparedKey,
+  ResidentShell,
+  ResidentShellGoneError,
+  SshConnectionError,
+  SshConnector,
+  SshSession,
+} from '@vulnzero/ssh';
 import { sshConnectionErrorsTotal } from './engine-metrics';
+
+/** What runs a command on a host: its session, or the resident shell its patch left there. */
+export interface HostCommandRunner {
+  exec(command: string, options: { timeoutMs: number }): Promise<ExecResult>;
+}
 
 export class HostNotReachableError extends Error {
   constructor(message: string) {
@@ -20,7 +33,9 @@ export class HostNotReachableError extends Error {
  */
 export class HostSessions {
   private readonly sessions = new Map<string, Promise<SshSession>>();
-  private readonly logins = new Map<string, Promise<CredentialForUse>>();
+  private readonly logins = new Map<string, Promise<CredentialForUse | (CredentialForUse & { prepared: PreparedKey })>>();
+  /** Shells a host's patch left behind to run its health commands again (post-step re-checks). */
+  private readonly residents = new Map<string, ResidentShell>();
   private hosts?: Promise<Map<string, HostEntity>>;
 
   constructor(
@@ -57,12 +72,48 @@ export class HostSessions {
         await this.session(id).catch(() => undefined);
       }
     };
-    for (let i = 0; i < Math.max(1, Math.min(parallel, queue.length)); i += 1) void lane();
+    // The first host is the one the deployment starts with (its canary): its
+    // handshake goes alone, not slowed down by a burst of others.
+    const first = queue.shift();
+    void (first ? this.session(first).catch(() => undefined) : Promise.resolve()).then(() => {
+      for (let i = 0; i < Math.max(1, Math.min(parallel, queue.length)); i += 1) void lane();
+    });
+  }
+
+  /** Keeps the shell a host's patch left behind, for that host's later health commands. */
+  keepResident(hostId: string, shell: ResidentShell): void {
+    this.residents.get(hostId)?.close();
+    this.residents.set(hostId, shell);
+  }
+
+  /**
+   * Runs commands on a host: a command its resident shell holds goes there (no
+   * new channel or shell on the host), anything else, or when that shell is
+   * gone, through a new channel of the host's session.
+   */
+  async runner(hostId: string): Promise<HostCommandRunner> {
+    const session = await this.session(hostId);
+    const resident = this.residents.get(hostId);
+    if (!resident) return session;
+    return {
+      exec: async (command, options) => {
+        const index = resident.alive ? resident.commands.indexOf(command) : -1;
+        if (index < 0) return session.exec(command, options);
+        try {
+          return await resident.run(index, options.timeoutMs);
+        } catch (error) {
+          if (!(error instanceof ResidentShellGoneError)) throw error;
+          this.residents.delete(hostId);
+          return session.exec(command, options);
+        }
+      },
+    };
   }
 
   async closeAll(): Promise<void> {
     const open = [...this.sessions.values()];
     this.sessions.clear();
+    this.residents.clear();
     await Promise.all(open.map((s) => s.then((session) => session.close()).catch(() => undefined)));
   }
 
@@ -78,17 +129,25 @@ export class HostSessions {
     }
     let login = this.logins.get(host.credentialId);
     if (!login) {
-      login = this.credentials.decryptForUse(host.credentialId);
+      login = this.credentials.decryptForUse(host.credentialId).then((credential) => {
+        // Parsed once per credential and run, not once per connection; an
+        // unreadable key goes as text, and each connection reports it.
+        try {
+          return { ...credential, prepared: this.connector.prepareKey(credential.privateKey, credential.passphrase) };
+        } catch {
+          return credential;
+        }
+      });
       this.logins.set(host.credentialId, login);
     }
-    const { username, privateKey, passphrase } = await login;
+    const credential = await login;
+    const { username, privateKey, passphrase } = credential;
     try {
       return await this.connector.connect({
         address: host.address,
         port: host.port,
         username,
-        privateKey,
-        ...(passphrase !== undefined ? { passphrase } : {}),
+        ...('prepared' in credential ? { privateKey: credential.prepared } : { privateKey, ...(passphrase !== undefined ? { passphrase } : {}) }),
         hostKey: host.hostKey,
       });
     } catch (error) {
