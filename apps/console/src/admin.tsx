@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiKey, AuditEvent, ChainVerification, Me, ROLES, User } from './api';
 import { chainVerdict } from './chain-verdict';
 import { query, usePaged } from './paging';
-import { Confirm, ErrorBox, fmtTime, ListFooter, StatusBadge } from './ui';
+import { Confirm, ErrorBox, fmtTime, ListFooter, ListTable, StatusBadge } from './ui';
 
 interface Pending {
   title: string;
@@ -141,50 +141,38 @@ export function UsersPage({ me }: { me: Me }) {
       </form>
       {actions.view}
       {error && <ErrorBox message={error} />}
-      <div class="table-wrap">
-        <table class="list" aria-label="Users">
-          <thead>
-            <tr>
-              <th scope="col">User</th>
-              <th scope="col">Role</th>
-              <th scope="col">State</th>
-              <th scope="col">Created</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((u) => (
-              <tr key={u.id} data-user={u.username}>
-                <td>
-                  {u.username}
-                  {u.id === me.id && <span class="fp">you</span>}
-                </td>
-                <td>
-                  <select aria-label={`Role of ${u.username}`} value={u.role} disabled={u.id === me.id} onChange={(e) => {
-                    const next = e.currentTarget.value;
-                    e.currentTarget.value = u.role; // stays until confirmed
-                    changeRole(u, next);
-                  }}>
-                    {ROLES.map((r) => (
-                      <option key={r} value={r}>
-                        {r}
-                      </option>
-                    ))}
-                  </select>
-                </td>
-                <td>
-                  <StatusBadge status={u.disabled ? 'disabled' : 'active'} />
-                  {u.id !== me.id && (
-                    <button type="button" class={u.disabled ? '' : 'danger'} onClick={() => setDisabled(u, !u.disabled)}>
-                      {u.disabled ? 'Enable' : 'Disable'}
-                    </button>
-                  )}
-                </td>
-                <td>{fmtTime(u.createdAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ListTable label="Users" columns={['User', 'Role', 'State', 'Created']}>
+        {items.map((u) => (
+          <tr key={u.id} data-user={u.username}>
+            <td>
+              {u.username}
+              {u.id === me.id && <span class="fp">you</span>}
+            </td>
+            <td>
+              <select aria-label={`Role of ${u.username}`} value={u.role} disabled={u.id === me.id} onChange={(e) => {
+                const next = e.currentTarget.value;
+                e.currentTarget.value = u.role; // stays until confirmed
+                changeRole(u, next);
+              }}>
+                {ROLES.map((r) => (
+                  <option key={r} value={r}>
+                    {r}
+                  </option>
+                ))}
+              </select>
+            </td>
+            <td>
+              <StatusBadge status={u.disabled ? 'disabled' : 'active'} />
+              {u.id !== me.id && (
+                <button type="button" class={u.disabled ? '' : 'danger'} onClick={() => setDisabled(u, !u.disabled)}>
+                  {u.disabled ? 'Enable' : 'Disable'}
+                </button>
+              )}
+            </td>
+            <td>{fmtTime(u.createdAt)}</td>
+          </tr>
+        ))}
+      </ListTable>
       <ListFooter loading={loading} count={items.length} error={error} more={more} empty="No users." />
     </section>
   );
@@ -332,44 +320,29 @@ export function ApiKeysPage({ me }: { me: Me }) {
       {created && <NewKey created={created} onDone={() => setCreated(null)} />}
       {actions.view}
       {error && <ErrorBox message={error} />}
-      <div class="table-wrap">
-        <table class="list" aria-label="API keys">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Key</th>
-              <th scope="col">Role</th>
-              <th scope="col">State</th>
-              <th scope="col">Created</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Expires</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((k) => (
-              <tr key={k.id} data-key={k.name}>
-                <td>{k.name}</td>
-                <td>
-                  <code>{k.prefix}…</code>
-                </td>
-                <td>{k.role}</td>
-                <td>
-                  <StatusBadge status={state(k)} />
-                  {state(k) === 'active' && (
-                    <button type="button" class="danger" onClick={() => revoke(k)}>
-                      Revoke
-                    </button>
-                  )}
-                  {k.revokedAt && <span class="fp">{fmtTime(k.revokedAt)}</span>}
-                </td>
-                <td>{fmtTime(k.createdAt)}</td>
-                <td>{fmtTime(k.lastUsedAt)}</td>
-                <td>{k.expiresAt ? fmtTime(k.expiresAt) : 'never'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ListTable label="API keys" columns={['Name', 'Key', 'Role', 'State', 'Created', 'Last used', 'Expires']}>
+        {items.map((k) => (
+          <tr key={k.id} data-key={k.name}>
+            <td>{k.name}</td>
+            <td>
+              <code>{k.prefix}…</code>
+            </td>
+            <td>{k.role}</td>
+            <td>
+              <StatusBadge status={state(k)} />
+              {state(k) === 'active' && (
+                <button type="button" class="danger" onClick={() => revoke(k)}>
+                  Revoke
+                </button>
+              )}
+              {k.revokedAt && <span class="fp">{fmtTime(k.revokedAt)}</span>}
+            </td>
+            <td>{fmtTime(k.createdAt)}</td>
+            <td>{fmtTime(k.lastUsedAt)}</td>
+            <td>{k.expiresAt ? fmtTime(k.expiresAt) : 'never'}</td>
+          </tr>
+        ))}
+      </ListTable>
       <ListFooter loading={loading} count={items.length} error={error} more={more} empty="No API keys yet." />
     </section>
   );
@@ -419,52 +392,37 @@ export function AuditPage() {
       )}
       {verifyError && <ErrorBox message={verifyError} />}
       {error && <ErrorBox message={error} />}
-      <div class="table-wrap">
-        <table class="list" aria-label="Audit trail, newest first">
-          <thead>
-            <tr>
-              <th scope="col">#</th>
-              <th scope="col">When</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Action</th>
-              <th scope="col">Resource</th>
-              <th scope="col">Outcome</th>
-              <th scope="col">Request</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((e) => (
-              <tr key={e.id} data-audit={e.id} class={verification?.firstBrokenId === e.id ? 'broken' : undefined}>
-                <td>
-                  <code>{e.id}</code>
-                </td>
-                <td>{fmtTime(e.occurredAt)}</td>
-                <td>
-                  {e.actorName ?? '—'}
-                  <span class="fp">{e.actorKind}</span>
-                </td>
-                <td>
-                  <code>{e.action}</code>
-                </td>
-                <td>
-                  {e.resourceType ?? '—'}
-                  {e.resourceId && <code class="fp">{e.resourceId}</code>}
-                </td>
-                <td>
-                  <span class={`badge o-${e.outcome}`}>
-                    {e.outcome}
-                    {e.statusCode !== null && ` ${e.statusCode}`}
-                  </span>
-                </td>
-                <td>
-                  {e.requestId ? <code class="fp">{e.requestId}</code> : '—'}
-                  {e.address && <span class="fp">{e.address}</span>}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ListTable label="Audit trail, newest first" columns={['#', 'When', 'Actor', 'Action', 'Resource', 'Outcome', 'Request']}>
+        {items.map((e) => (
+          <tr key={e.id} data-audit={e.id} class={verification?.firstBrokenId === e.id ? 'broken' : undefined}>
+            <td>
+              <code>{e.id}</code>
+            </td>
+            <td>{fmtTime(e.occurredAt)}</td>
+            <td>
+              {e.actorName ?? '—'}
+              <span class="fp">{e.actorKind}</span>
+            </td>
+            <td>
+              <code>{e.action}</code>
+            </td>
+            <td>
+              {e.resourceType ?? '—'}
+              {e.resourceId && <code class="fp">{e.resourceId}</code>}
+            </td>
+            <td>
+              <span class={`badge o-${e.outcome}`}>
+                {e.outcome}
+                {e.statusCode !== null && ` ${e.statusCode}`}
+              </span>
+            </td>
+            <td>
+              {e.requestId ? <code class="fp">{e.requestId}</code> : '—'}
+              {e.address && <span class="fp">{e.address}</span>}
+            </td>
+          </tr>
+        ))}
+      </ListTable>
       <ListFooter loading={loading} count={items.length} error={error} more={more} empty="The audit trail is empty." />
     </section>
   );

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, Finding, Host, Me, Patch, SEVERITIES } from './api';
 import { query, usePaged } from './paging';
 import { Link } from './router';
-import { ErrorBox, FilterSelect, fmtTime, ListFooter } from './ui';
+import { ErrorBox, FilterSelect, fmtTime, ListFooter, ListTable } from './ui';
 
 interface FindingPatch {
   created: boolean;
@@ -97,62 +97,47 @@ export function FindingsList({ me }: { me: Me }) {
           {notice.text} <Link href="/ui/patches">Patches</Link>
         </p>
       )}
-      <div class="table-wrap">
-        <table class="list" aria-label="Findings, newest first">
-          <thead>
-            <tr>
-              <th scope="col">Severity</th>
-              <th scope="col">Advisory</th>
-              <th scope="col">Host</th>
-              <th scope="col">Package</th>
-              <th scope="col">Installed → fixed</th>
-              <th scope="col">Seen</th>
-              <th scope="col">Patch</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((f) => (
-              <tr key={f.id} data-finding={f.id} data-package={f.package}>
-                <td>
-                  <span class={`badge sev-${f.severity}`} data-severity={f.severity}>
-                    {f.severity}
-                    {f.score !== null && ` ${f.score.toFixed(1)}`}
-                  </span>
-                </td>
-                <td>
-                  <code>{f.advisoryId}</code>
-                  {f.aliases.length > 0 && <span class="fp">{f.aliases.join(', ')}</span>}
-                </td>
-                <td>{names.get(f.hostId) ?? <code>{f.hostId.slice(0, 8)}</code>}</td>
-                <td>
-                  {f.package}
-                  {f.matchedName !== f.package && <span class="fp">source {f.matchedName}</span>}
-                </td>
-                <td>
-                  <code>{f.installedVersion}</code> → {f.fixedVersion ? <code>{f.fixedVersion}</code> : <span class="muted">no fix yet</span>}
-                </td>
-                <td>
-                  {fmtTime(f.lastSeenAt)}
-                  {f.status === 'resolved' && <span class="fp">resolved {fmtTime(f.resolvedAt)}</span>}
-                </td>
-                <td>
-                  {f.patchId ? (
-                    <Link href="/ui/patches">
-                      patch <code>{f.patchId.slice(0, 8)}</code>
-                    </Link>
-                  ) : canPatch && f.status === 'open' && f.fixedVersion ? (
-                    <button type="button" class="primary" disabled={busy === f.id} onClick={() => void makePatch(f)}>
-                      {busy === f.id ? 'Making…' : 'Make patch'}
-                    </button>
-                  ) : (
-                    '—'
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ListTable label="Findings, newest first" columns={['Severity', 'Advisory', 'Host', 'Package', 'Installed → fixed', 'Seen', 'Patch']}>
+        {items.map((f) => (
+          <tr key={f.id} data-finding={f.id} data-package={f.package}>
+            <td>
+              <span class={`badge sev-${f.severity}`} data-severity={f.severity}>
+                {f.severity}
+                {f.score !== null && ` ${f.score.toFixed(1)}`}
+              </span>
+            </td>
+            <td>
+              <code>{f.advisoryId}</code>
+              {f.aliases.length > 0 && <span class="fp">{f.aliases.join(', ')}</span>}
+            </td>
+            <td>{names.get(f.hostId) ?? <code>{f.hostId.slice(0, 8)}</code>}</td>
+            <td>
+              {f.package}
+              {f.matchedName !== f.package && <span class="fp">source {f.matchedName}</span>}
+            </td>
+            <td>
+              <code>{f.installedVersion}</code> → {f.fixedVersion ? <code>{f.fixedVersion}</code> : <span class="muted">no fix yet</span>}
+            </td>
+            <td>
+              {fmtTime(f.lastSeenAt)}
+              {f.status === 'resolved' && <span class="fp">resolved {fmtTime(f.resolvedAt)}</span>}
+            </td>
+            <td>
+              {f.patchId ? (
+                <Link href="/ui/patches">
+                  patch <code>{f.patchId.slice(0, 8)}</code>
+                </Link>
+              ) : canPatch && f.status === 'open' && f.fixedVersion ? (
+                <button type="button" class="primary" disabled={busy === f.id} onClick={() => void makePatch(f)}>
+                  {busy === f.id ? 'Making…' : 'Make patch'}
+                </button>
+              ) : (
+                '—'
+              )}
+            </td>
+          </tr>
+        ))}
+      </ListTable>
       <ListFooter loading={loading} count={items.length} error={error} more={more} empty="No findings match: run a scan, or widen the filter." />
     </section>
   );

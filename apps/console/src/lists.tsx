@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, Host, Me, Task, taskErrorText } from './api';
 import { query, usePaged } from './paging';
 import { Link } from './router';
-import { Confirm, ErrorBox, FilterSelect, fmtTime, ListFooter, StatusBadge } from './ui';
+import { Confirm, ErrorBox, FilterSelect, fmtTime, ListFooter, ListTable, StatusBadge } from './ui';
 
 const TASK_STATUSES = ['queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled'] as const;
 const TASK_TYPES = ['deploy', 'rollback', 'scan'] as const;
@@ -46,41 +46,27 @@ export function DeploymentsList() {
         </button>
       </div>
       {error && <ErrorBox message={error} />}
-      <div class="table-wrap">
-        <table class="list" aria-label="Deploy tasks, newest first">
-          <thead>
-            <tr>
-              <th scope="col">Deployment</th>
-              <th scope="col">Task</th>
-              <th scope="col">Outcome</th>
-              <th scope="col">Progress</th>
-              <th scope="col">By</th>
-              <th scope="col">Created</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((t) => (
-              <tr key={t.id}>
-                <td>
-                  <ResourceLink task={t} />
-                </td>
-                <td>
-                  <StatusBadge status={t.status} />
-                </td>
-                <td>
-                  {typeof t.result?.deploymentStatus === 'string' ? <StatusBadge status={t.result.deploymentStatus} /> : '—'}
-                  {taskErrorText(t.error) && <span class="cell-error">{taskErrorText(t.error)}</span>}
-                </td>
-                <td>
-                  <Progress task={t} />
-                </td>
-                <td>{t.createdBy ?? '—'}</td>
-                <td>{fmtTime(t.createdAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ListTable label="Deploy tasks, newest first" columns={['Deployment', 'Task', 'Outcome', 'Progress', 'By', 'Created']}>
+        {items.map((t) => (
+          <tr key={t.id}>
+            <td>
+              <ResourceLink task={t} />
+            </td>
+            <td>
+              <StatusBadge status={t.status} />
+            </td>
+            <td>
+              {typeof t.result?.deploymentStatus === 'string' ? <StatusBadge status={t.result.deploymentStatus} /> : '—'}
+              {taskErrorText(t.error) && <span class="cell-error">{taskErrorText(t.error)}</span>}
+            </td>
+            <td>
+              <Progress task={t} />
+            </td>
+            <td>{t.createdBy ?? '—'}</td>
+            <td>{fmtTime(t.createdAt)}</td>
+          </tr>
+        ))}
+      </ListTable>
       <ListFooter loading={loading} count={items.length} error={error} more={more} empty="No deployments match." />
     </section>
   );
@@ -101,45 +87,29 @@ export function TasksList() {
         </button>
       </div>
       {error && <ErrorBox message={error} />}
-      <div class="table-wrap">
-        <table class="list" aria-label="Tasks, newest first">
-          <thead>
-            <tr>
-              <th scope="col">Task</th>
-              <th scope="col">Type</th>
-              <th scope="col">Status</th>
-              <th scope="col">Resource</th>
-              <th scope="col">Progress</th>
-              <th scope="col">By</th>
-              <th scope="col">Created</th>
-              <th scope="col">Finished</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((t) => (
-              <tr key={t.id} data-task={t.id}>
-                <td>
-                  <code>{t.id.slice(0, 8)}</code>
-                </td>
-                <td>{t.type}</td>
-                <td>
-                  <StatusBadge status={t.status} />
-                  {taskErrorText(t.error) && <span class="cell-error">{taskErrorText(t.error)}</span>}
-                </td>
-                <td>
-                  <ResourceLink task={t} />
-                </td>
-                <td>
-                  <Progress task={t} />
-                </td>
-                <td>{t.createdBy ?? '—'}</td>
-                <td>{fmtTime(t.createdAt)}</td>
-                <td>{fmtTime(t.finishedAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ListTable label="Tasks, newest first" columns={['Task', 'Type', 'Status', 'Resource', 'Progress', 'By', 'Created', 'Finished']}>
+        {items.map((t) => (
+          <tr key={t.id} data-task={t.id}>
+            <td>
+              <code>{t.id.slice(0, 8)}</code>
+            </td>
+            <td>{t.type}</td>
+            <td>
+              <StatusBadge status={t.status} />
+              {taskErrorText(t.error) && <span class="cell-error">{taskErrorText(t.error)}</span>}
+            </td>
+            <td>
+              <ResourceLink task={t} />
+            </td>
+            <td>
+              <Progress task={t} />
+            </td>
+            <td>{t.createdBy ?? '—'}</td>
+            <td>{fmtTime(t.createdAt)}</td>
+            <td>{fmtTime(t.finishedAt)}</td>
+          </tr>
+        ))}
+      </ListTable>
       <ListFooter loading={loading} count={items.length} error={error} more={more} empty="No tasks match." />
     </section>
   );
@@ -217,49 +187,37 @@ export function HostsList({ me }: { me: Me }) {
           {trusted}
         </p>
       )}
-      <div class="table-wrap">
-        <table class="list" aria-label="Hosts">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Address</th>
-              <th scope="col">Labels</th>
-              <th scope="col">Host key</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((h) => (
-              <tr key={h.id}>
-                <td>{h.name}</td>
-                <td>
-                  <code>{`${h.address}:${h.port}`}</code>
-                </td>
-                <td>
-                  {Object.entries(h.labels ?? {}).map(([k, v]) => (
-                    <span class="label" key={k}>
-                      {k}={v}
-                    </span>
-                  ))}
-                </td>
-                <td>
-                  <StatusBadge status={String(h.hostKeyStatus ?? 'unknown')} />
-                  {typeof h.hostKeyFingerprint === 'string' && <code class="fp">{h.hostKeyFingerprint}</code>}
-                  {typeof h.hostKeyTrustedBy === 'string' && (
-                    <span class="fp">
-                      trusted by {h.hostKeyTrustedBy} {typeof h.hostKeyTrustedAt === 'string' && fmtTime(h.hostKeyTrustedAt)}
-                    </span>
-                  )}
-                  {canTrust && h.hostKeyStatus === 'unpinned' && (
-                    <button type="button" onClick={() => setTrusting(h)}>
-                      Trust key
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ListTable label="Hosts" columns={['Name', 'Address', 'Labels', 'Host key']}>
+        {items.map((h) => (
+          <tr key={h.id}>
+            <td>{h.name}</td>
+            <td>
+              <code>{`${h.address}:${h.port}`}</code>
+            </td>
+            <td>
+              {Object.entries(h.labels ?? {}).map(([k, v]) => (
+                <span class="label" key={k}>
+                  {k}={v}
+                </span>
+              ))}
+            </td>
+            <td>
+              <StatusBadge status={String(h.hostKeyStatus ?? 'unknown')} />
+              {typeof h.hostKeyFingerprint === 'string' && <code class="fp">{h.hostKeyFingerprint}</code>}
+              {typeof h.hostKeyTrustedBy === 'string' && (
+                <span class="fp">
+                  trusted by {h.hostKeyTrustedBy} {typeof h.hostKeyTrustedAt === 'string' && fmtTime(h.hostKeyTrustedAt)}
+                </span>
+              )}
+              {canTrust && h.hostKeyStatus === 'unpinned' && (
+                <button type="button" onClick={() => setTrusting(h)}>
+                  Trust key
+                </button>
+              )}
+            </td>
+          </tr>
+        ))}
+      </ListTable>
       <ListFooter loading={loading} count={items.length} error={error} more={more} empty={labels.length ? 'No host has these labels.' : 'No hosts yet.'} />
       {trusting && (
         <Confirm

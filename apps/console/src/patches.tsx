@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, Me, Patch } from './api';
 import { query, usePaged } from './paging';
-import { Confirm, ErrorBox, FilterSelect, fmtTime, ListFooter, StatusBadge } from './ui';
+import { Confirm, ErrorBox, FilterSelect, fmtTime, ListFooter, ListTable, StatusBadge } from './ui';
 
 export function PatchesList({ me }: { me: Me }) {
   const [status, setStatus] = useState('');
@@ -40,48 +40,35 @@ export function PatchesList({ me }: { me: Me }) {
           {notice}
         </p>
       )}
-      <div class="table-wrap">
-        <table class="list" aria-label="Patches, newest first">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Status</th>
-              <th scope="col">Definition</th>
-              <th scope="col">Created</th>
-              <th scope="col">Approved</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((p) => (
-              <tr key={p.id} data-patch={p.id}>
-                <td>
-                  {p.name}
-                  <code class="fp">{p.id.slice(0, 8)}</code>
-                </td>
-                <td>
-                  <StatusBadge status={p.status} />
-                  {canApprove && p.status === 'draft' && (
-                    <button type="button" class="primary" onClick={() => setApproving(p)}>
-                      Approve
-                    </button>
-                  )}
-                </td>
-                <td>
-                  <PatchDefinition patch={p} />
-                </td>
-                <td>
-                  {p.createdBy}
-                  <span class="fp">{fmtTime(p.createdAt)}</span>
-                </td>
-                <td>
-                  {p.approvedBy ?? '—'}
-                  {p.approvedAt && <span class="fp">{fmtTime(p.approvedAt)}</span>}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ListTable label="Patches, newest first" columns={['Name', 'Status', 'Definition', 'Created', 'Approved']}>
+        {items.map((p) => (
+          <tr key={p.id} data-patch={p.id}>
+            <td>
+              {p.name}
+              <code class="fp">{p.id.slice(0, 8)}</code>
+            </td>
+            <td>
+              <StatusBadge status={p.status} />
+              {canApprove && p.status === 'draft' && (
+                <button type="button" class="primary" onClick={() => setApproving(p)}>
+                  Approve
+                </button>
+              )}
+            </td>
+            <td>
+              <PatchDefinition patch={p} />
+            </td>
+            <td>
+              {p.createdBy}
+              <span class="fp">{fmtTime(p.createdAt)}</span>
+            </td>
+            <td>
+              {p.approvedBy ?? '—'}
+              {p.approvedAt && <span class="fp">{fmtTime(p.approvedAt)}</span>}
+            </td>
+          </tr>
+        ))}
+      </ListTable>
       <ListFooter loading={loading} count={items.length} error={error} more={more} empty="No patches match." />
       {approving && (
         <Confirm

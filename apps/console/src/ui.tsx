@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 
 export function StatusBadge({ status, testId }: { status: string; testId?: string }) {
@@ -88,5 +89,25 @@ export function FilterSelect(props: { label: string; value: string; options: rea
         ))}
       </select>
     </label>
+  );
+}
+
+/** A list page's table: labelled for screen readers and tests, one header cell per column, scrolling sideways on a phone. */
+export function ListTable(props: { label: string; columns: readonly string[]; children: ComponentChildren }) {
+  return (
+    <div class="table-wrap">
+      <table class="list" aria-label={props.label}>
+        <thead>
+          <tr>
+            {props.columns.map((c) => (
+              <th scope="col" key={c}>
+                {c}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{props.children}</tbody>
+      </table>
+    </div>
   );
 }
