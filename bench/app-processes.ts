@@ -131,6 +131,13 @@ export function childrenCpuSeconds(): number {
   return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS_PER_SECOND;
 }
 
+/** CPU seconds spent by the whole machine since boot (user, nice, system, irq, softirq of every core). */
+export function machineCpuSeconds(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+  const [user, nice, system, , , irq, softirq] = line.trim().split(/\s+/).slice(1).map(Number);
+  return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0)) / CLOCK_TICKS_PER_SECOND;
+}
+
 /** Samples a process's VmRSS while a measurement runs. */
 export class RssSampler {
   private peak = 0;

@@ -19,6 +19,7 @@ import {
   benchAppEnv,
   childrenCpuSeconds,
   cpuSecondsOf,
+  machineCpuSeconds,
   memoryOf,
   RssSampler,
   startBareApp,
@@ -173,11 +174,11 @@ async function main(): Promise<void> {
 
     // 1. The rollout, three rounds, tools taking turns.
     const tools: Record<ToolKey, ToolRounds> = {
-      opensshDefault: { label: 'OpenSSH, defaults', how: '`xargs -P 50 ssh`', rounds: [], clientCpu: [], errors: [] },
-      opensshTuned: { label: 'OpenSSH, tuned', how: `\`xargs -P 50 ssh -o KexAlgorithms=${TUNED_KEX}\``, rounds: [], clientCpu: [], errors: [] },
-      ansibleRaw: { label: 'Ansible, raw', how: '4 `raw` tasks, forks 50, pipelining, ControlPersist', rounds: [], clientCpu: [], errors: [] },
-      ansibleShell: { label: 'Ansible, shell', how: '4 `shell` tasks, forks 50, pipelining, ControlPersist', rounds: [], clientCpu: [], errors: [] },
-      vulnzero: { label: 'VulnZero', how: 'HTTP API: POST /deployments → task terminal (SSE)', rounds: [], clientCpu: [], errors: [] },
+      opensshDefault: { label: 'OpenSSH, defaults', how: '`xargs -P 50 ssh`', rounds: [], clientCpu: [], machineCpu: [], errors: [] },
+      opensshTuned: { label: 'OpenSSH, tuned', how: `\`xargs -P 50 ssh -o KexAlgorithms=${TUNED_KEX}\``, rounds: [], clientCpu: [], machineCpu: [], errors: [] },
+      ansibleRaw: { label: 'Ansible, raw', how: '4 `raw` tasks, forks 50, pipelining, ControlPersist', rounds: [], clientCpu: [], machineCpu: [], errors: [] },
+      ansibleShell: { label: 'Ansible, shell', how: '4 `shell` tasks, forks 50, pipelining, ControlPersist', rounds: [], clientCpu: [], machineCpu: [], errors: [] },
+      vulnzero: { label: 'VulnZero', how: 'HTTP API: POST /deployments → task terminal (SSE)', rounds: [], clientCpu: [], machineCpu: [], errors: [] },
     };
     const vzTimings: DeploymentTiming[] = [];
     let vzPeakRss = 0;
@@ -217,11 +218,14 @@ async function main(): Promise<void> {
         // sshd sessions exit after `ssh -O exit` returns) is not charged to the next one.
         await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
         try {
+          const machineBefore = machineCpuSeconds();
           const { seconds, cpu } = await runners[key]();
+          const machineCpu = machineCpuSeconds() - machineBefore;
           await assertRolledOut(hosts, tools[key].label);
           tools[key].rounds.push(seconds);
           tools[key].clientCpu.push(cpu);
-          log(`round ${round + 1}: ${tools[key].label.padEnd(18)} ${seconds.toFixed(2)} s (client CPU ${cpu.toFixed(1)} s)`);
+          tools[key].machineCpu.push(machineCpu);
+          log(`round ${round + 1}: ${tools[key].label.padEnd(18)} ${seconds.toFixed(2)} s (client CPU ${cpu.toFixed(1)} s, machine CPU ${machineCpu.toFixed(1)} s)`);
         } catch (error) {
           tools[key].errors.push(errorText(error));
           log(`round ${round + 1}: ${tools[key].label} FAILED: ${errorText(error).slice(0, 400)}`);

@@ -1,6 +1,8 @@
-// DeploymentRecords.load on real PostgreSQL: the engine reads a deployment's
+// DeploymentRecords on real PostgreSQL: the engine reads a deployment's
 // hosts on every decision, re-fetching only the rows whose version changed.
-// These tests prove a re-read never serves a stale row, whoever changed it.
+// These tests prove a re-read never serves a stale row, whoever changed it,
+// and that writes grouped into one statement (write-ahead, host ends) still
+// land, and fail, host by host.
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { parseConfig } from '@vulnzero/config';
@@ -12,7 +14,7 @@ import { appEnv } from '../harness/test-env';
 
 jest.setTimeout(60_000);
 
-describe('DeploymentRecords.load', () => {
+describe('DeploymentRecords', () => {
   let db: DataSource;
   let records: DeploymentRecords;
 
@@ -89,4 +91,63 @@ describe('DeploymentRecords.load', () => {
     expect(second?.hosts.map((h) => h.status)).toEqual(['pending', 'pending']);
     expect(second?.hosts[0]).toBeInstanceOf(DeploymentHostEntity);
   });
+
+  it('stores the write-ahead of hosts arriving together in shared statements, each caller settling when its own row is committed', async () => {
+    const a = await aDeployment(30);
+    const b = await aDeployment(3);
+    const gone = randomUUID();
+    const writes = [
+      ...a.hostIds.map((hostId, i) => records.storeRollback(a.id, hostId, { v: String(i) }, [`printf %s '${i}' > f`])),
+      ...b.hostIds.map((hostId) => records.storeRollback(b.id, hostId, { v: 'b' }, ['true'])),
+      records.storeRollback(a.id, gone, { v: 'x' }, ['true']),
+    ];
+    const settled = await Promise.allSettled(writes);
+    // Only the host that has no row fails, with its own error.
+    expect(settled.slice(0, 33).every((r) => r.status === 'fulfilled')).toBe(true);
+    expect(settled[33]).toEqual({ status: 'rejected', reason: new Error(`could not store the rollback of host ${gone}`) });
+    const rows: { host_id: string; status: string; captured: { v: string }; rollback_commands: string[]; stored: boolean }[] = await db.query(
+      `SELECT host_id, status, captured, rollback_commands, rollback_stored_at IS NOT NULL AS stored FROM deployment_hosts WHERE deployment_id = $1 ORDER BY position`,
+      [a.id],
+    );
+    expect(rows.map((r) => [r.status, r.captured.v, r.rollback_commands[0], r.stored])).toEqual(
+      a.hostIds.map((_, i) => ['applying', String(i), `printf %s '${i}' > f`, true]),
+    );
+    const others: { status: string }[] = await db.query(`SELECT status FROM deployment_hosts WHERE deployment_id = $1`, [b.id]);
+    expect(others.map((r) => r.status)).toEqual(['applying', 'applying', 'applying']);
+  });
+
+  it('records the end of hosts finishing together: status, exit code, error, end time and appended output, per host', async () => {
+    const { id, hostIds } = await aDeployment(4);
+    await records.markVerifying(id, hostIds[0] as string);
+    const before = await records.load(id);
+    expect(before?.hosts[0]?.status).toBe('verifying');
+    const finishedAt = new Date('2026-11-25T12:00:00.000Z');
+    const record = (phase: 'apply' | 'health', exitCode: number) => ({
+      phase,
+      command: 'true',
+      exitCode,
+      stdout: '',
+      stderr: '',
+      durationMs: 1,
+      timedOut: false,
+      at: finishedAt.toISOString(),
+    });
+    await Promise.all([
+      records.finishHost(id, hostIds[0] as string, [record('apply', 0), record('health', 0)], { status: 'healthy', exitCode: 0, error: null, finishedAt }),
+      records.finishHost(id, hostIds[1] as string, [record('apply', 3)], { status: 'failed', exitCode: 3, error: "apply: exit 3", finishedAt }),
+      records.finishHost(id, hostIds[2] as string, [], { status: 'failed', exitCode: null, error: 'connect: refused', finishedAt }),
+    ]);
+    const rows: { status: string; exit_code: number | null; error: string | null; finished_at: Date | null; output: { phase: string }[] }[] = await db.query(
+      `SELECT status, exit_code, error, finished_at, output FROM deployment_hosts WHERE deployment_id = $1 ORDER BY position`,
+      [id],
+    );
+    expect(rows.map((r) => [r.status, r.exit_code, r.error, r.finished_at?.toISOString() ?? null, r.output.map((o) => o.phase)])).toEqual([
+      ['healthy', 0, null, finishedAt.toISOString(), ['apply', 'health']],
+      ['failed', 3, 'apply: exit 3', finishedAt.toISOString(), ['apply']],
+      ['failed', null, 'connect: refused', finishedAt.toISOString(), []],
+      ['pending', null, null, null, []],
+    ]);
+    await expect(records.finishHost(id, randomUUID(), [], { status: 'healthy', exitCode: 0, error: null, finishedAt })).rejects.toThrow(/could not record the end of host/);
+  });
 });
+

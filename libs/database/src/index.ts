@@ -3,3 +3,4 @@ export * from './database.module';
 export * from './postgres-options';
 export * from './migrator';
 export * from './keyset-page';
+export * from './write-batcher';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { WriteBatcher } from '@vulnzero/database';
 import {
   CommandRecord,
   DeploymentEntity,
@@ -10,6 +11,7 @@ import {
 } from './deployment.entity';
 import { scheduleOf } from './core/maintenance-window';
 import type { DeploymentSnapshot } from './core/next-action';
+import type { HostStatus } from './core/host-state';
 
 /** TypeORM answers `UPDATE … RETURNING` on PostgreSQL with `[rows, rowCount]`, an INSERT or SELECT with the rows. */
 function returnedRows<T>(result: unknown): T[] {
@@ -62,6 +64,27 @@ function hostOfRow(row: HostRow): DeploymentHostEntity {
     rollbackStartedAt: row.rollback_started_at,
     rollbackFinishedAt: row.rollback_finished_at,
   });
+}
+
+/** The last transition of a host that ran: its final status, exit code, error and end time. */
+export interface HostEnd {
+  status: HostStatus;
+  exitCode: number | null;
+  error: string | null;
+  finishedAt: Date;
+}
+
+/** Per batched item, null when its row was updated, else an error naming the host. */
+function missingRows(items: { deploymentId: string; hostId: string }[], rows: { deployment_id: string; host_id: string }[], what: string): (Error | null)[] {
+  const updated = new Set(rows.map((r) => `${r.deployment_id}/${r.host_id}`));
+  return items.map((i) => (updated.has(`${i.deploymentId}/${i.hostId}`) ? null : new Error(`${what} ${i.hostId}`)));
+}
+
+interface StoredRollback {
+  deploymentId: string;
+  hostId: string;
+  captured: Record<string, string>;
+  commands: string[];
 }
 
 /** Hosts of a deployment as last read, with each row's version (xmin), in target order. */
@@ -182,13 +205,55 @@ export class DeploymentRecords {
     await this.db.getRepository(DeploymentHostEntity).update({ deploymentId, hostId }, patch);
   }
 
-  /** A host's last transition and the output of its commands, in one statement. */
-  async finishHost(deploymentId: string, hostId: string, output: CommandRecord[], patch: HostPatch): Promise<void> {
-    const query = this.db.createQueryBuilder().update(DeploymentHostEntity);
-    if (output.length === 0) query.set(patch);
-    else query.set({ ...patch, output: () => 'output || :output::jsonb' }).setParameter('output', JSON.stringify(output));
-    await query.where('deployment_id = :deploymentId AND host_id = :hostId', { deploymentId, hostId }).execute();
+  /**
+   * A host's last transition and the output of its commands, in one statement;
+   * resolves once committed. Hosts finishing together share a statement.
+   */
+  finishHost(deploymentId: string, hostId: string, output: CommandRecord[], end: HostEnd): Promise<void> {
+    return this.finishWrites.write({ deploymentId, hostId, output, end });
   }
+
+  private readonly finishWrites = new WriteBatcher<{ deploymentId: string; hostId: string; output: CommandRecord[]; end: HostEnd }>(async (items) => {
+    const rows = returnedRows<{ deployment_id: string; host_id: string }>(
+      await this.db.query(
+        `UPDATE deployment_hosts AS h
+         SET status = v.status, exit_code = v.exit_code, error = v.error, finished_at = v.finished_at, output = h.output || v.output
+         FROM (SELECT unnest($1::uuid[]) AS deployment_id, unnest($2::uuid[]) AS host_id, unnest($3::text[]) AS status,
+                      unnest($4::int[]) AS exit_code, unnest($5::text[]) AS error, unnest($6::timestamptz[]) AS finished_at,
+                      unnest($7::jsonb[]) AS output) AS v
+         WHERE h.deployment_id = v.deployment_id AND h.host_id = v.host_id
+         RETURNING h.deployment_id, h.host_id`,
+        [
+          items.map((i) => i.deploymentId),
+          items.map((i) => i.hostId),
+          items.map((i) => i.end.status),
+          items.map((i) => i.end.exitCode),
+          items.map((i) => i.end.error),
+          items.map((i) => i.end.finishedAt),
+          items.map((i) => JSON.stringify(i.output)),
+        ],
+      ),
+    );
+    return missingRows(items, rows, 'could not record the end of host');
+  });
+
+  /** A host's move to `verifying`, written while its verify already runs (hosts together share a statement). */
+  markVerifying(deploymentId: string, hostId: string): Promise<void> {
+    return this.verifyingWrites.write({ deploymentId, hostId });
+  }
+
+  private readonly verifyingWrites = new WriteBatcher<{ deploymentId: string; hostId: string }>(async (items) => {
+    const rows = returnedRows<{ deployment_id: string; host_id: string }>(
+      await this.db.query(
+        `UPDATE deployment_hosts AS h SET status = 'verifying'
+         FROM (SELECT unnest($1::uuid[]) AS deployment_id, unnest($2::uuid[]) AS host_id) AS v
+         WHERE h.deployment_id = v.deployment_id AND h.host_id = v.host_id
+         RETURNING h.deployment_id, h.host_id`,
+        [items.map((i) => i.deploymentId), items.map((i) => i.hostId)],
+      ),
+    );
+    return missingRows(items, rows, 'could not record host');
+  });
 
   async updateHosts(deploymentId: string, hostIds: string[], patch: HostPatch): Promise<void> {
     if (hostIds.length === 0) return;
@@ -254,19 +319,33 @@ export class DeploymentRecords {
   /**
    * Write-ahead: the rendered rollback of a host, committed before anything
    * changes it, in the same statement that records the host as `applying`.
+   * Resolves once committed; hosts whose captures arrive together are stored
+   * in one statement (group commit), each still waiting for its own row.
    */
-  async storeRollback(deploymentId: string, hostId: string, captured: Record<string, string>, commands: string[]): Promise<void> {
+  storeRollback(deploymentId: string, hostId: string, captured: Record<string, string>, commands: string[]): Promise<void> {
+    return this.rollbackWrites.write({ deploymentId, hostId, captured, commands });
+  }
+
+  private readonly rollbackWrites = new WriteBatcher<StoredRollback>(async (items) => {
     // Plain SQL: it sits between a host's capture and its apply, which waits for it.
-    const rows = returnedRows<{ host_id: string }>(
+    const rows = returnedRows<{ deployment_id: string; host_id: string }>(
       await this.db.query(
-        `UPDATE deployment_hosts SET captured = $3::jsonb, rollback_commands = $4::jsonb, rollback_stored_at = now(), status = 'applying'
-         WHERE deployment_id = $1 AND host_id = $2
-         RETURNING host_id`,
-        [deploymentId, hostId, JSON.stringify(captured), JSON.stringify(commands)],
+        `UPDATE deployment_hosts AS h
+         SET captured = v.captured, rollback_commands = v.commands, rollback_stored_at = now(), status = 'applying'
+         FROM (SELECT unnest($1::uuid[]) AS deployment_id, unnest($2::uuid[]) AS host_id,
+                      unnest($3::jsonb[]) AS captured, unnest($4::jsonb[]) AS commands) AS v
+         WHERE h.deployment_id = v.deployment_id AND h.host_id = v.host_id
+         RETURNING h.deployment_id, h.host_id`,
+        [
+          items.map((i) => i.deploymentId),
+          items.map((i) => i.hostId),
+          items.map((i) => JSON.stringify(i.captured)),
+          items.map((i) => JSON.stringify(i.commands)),
+        ],
       ),
     );
-    if (rows.length !== 1) throw new Error(`could not store the rollback of host ${hostId}`);
-  }
+    return missingRows(items, rows, 'could not store the rollback of host');
+  });
 
   async appendOutput(deploymentId: string, hostId: string, records: CommandRecord[]): Promise<void> {
     if (records.length === 0) return;

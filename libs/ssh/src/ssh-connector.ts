@@ -218,6 +218,9 @@ export class SshConnector {
 
       try {
         client.connect(config);
+        // Commands, gate answers and their results are small packets: Nagle's
+        // algorithm would hold each one back until the previous is acknowledged.
+        client.setNoDelay(true);
       } catch (err: unknown) {
         // ssh2 validates the private key synchronously.
         client.removeAllListeners();

@@ -14,11 +14,25 @@ import { Action, nextAction, rollbackOrder } from '../core/next-action';
 import { deployProgress } from '../core/task-progress';
 import { HostPatcher, HostRunContext } from './host-patcher';
 import { HostSessionsFactory } from './host-sessions';
+import { ProgressWriter } from './progress-writer';
 import { RollbackRunner } from './rollback-runner';
 
 const BAKE_POLL_MS = 1_000;
 /** Post-step health re-checks at once, when maxParallel is lower. */
 const RECHECK_PARALLEL = 200;
+/** How long the other handshakes wait for the first host to reach apply before they start anyway. */
+const PREWARM_HOLD_MS = 500;
+
+/**
+ * Handshakes opened ahead at once: enough to have the next hosts' connections
+ * ready before their slot frees, few enough that the hosts being patched (and
+ * the step's health checks) are not starved of CPU by them, on the worker
+ * and on hosts that share a machine. Measured on the bench's 200-host fleet:
+ * 8 lanes for maxParallel 50 beat 4, 12 and 25.
+ */
+export function prewarmLanes(maxParallel: number): number {
+  return Math.max(1, Math.min(8, Math.ceil(maxParallel / 6)));
+}
 
 
 /** This process's name as a lease holder. */
@@ -83,6 +97,7 @@ export class DeployRunner {
     const sessions = this.sessionsFactory.create(run.hosts.map((h) => h.hostId));
     const ctx: HostRunContext = { deploymentId, taskId, patch, sessions };
     const inFlight = new Map<string, Promise<void>>();
+    const progress = new ProgressWriter((value) => this.tasks.updateProgress(taskId, value));
     const task = await this.tasks.get(taskId);
     if (task.status === 'queued' || task.status === 'paused') await this.tasks.transition(taskId, 'running');
 
@@ -93,20 +108,20 @@ export class DeployRunner {
       // first ones run. Connecting changes nothing on a host.
       // Not while its schedule holds it: it would only close them again.
       if (startGate(scheduleOf(run.deployment), Date.now()).open) {
+        // The first host's connect, capture and write-ahead go first; the
+        // other handshakes start once it applies (or after a short while).
+        let release!: () => void;
+        const firstApplying = new Promise<void>((resolve) => (release = resolve));
+        ctx.onApplying = release;
+        setTimeout(release, PREWARM_HOLD_MS).unref();
         sessions.prewarm(
           run.hosts.filter((h) => h.status === 'pending').map((h) => h.hostId),
-          Math.max(1, Math.floor(run.deployment.strategy.maxParallel / 2)),
+          prewarmLanes(run.deployment.strategy.maxParallel),
+          firstApplying,
         );
       }
-      let reported = '';
-      const report = async (current: DeploymentRun) => {
-        // Derived from the rows, written only when it changed.
-        const progress = deployProgress(this.records.snapshot(current));
-        const text = JSON.stringify(progress);
-        if (text === reported) return;
-        reported = text;
-        await this.tasks.updateProgress(taskId, progress);
-      };
+      // Derived from the rows, written when it changed (at most every 250 ms while hosts finish).
+      const report = (current: DeploymentRun) => progress.report(deployProgress(this.records.snapshot(current)));
       for (;;) {
         run = await this.mustLoad(deploymentId);
         await report(run);
@@ -126,12 +141,14 @@ export class DeployRunner {
         const finished = await this.perform(action, run, ctx, inFlight);
         if (finished) {
           await report(await this.mustLoad(deploymentId));
+          await progress.flush();
           // Held by its schedule: the job sleeps in the queue until the opening (the lease is released meanwhile).
           if (action.kind === 'hold') await job.requeue(Math.max(0, action.until - Date.now()));
           return;
         }
       }
     } finally {
+      progress.cancel();
       await Promise.allSettled(inFlight.values());
       await sessions.closeAll();
     }

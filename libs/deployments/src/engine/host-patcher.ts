@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { renderCommand, type PatchDefinition } from '@vulnzero/patches';
 import { TaskEventsPublisher } from '@vulnzero/tasks';
 import type { CommandRecord, DeploymentHostEntity } from '../deployment.entity';
-import { DeploymentRecords } from '../deployment-records';
+import { DeploymentRecords, HostEnd } from '../deployment-records';
 import type { HostStatus } from '../core/host-state';
 import { describeFailure, runRecorded } from './command-record';
 import { observeHostOperation } from './engine-metrics';
@@ -16,6 +16,8 @@ export interface HostRunContext {
   taskId: string;
   patch: PatchDefinition;
   sessions: HostSessions;
+  /** Told when a host's rollback is stored and its apply starts. */
+  onApplying?: (() => void) | undefined;
 }
 
 interface SequenceStep {
@@ -96,6 +98,7 @@ export class HostPatcher {
         await this.records.storeRollback(ctx.deploymentId, host.hostId, captured, rollbackCommands);
         host.status = 'applying';
         this.events.publish(ctx.taskId, { type: 'host', hostId: host.hostId, hostName: host.hostName, status: 'applying' });
+        ctx.onApplying?.();
         observeHostOperation('capture', 'ok', phaseStarted);
         phase = 'apply';
         phaseStarted = Date.now();
@@ -207,7 +210,10 @@ export class HostPatcher {
    * unhandled rejection meanwhile (PostgreSQL down would end the process).
    */
   private recordVerifying(ctx: HostRunContext, host: DeploymentHostEntity): Promise<void> {
-    const write = this.transition(ctx, host, 'verifying');
+    const write = this.records.markVerifying(ctx.deploymentId, host.hostId).then(() => {
+      host.status = 'verifying';
+      this.events.publish(ctx.taskId, { type: 'host', hostId: host.hostId, hostName: host.hostName, status: 'verifying', error: null });
+    });
     write.catch(() => undefined);
     return write;
   }
@@ -218,7 +224,7 @@ export class HostPatcher {
     host: DeploymentHostEntity,
     output: CommandRecord[],
     status: HostStatus,
-    extra: { exitCode?: number | null; error?: string | null; finishedAt?: Date | null },
+    extra: Omit<HostEnd, 'status'>,
   ): Promise<void> {
     await this.records.finishHost(ctx.deploymentId, host.hostId, output, { status, ...extra });
     host.status = status;

@@ -37,6 +37,7 @@ export class HostSessions {
   /** Shells a host's patch left behind to run its health commands again (post-step re-checks). */
   private readonly residents = new Map<string, ResidentShell>();
   private hosts?: Promise<Map<string, HostEntity>>;
+  private closed = false;
 
   constructor(
     private readonly hostIds: string[],
@@ -48,6 +49,7 @@ export class HostSessions {
   session(hostId: string): Promise<SshSession> {
     let session = this.sessions.get(hostId);
     if (!session) {
+      if (this.closed) return Promise.reject(new HostNotReachableError('the run that opened this connection has ended'));
       session = this.open(hostId);
       this.sessions.set(hostId, session);
       // A failed connection is not cached: a later phase (rollback) tries again.
@@ -65,17 +67,18 @@ export class HostSessions {
    * handshakes of the next step overlap the current one. Connecting changes
    * nothing on a host; a failure here is left for the real attempt to report.
    */
-  prewarm(hostIds: string[], parallel: number): void {
+  prewarm(hostIds: string[], parallel: number, lanesAfter: Promise<unknown> = Promise.resolve()): void {
     const queue = hostIds.filter((id) => !this.sessions.has(id));
     const lane = async () => {
-      for (let id = queue.shift(); id; id = queue.shift()) {
+      for (let id = queue.shift(); id && !this.closed; id = queue.shift()) {
         await this.session(id).catch(() => undefined);
       }
     };
     // The first host is the one the deployment starts with (its canary): its
     // handshake goes alone, not slowed down by a burst of others.
     const first = queue.shift();
-    void (first ? this.session(first).catch(() => undefined) : Promise.resolve()).then(() => {
+    const alone = first ? this.session(first).catch(() => undefined) : Promise.resolve();
+    void Promise.all([alone, lanesAfter]).then(() => {
       for (let i = 0; i < Math.max(1, Math.min(parallel, queue.length)); i += 1) void lane();
     });
   }
@@ -111,6 +114,8 @@ export class HostSessions {
   }
 
   async closeAll(): Promise<void> {
+    // Prewarm lanes still running stop here; a connection they had under way closes as it opens.
+    this.closed = true;
     const open = [...this.sessions.values()];
     this.sessions.clear();
     this.residents.clear();
