@@ -5,6 +5,8 @@ import { Logger } from 'nestjs-pino';
 import { loadConfigOrExit } from '@vulnzero/config';
 import { applyHttpSecurity, createValidationPipe } from '@vulnzero/http';
 import { recordMutatingRequests } from '@vulnzero/audit';
+import { logCompletedRequests } from '@vulnzero/logging';
+import { timeHttpRequests } from '@vulnzero/metrics';
 import { GatewayModule } from './gateway.module';
 import { setupOpenApi } from './docs/openapi';
 import { leaveAdvisoryImportBodyOnStream } from './scans/advisory-import-body';
@@ -18,6 +20,7 @@ async function bootstrap(): Promise<void> {
   });
   app.useLogger(app.get(Logger));
   applyHttpSecurity(app, config);
+  logCompletedRequests(app);
   // Before the body parser, so requests it rejects (400, 413) are audited too.
   recordMutatingRequests(app);
   // The advisory import streams bodies far larger than the JSON limit: keep the parser off it.
@@ -32,6 +35,7 @@ async function bootstrap(): Promise<void> {
   }
   setupOpenApi(app, process.env.npm_package_version ?? '0.1.0');
   serveConsole(app);
+  timeHttpRequests(app);
   await app.listen(config.port, config.host);
   // Longer than clients' and load balancers' idle timeouts, so a pooled
   // connection is never closed by us while a client sends on it.

@@ -15,6 +15,13 @@ function bearerToken(request: Request): string | null {
   return match ? (match[1] as string) : null;
 }
 
+/** What a route's decorators say about access, read once per route. */
+interface RouteAccess {
+  isPublic: boolean;
+  anyAuthenticated: boolean;
+  required: Permission[];
+}
+
 /**
  * The global guard: every route needs a valid JWT or API key unless it is
  * marked public, and then the permission it declares. A route that declares
@@ -22,6 +29,9 @@ function bearerToken(request: Request): string | null {
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
+  // By controller class, then handler: an inherited handler may sit under other class decorators.
+  private readonly routes = new WeakMap<object, Map<object, RouteAccess>>();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly apiKeys: ApiKeysService,
@@ -29,8 +39,8 @@ export class AccessGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    const access = this.routeAccess(context);
+    if (access.isPublic) return true;
 
     const request = context.switchToHttp().getRequest<Request & RequestWithActor>();
     const token = bearerToken(request);
@@ -46,13 +56,33 @@ export class AccessGuard implements CanActivate {
     }
 
     const actor = request.actor as Actor;
-    if (this.reflector.getAllAndOverride<boolean>(ANY_AUTHENTICATED, targets)) return true;
-    const required = this.reflector.getAllAndOverride<Permission[]>(REQUIRED_PERMISSIONS, targets);
-    if (!required || required.length === 0) throw new ForbiddenException('this route grants no permission');
-    const missing = required.filter((permission) => !roleHas(actor.role, permission));
+    if (access.anyAuthenticated) return true;
+    if (access.required.length === 0) throw new ForbiddenException('this route grants no permission');
+    const missing = access.required.filter((permission) => !roleHas(actor.role, permission));
     if (missing.length > 0) {
       throw new ForbiddenException(`role ${actor.role} lacks permission ${missing.join(', ')}`);
     }
     return true;
+  }
+
+  private routeAccess(context: ExecutionContext): RouteAccess {
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    let byHandler = this.routes.get(controller);
+    if (!byHandler) {
+      byHandler = new Map();
+      this.routes.set(controller, byHandler);
+    }
+    let access = byHandler.get(handler);
+    if (!access) {
+      const targets = [handler, controller];
+      access = {
+        isPublic: Boolean(this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)),
+        anyAuthenticated: Boolean(this.reflector.getAllAndOverride<boolean>(ANY_AUTHENTICATED, targets)),
+        required: this.reflector.getAllAndOverride<Permission[] | undefined>(REQUIRED_PERMISSIONS, targets) ?? [],
+      };
+      byHandler.set(handler, access);
+    }
+    return access;
   }
 }

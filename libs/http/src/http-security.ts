@@ -1,7 +1,31 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { assignRequestId } from './request-id';
+
+type Header = readonly [name: string, value: string];
+
+/**
+ * The headers a helmet middleware sets, computed once: with no function in
+ * the CSP (no nonces) none of them depends on the request, so each request
+ * only copies them. Helmet 8 sets them synchronously; anything else fails at start.
+ */
+function headersOf(middleware: ReturnType<typeof helmet>): readonly Header[] {
+  const headers: Header[] = [];
+  const recorder = {
+    setHeader: (name: string, value: unknown) => headers.push([name, String(value)]),
+    // Helmet removes X-Powered-By, which Express is told not to send at all.
+    removeHeader: () => undefined,
+  };
+  let finished = false;
+  middleware({} as IncomingMessage, recorder as unknown as ServerResponse, (error?: unknown) => {
+    if (error) throw error instanceof Error ? error : new Error(String(error));
+    finished = true;
+  });
+  if (!finished) throw new Error('helmet did not set its headers synchronously');
+  return headers;
+}
 
 export interface HttpSecurityOptions {
   corsOrigins: string[];
@@ -18,51 +42,54 @@ export function applyHttpSecurity(app: INestApplication, options: HttpSecurityOp
   const express = app.getHttpAdapter().getInstance();
   express.set('trust proxy', options.trustProxy);
   express.disable('x-powered-by');
-  // First middleware of all, so even a body the parser rejects gets a request id.
+  const strict = headersOf(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'"],
+          fontSrc: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'none'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+        },
+      },
+      frameguard: { action: 'deny' },
+      // HSTS only makes sense over TLS; set below when the request came over it.
+      strictTransportSecurity: false,
+      referrerPolicy: { policy: 'no-referrer' },
+    }),
+  );
+  const docs = headersOf(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:'],
+          objectSrc: ["'none'"],
+          frameAncestors: ["'none'"],
+        },
+      },
+      frameguard: { action: 'deny' },
+      strictTransportSecurity: false,
+    }),
+  );
+  // First middleware of all, so even a body the parser rejects gets a request id and the headers.
   app.use((req: Request & { id?: string }, res: Response, next: NextFunction) => {
     req.id = assignRequestId(req, res);
+    for (const [name, value] of req.path.startsWith('/docs') ? docs : strict)
+      res.setHeader(name, value);
+    if (req.secure)
+      res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
     next();
-  });
-
-  const strict = helmet({
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        fontSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'none'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-      },
-    },
-    frameguard: { action: 'deny' },
-    // HSTS only makes sense over TLS; set below when the request came over it.
-    strictTransportSecurity: false,
-    referrerPolicy: { policy: 'no-referrer' },
-  });
-  const docs = helmet({
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        objectSrc: ["'none'"],
-        frameAncestors: ["'none'"],
-      },
-    },
-    frameguard: { action: 'deny' },
-    strictTransportSecurity: false,
-  });
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    if (req.secure) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
-    return (req.path.startsWith('/docs') ? docs : strict)(req, res, next);
   });
 
   if (options.corsOrigins.length > 0) {

@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { stdSerializers } from 'pino';
 import { APP_CONFIG, AppConfig } from '@vulnzero/config';
-import { assignRequestId } from '@vulnzero/http';
 import { currentLogContext } from './log-context';
 
 /** Fields that may carry a secret anywhere in a log object: never printed. */
@@ -18,14 +18,11 @@ export const REDACTED_PATHS = [
   '*.secret',
 ];
 
-/** Request paths polled by probes and scrapers: one log line each would drown the rest. */
-const QUIET_PATHS = ['/health/', '/metrics'];
-
 /**
- * JSON logs (pino) for every app. Gateways log each request with its request
- * id; workers log with the task, deployment and host ids bound by
- * `withLogContext` where a job or a host pipeline starts (pino's mixin adds
- * them to every line written inside).
+ * JSON logs (pino) for every app, through nestjs-pino's Logger. Gateways log
+ * each request with its request id (`logCompletedRequests`); workers log with
+ * the task, deployment and host ids bound by `withLogContext` where a job or a
+ * host pipeline starts (pino's mixin adds them to every line written inside).
  */
 @Module({})
 export class LoggingModule {
@@ -36,22 +33,29 @@ export class LoggingModule {
         LoggerModule.forRootAsync({
           inject: [APP_CONFIG],
           useFactory: (config: AppConfig) => ({
+            // pino-http only builds the root logger here: its per-request middleware
+            // (a child logger, serializers and an AsyncLocalStorage context for every
+            // request) is not mounted; `logCompletedRequests` writes the request lines.
+            // So an app line written during a request does not carry the request
+            // implicitly: pass `requestId` where it matters (the error filter and
+            // the audit recorder do). The context cost a tenth of GET /tasks/:id's rps.
+            forRoutes: [],
             pinoHttp: {
               level: config.logLevel,
               base: { app },
               // Fields a caller passes explicitly win over the bound context.
               mixin: () => ({ ...currentLogContext() }),
               redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-              genReqId: (req, res) => (req as { id?: string }).id ?? assignRequestId(req, res),
-              customProps: (req) => ({ requestId: (req as { id?: unknown }).id }),
-              autoLogging: { ignore: (req) => QUIET_PATHS.some((path) => (req.url ?? '').startsWith(path)) },
+              // Plain serializers: the request lines pass the fields they print.
+              wrapSerializers: false,
               serializers: {
-                req: (req: { id: unknown; method: string; url: string }) => ({
+                err: stdSerializers.err,
+                req: (req: { id: unknown; method: string; originalUrl?: string; url: string }) => ({
                   id: req.id,
                   method: req.method,
-                  url: req.url,
+                  url: req.originalUrl ?? req.url,
                 }),
-                res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+                res: (res: { statusCode: number | null }) => ({ statusCode: res.statusCode }),
               },
             },
           }),

@@ -1,4 +1,4 @@
-import { Injectable, NestMiddleware } from '@nestjs/common';
+import { INestApplication, Injectable, NestMiddleware } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { NextFunction, Request, Response } from 'express';
 import type { Histogram } from 'prom-client';
@@ -17,16 +17,24 @@ export class HttpMetricsMiddleware implements NestMiddleware {
 
   use(req: Request, res: Response, next: NextFunction): void {
     const started = process.hrtime.bigint();
-    let recorded = false;
-    const record = (status: number) => {
-      if (recorded) return;
-      recorded = true;
+    // 'close' follows 'finish' on every response, and also comes alone when the client hangs up.
+    res.once('close', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const route = routeLabel(req.baseUrl, (req.route as { path?: unknown } | undefined)?.path);
+      const status = res.writableFinished ? res.statusCode : 499;
       this.duration.observe({ method: req.method, route, status: String(status) }, seconds);
-    };
-    res.once('finish', () => record(res.statusCode));
-    res.once('close', () => record(res.writableFinished ? res.statusCode : 499));
+    });
     next();
   }
+}
+
+/**
+ * Mounts the request timing as a plain Express middleware. Call it after the
+ * docs and the console are mounted, right before the API routes: where Nest
+ * would put a module's middleware, without the route match and dispatch that
+ * a Nest-mounted middleware costs on every request.
+ */
+export function timeHttpRequests(app: INestApplication): void {
+  const metrics = app.get(HttpMetricsMiddleware);
+  app.use((req: Request, res: Response, next: NextFunction) => metrics.use(req, res, next));
 }

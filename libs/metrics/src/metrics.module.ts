@@ -1,4 +1,4 @@
-import { DynamicModule, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { ClusterMetrics } from './cluster-metrics';
 import { HttpMetricsMiddleware } from './http-metrics.middleware';
@@ -22,21 +22,17 @@ function prometheus(app: 'gateway' | 'worker', controller?: typeof MetricsContro
 
 /**
  * Gateway metrics: GET /metrics behind METRICS_TOKEN; request durations by
- * route; and the cluster-wide state (tasks, deployments, queue depths) read
- * from PostgreSQL and Redis at scrape time.
+ * route (mounted by `timeHttpRequests`); and the cluster-wide state (tasks,
+ * deployments, queue depths) read from PostgreSQL and Redis at scrape time.
  */
 @Module({})
-export class GatewayMetricsModule implements NestModule {
+export class GatewayMetricsModule {
   static forRoot(): DynamicModule {
     return {
       module: GatewayMetricsModule,
       imports: [prometheus('gateway', MetricsController)],
       providers: [ClusterMetrics, ...clusterMetricProviders(), ...httpMetricProviders(), HttpMetricsMiddleware],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(HttpMetricsMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
   }
 }
 
