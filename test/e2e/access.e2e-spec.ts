@@ -171,6 +171,40 @@ describe('identity and access (real gateway, PostgreSQL, Redis)', () => {
   });
 });
 
+describe('per-caller rate limit', () => {
+  let limited: AppProcess;
+  let open: AppProcess;
+
+  afterAll(async () => {
+    await Promise.all([limited?.stop(), open?.stop()]);
+  });
+
+  it('counts each caller per route: the 4th call within the minute gets 429 with Retry-After, other routes and callers still answer', async () => {
+    [limited, open] = await Promise.all([startGateway({ RATE_LIMIT_PER_MINUTE: '3' }), startGateway()]);
+    // Set-up through a gateway with the usual limit: the admin's calls of other tests count too.
+    const admin = await new ApiClient(open.url).login(TEST_ADMIN.username, TEST_ADMIN.password);
+    // Callers of their own (API keys), so no other test's calls share their counters.
+    const newKey = async () => {
+      const created = await admin.post<{ key: string }>('/api-keys', { name: `limit-${randomSuffix()}`, role: 'viewer' });
+      expect(created.status).toBe(201);
+      return new ApiClient(limited.url).withToken(created.body.key);
+    };
+    const [caller, other] = [await newKey(), await newKey()];
+    const first = await caller.get('/tasks?limit=1');
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-ratelimit-limit')).toBe('3');
+    expect(first.headers.get('x-ratelimit-remaining')).toBe('2');
+    expect([(await caller.get('/tasks?limit=1')).status, (await caller.get('/tasks?limit=1')).status]).toEqual([200, 200]);
+    const refused = await caller.get('/tasks?limit=1');
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(refused.body).toEqual(expect.objectContaining({ statusCode: 429, requestId: expect.any(String) }));
+    // Counted per route and per caller.
+    expect((await caller.get('/hosts?limit=1')).status).toBe(200);
+    expect((await other.get('/tasks?limit=1')).status).toBe(200);
+  });
+});
+
 describe('login rate limit across two gateway processes', () => {
   let first: AppProcess;
   let second: AppProcess;

@@ -15,6 +15,10 @@ function limitOf(context: ExecutionContext): LimitName | undefined {
 
 const MINUTE_MS = 60_000;
 
+/**
+ * The named limits. Each `skipIf` must depend on the route alone (its
+ * decorators), never on the request: RateLimitGuard resolves it once per route.
+ */
 export function rateLimits(config: AppConfig): ThrottlerOptions[] {
   return [
     {
