@@ -281,5 +281,26 @@ describe('metrics and logs (gateway + worker + sshd fleet)', () => {
     expect(hostFailed).toEqual(
       expect.objectContaining({ taskId: expect.any(String), deploymentId: expect.any(String), jobId: expect.any(String), job: 'deploy.run' }),
     );
+
+    // One line per API request, with its id, method, URL, status and time; probes and scrapes stay quiet.
+    const requestLines = gateway
+      .logs()
+      .split('\n')
+      .filter((line) => line.includes('"msg":"request completed"'))
+      .map((line) => JSON.parse(line) as { app: string; requestId: string; req: { id: string; method: string; url: string }; res: { statusCode: number }; responseTime: number });
+    expect(requestLines.length).toBeGreaterThan(0);
+    for (const line of requestLines) {
+      expect(line).toEqual(
+        expect.objectContaining({
+          app: 'gateway',
+          requestId: line.req.id,
+          req: { id: expect.any(String), method: expect.stringMatching(/^[A-Z]+$/), url: expect.stringMatching(/^\//) },
+          res: { statusCode: expect.any(Number) },
+          responseTime: expect.any(Number),
+        }),
+      );
+      expect(line.req.url).not.toMatch(/^\/(metrics|health\/)/);
+    }
+    expect(requestLines.some((line) => line.req.method === 'POST' && line.req.url === '/deployments' && line.res.statusCode === 202)).toBe(true);
   });
 });

@@ -74,10 +74,12 @@ export interface HostEnd {
   finishedAt: Date;
 }
 
+const hostKey = (item: { deploymentId: string; hostId: string }) => `${item.deploymentId}/${item.hostId}`;
+
 /** Per batched item, null when its row was updated, else an error naming the host. */
 function missingRows(items: { deploymentId: string; hostId: string }[], rows: { deployment_id: string; host_id: string }[], what: string): (Error | null)[] {
-  const updated = new Set(rows.map((r) => `${r.deployment_id}/${r.host_id}`));
-  return items.map((i) => (updated.has(`${i.deploymentId}/${i.hostId}`) ? null : new Error(`${what} ${i.hostId}`)));
+  const updated = new Set(rows.map((r) => hostKey({ deploymentId: r.deployment_id, hostId: r.host_id })));
+  return items.map((i) => (updated.has(hostKey(i)) ? null : new Error(`${what} ${i.hostId}`)));
 }
 
 interface StoredRollback {
@@ -235,7 +237,7 @@ export class DeploymentRecords {
       ),
     );
     return missingRows(items, rows, 'could not record the end of host');
-  });
+  }, { keyOf: hostKey, maxBatch: 50 }); // each carries its host's bounded output: fifty at most a statement
 
   /** A host's move to `verifying`, written while its verify already runs (hosts together share a statement). */
   markVerifying(deploymentId: string, hostId: string): Promise<void> {
@@ -253,7 +255,7 @@ export class DeploymentRecords {
       ),
     );
     return missingRows(items, rows, 'could not record host');
-  });
+  }, { keyOf: hostKey });
 
   async updateHosts(deploymentId: string, hostIds: string[], patch: HostPatch): Promise<void> {
     if (hostIds.length === 0) return;
@@ -345,7 +347,7 @@ export class DeploymentRecords {
       ),
     );
     return missingRows(items, rows, 'could not store the rollback of host');
-  });
+  }, { keyOf: hostKey });
 
   async appendOutput(deploymentId: string, hostId: string, records: CommandRecord[]): Promise<void> {
     if (records.length === 0) return;

@@ -22,16 +22,20 @@ export function logCompletedRequests(app: INestApplication): void {
     const startedAt = Date.now();
     // 'close' follows 'finish' on every response, and also comes alone when the client hangs up.
     res.once('close', () => {
-      const statusCode = res.headersSent ? res.statusCode : null;
-      logger.info(
-        {
-          req: { id: req.id, method: req.method, url },
-          requestId: req.id,
-          res: { statusCode },
-          responseTime: Date.now() - startedAt,
-        },
-        statusCode !== null && statusCode >= 500 ? 'request errored' : 'request completed',
-      );
+      // The messages and keys pino-http wrote: "request errored" with an `err` for a 5xx,
+      // "request aborted" when the client went away before the response ended.
+      const statusCode = res.statusCode;
+      const line = {
+        req: { id: req.id, method: req.method, url },
+        requestId: req.id,
+        res: { statusCode },
+        responseTime: Date.now() - startedAt,
+      };
+      if (statusCode >= 500) {
+        logger.info({ ...line, err: { type: 'Error', message: `failed with status code ${statusCode}` } }, 'request errored');
+      } else {
+        logger.info(line, !req.readableAborted && res.writableEnded ? 'request completed' : 'request aborted');
+      }
     });
     next();
   });

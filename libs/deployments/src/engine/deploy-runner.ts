@@ -247,6 +247,9 @@ export class DeployRunner {
           host.status = 'capturing';
           this.events.publish(ctx.taskId, { type: 'host', hostId, hostName: host.hostName, status: 'capturing' });
           const pipeline = this.patcher.patch(ctx, host).finally(() => inFlight.delete(hostId));
+          // A host whose end could not be recorded (PostgreSQL down) rejects: the loop's
+          // race or the run's allSettled sees it; meanwhile it is not an unhandled rejection.
+          pipeline.catch(() => undefined);
           inFlight.set(hostId, pipeline);
         }
         return false;

@@ -82,4 +82,21 @@ describe('ProgressWriter', () => {
     await flaky.report(at('step 1/4', 0));
     expect(attempts).toEqual([at('step 1/4', 0), at('step 1/4', 0)]);
   });
+
+  it('writes a value again when it comes back while a newer write is under way', async () => {
+    let release!: () => void;
+    const order: TaskProgress[] = [];
+    const slow = new ProgressWriter(async (p) => {
+      if (p.done === 2) await new Promise<void>((r) => (release = r));
+      order.push(p);
+    }, 0, () => now);
+    await slow.report(at('step 1/4', 1));
+    const second = slow.report(at('step 1/4', 2));
+    await jest.advanceTimersByTimeAsync(0);
+    const back = slow.report(at('step 1/4', 1));
+    release();
+    await Promise.all([second, back]);
+    expect(order).toEqual([at('step 1/4', 1), at('step 1/4', 2), at('step 1/4', 1)]);
+  });
 });
+

@@ -13,6 +13,7 @@ export const PROGRESS_WRITE_INTERVAL_MS = 250;
  */
 export class ProgressWriter {
   private written = '';
+  private queued = '';
   private writtenPhase = '';
   private lastWriteAt = 0;
   private pending?: TaskProgress;
@@ -27,7 +28,8 @@ export class ProgressWriter {
 
   /** Resolves once the progress is written, or scheduled for the trailing write. */
   async report(progress: TaskProgress): Promise<void> {
-    if (JSON.stringify(progress) === this.written) {
+    // Against what the row will hold once the writes under way land, not what it holds now.
+    if (JSON.stringify(progress) === this.queued) {
       this.pending = undefined;
       return;
     }
@@ -64,9 +66,10 @@ export class ProgressWriter {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.pending = undefined;
+    const text = JSON.stringify(progress);
+    this.queued = text;
     // Writes go out one after the other, so an older one never lands last.
     const next = this.chain.then(async () => {
-      const text = JSON.stringify(progress);
       if (text === this.written) return;
       this.lastWriteAt = this.now();
       try {
@@ -74,6 +77,8 @@ export class ProgressWriter {
         this.written = text;
         this.writtenPhase = progress.phase;
       } catch (error) {
+        // Not written: the next report of the same value writes it again.
+        if (this.queued === text) this.queued = this.written;
         this.pending ??= progress;
         throw error;
       }

@@ -45,4 +45,11 @@ describe('OutputTail', () => {
   it('refuses a negative limit', () => {
     expect(() => new OutputTail(-1)).toThrow(RangeError);
   });
+
+  it('keeps NUL bytes out of the text (PostgreSQL text and jsonb refuse them)', () => {
+    const tail = new OutputTail(64);
+    tail.push(Buffer.from('a\0b\0', 'utf8'));
+    expect(tail.text()).toBe('a\uFFFDb\uFFFD');
+  });
 });
+

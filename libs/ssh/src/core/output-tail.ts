@@ -46,7 +46,9 @@ export class OutputTail {
       while (skip < 3 && skip < bytes.length && (bytes[skip] & 0xc0) === 0x80) skip++;
       bytes = bytes.subarray(skip);
     }
-    return bytes.toString('utf8');
+    // NUL cannot be stored in PostgreSQL text or jsonb: a command printing
+    // binary output must not make its host's record unwritable.
+    return bytes.toString('utf8').replaceAll('\0', '\uFFFD');
   }
 
   private compact(): void {
