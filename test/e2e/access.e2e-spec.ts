@@ -199,8 +199,10 @@ describe('per-caller rate limit', () => {
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(refused.body).toEqual(expect.objectContaining({ statusCode: 429, requestId: expect.any(String) }));
-    // Counted per route and per caller.
+    // Counted per route and per caller; the health probes are never limited.
     expect((await caller.get('/hosts?limit=1')).status).toBe(200);
+    const probes = await Promise.all(Array.from({ length: 5 }, () => fetch(`${limited.url}/health/live`)));
+    expect(probes.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
     expect((await other.get('/tasks?limit=1')).status).toBe(200);
   });
 });

@@ -5,6 +5,7 @@ import { ANY_AUTHENTICATED, IS_PUBLIC, REQUIRED_PERMISSIONS } from './access.dec
 import type { Actor, RequestWithActor } from './actor';
 import { ApiKeysService } from './api-keys.service';
 import { looksLikeApiKey } from './core/api-key-format';
+import { PerRoute } from './core/per-route';
 import { Permission, roleHas } from './core/permissions';
 import { JwtAccessStrategy } from './jwt-access.strategy';
 
@@ -29,8 +30,7 @@ interface RouteAccess {
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
-  // By controller class, then handler: an inherited handler may sit under other class decorators.
-  private readonly routes = new WeakMap<object, Map<object, RouteAccess>>();
+  private readonly routes = new PerRoute<RouteAccess>();
 
   constructor(
     private readonly reflector: Reflector,
@@ -68,21 +68,13 @@ export class AccessGuard implements CanActivate {
   private routeAccess(context: ExecutionContext): RouteAccess {
     const handler = context.getHandler();
     const controller = context.getClass();
-    let byHandler = this.routes.get(controller);
-    if (!byHandler) {
-      byHandler = new Map();
-      this.routes.set(controller, byHandler);
-    }
-    let access = byHandler.get(handler);
-    if (!access) {
+    return this.routes.get(controller, handler, () => {
       const targets = [handler, controller];
-      access = {
+      return {
         isPublic: Boolean(this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)),
         anyAuthenticated: Boolean(this.reflector.getAllAndOverride<boolean>(ANY_AUTHENTICATED, targets)),
         required: this.reflector.getAllAndOverride<Permission[] | undefined>(REQUIRED_PERMISSIONS, targets) ?? [],
       };
-      byHandler.set(handler, access);
-    }
-    return access;
+    });
   }
 }

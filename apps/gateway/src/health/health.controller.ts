@@ -8,10 +8,11 @@ import {
 } from '@nestjs/terminus';
 import type Redis from 'ioredis';
 import { REDIS_CLIENT } from '@vulnzero/queues';
-import { Public } from '@vulnzero/auth';
+import { NotRateLimited, Public } from '@vulnzero/auth';
 
 @ApiTags('health')
 @Public()
+@NotRateLimited()
 @Controller('health')
 export class HealthController {
   constructor(

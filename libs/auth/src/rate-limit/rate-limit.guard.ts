@@ -2,6 +2,7 @@ import { ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerException, ThrottlerGuard, ThrottlerLimitDetail, ThrottlerRequest } from '@nestjs/throttler';
 import type { Request } from 'express';
 import type { RequestWithActor } from '../actor';
+import { PerRoute } from '../core/per-route';
 
 /**
  * Per-caller limits: by user or API key once authenticated, by address
@@ -10,7 +11,7 @@ import type { RequestWithActor } from '../actor';
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
   /** Per controller, then handler: the limits that apply, resolved once; null where the library must decide per request. */
-  private readonly plans = new WeakMap<object, Map<object, Omit<ThrottlerRequest, 'context'>[] | null>>();
+  private readonly plans = new PerRoute<Omit<ThrottlerRequest, 'context'>[] | null>();
 
   /**
    * What ThrottlerGuard does, with each route's limits worked out once instead
@@ -31,31 +32,21 @@ export class RateLimitGuard extends ThrottlerGuard {
   private planFor(context: ExecutionContext): Omit<ThrottlerRequest, 'context'>[] | null {
     const handler = context.getHandler();
     const controller = context.getClass();
-    let byHandler = this.plans.get(controller);
-    if (!byHandler) {
-      byHandler = new Map();
-      this.plans.set(controller, byHandler);
-    }
-    let plan = byHandler.get(handler);
-    if (plan === undefined) {
+    return this.plans.get(controller, handler, () => {
       const decorated = [handler, controller].some((target) => Reflect.getMetadataKeys(target).some((key) => String(key).startsWith('THROTTLER:')));
       const dynamic = this.throttlers.some((t) => typeof t.limit !== 'number' || typeof t.ttl !== 'number' || (t.blockDuration !== undefined && typeof t.blockDuration !== 'number'));
-      plan =
-        decorated || dynamic
-          ? null
-          : this.throttlers
-              .filter((throttler) => !(throttler.skipIf ?? this.commonOptions.skipIf)?.(context))
-              .map((throttler) => ({
-                throttler,
-                limit: throttler.limit as number,
-                ttl: throttler.ttl as number,
-                blockDuration: (throttler.blockDuration as number | undefined) ?? (throttler.ttl as number),
-                getTracker: (throttler.getTracker ?? this.commonOptions.getTracker) as ThrottlerRequest['getTracker'],
-                generateKey: (throttler.generateKey ?? this.commonOptions.generateKey) as ThrottlerRequest['generateKey'],
-              }));
-      byHandler.set(handler, plan);
-    }
-    return plan;
+      if (decorated || dynamic) return null;
+      return this.throttlers
+        .filter((throttler) => !(throttler.skipIf ?? this.commonOptions.skipIf)?.(context))
+        .map((throttler) => ({
+          throttler,
+          limit: throttler.limit as number,
+          ttl: throttler.ttl as number,
+          blockDuration: (throttler.blockDuration as number | undefined) ?? (throttler.ttl as number),
+          getTracker: (throttler.getTracker ?? this.commonOptions.getTracker) as ThrottlerRequest['getTracker'],
+          generateKey: (throttler.generateKey ?? this.commonOptions.generateKey) as ThrottlerRequest['generateKey'],
+        }));
+    });
   }
 
   protected override async getTracker(req: Record<string, unknown>): Promise<string> {

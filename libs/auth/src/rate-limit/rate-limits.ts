@@ -9,8 +9,18 @@ type LimitName = 'login' | 'scan';
 /** Puts a route under a stricter, named limit in addition to the per-caller default. */
 export const RateLimited = (name: LimitName) => SetMetadata(RATE_LIMITED, name);
 
-function limitOf(context: ExecutionContext): LimitName | undefined {
-  return Reflect.getMetadata(RATE_LIMITED, context.getHandler()) as LimitName | undefined;
+/**
+ * No limit at all, for the health probes: an orchestrator's liveness probe
+ * refused with 429 (say, behind a NAT shared with a busy client) would get a
+ * healthy gateway restarted. On a controller or a handler.
+ */
+export const NotRateLimited = () => SetMetadata(RATE_LIMITED, 'none');
+
+function limitOf(context: ExecutionContext): LimitName | 'none' | undefined {
+  return (Reflect.getMetadata(RATE_LIMITED, context.getHandler()) ?? Reflect.getMetadata(RATE_LIMITED, context.getClass())) as
+    | LimitName
+    | 'none'
+    | undefined;
 }
 
 const MINUTE_MS = 60_000;
@@ -27,7 +37,7 @@ export function rateLimits(config: AppConfig): ThrottlerOptions[] {
       limit: config.rateLimitPerMinute,
       // Login is anonymous: counting it per address here would let one noisy
       // client lock every user of a shared NAT out; it has its own limit.
-      skipIf: (context) => limitOf(context) === 'login',
+      skipIf: (context) => limitOf(context) === 'login' || limitOf(context) === 'none',
     },
     {
       name: 'login',
