@@ -19,6 +19,19 @@ function Progress({ task }: { task: Task }) {
   );
 }
 
+/** The cells both task tables end with: progress, who started it, when. */
+function ProgressCells({ task }: { task: Task }) {
+  return (
+    <>
+      <td>
+        <Progress task={task} />
+      </td>
+      <td>{task.createdBy ?? '—'}</td>
+      <td>{fmtTime(task.createdAt)}</td>
+    </>
+  );
+}
+
 function ResourceLink({ task }: { task: Task }) {
   if (!task.resourceId) return <>—</>;
   const short = <code>{task.resourceId.slice(0, 8)}</code>;
@@ -59,11 +72,7 @@ export function DeploymentsList() {
               {typeof t.result?.deploymentStatus === 'string' ? <StatusBadge status={t.result.deploymentStatus} /> : '—'}
               {taskErrorText(t.error) && <span class="cell-error">{taskErrorText(t.error)}</span>}
             </td>
-            <td>
-              <Progress task={t} />
-            </td>
-            <td>{t.createdBy ?? '—'}</td>
-            <td>{fmtTime(t.createdAt)}</td>
+            <ProgressCells task={t} />
           </tr>
         ))}
       </ListTable>
@@ -101,11 +110,7 @@ export function TasksList() {
             <td>
               <ResourceLink task={t} />
             </td>
-            <td>
-              <Progress task={t} />
-            </td>
-            <td>{t.createdBy ?? '—'}</td>
-            <td>{fmtTime(t.createdAt)}</td>
+            <ProgressCells task={t} />
             <td>{fmtTime(t.finishedAt)}</td>
           </tr>
         ))}

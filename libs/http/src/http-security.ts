@@ -42,42 +42,37 @@ export function applyHttpSecurity(app: INestApplication, options: HttpSecurityOp
   const express = app.getHttpAdapter().getInstance();
   express.set('trust proxy', options.trustProxy);
   express.disable('x-powered-by');
+  // Both pages: nothing from elsewhere, no plugins, never framed, no HSTS here
+  // (it makes sense over TLS only and is set per request below).
+  const base = {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    imgSrc: ["'self'", 'data:'],
+    objectSrc: ["'none'"],
+    frameAncestors: ["'none'"],
+  };
   const strict = headersOf(
     helmet({
       contentSecurityPolicy: {
         useDefaults: false,
         directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
+          ...base,
           styleSrc: ["'self'"],
-          imgSrc: ["'self'", 'data:'],
           connectSrc: ["'self'"],
           fontSrc: ["'self'"],
-          objectSrc: ["'none'"],
           baseUri: ["'none'"],
           formAction: ["'self'"],
-          frameAncestors: ["'none'"],
         },
       },
       frameguard: { action: 'deny' },
-      // HSTS only makes sense over TLS; set below when the request came over it.
       strictTransportSecurity: false,
       referrerPolicy: { policy: 'no-referrer' },
     }),
   );
+  // The API docs page: Swagger UI needs inline styles.
   const docs = headersOf(
     helmet({
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'", "'unsafe-inline'"],
-          imgSrc: ["'self'", 'data:'],
-          objectSrc: ["'none'"],
-          frameAncestors: ["'none'"],
-        },
-      },
+      contentSecurityPolicy: { useDefaults: false, directives: { ...base, styleSrc: ["'self'", "'unsafe-inline'"] } },
       frameguard: { action: 'deny' },
       strictTransportSecurity: false,
     }),
