@@ -3,7 +3,7 @@
 // flags (--cpu-prof), and what /proc says about their memory and CPU.
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { freePort, waitFor } from '../test/harness/app-process';
 import { appEnv } from '../test/harness/test-env';
@@ -136,6 +136,56 @@ export function machineCpuSeconds(): number {
   const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
   const [user, nice, system, , , irq, softirq] = line.trim().split(/\s+/).slice(1).map(Number);
   return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0)) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** CPU seconds (own + reaped children) of every live process, by pid, with its command name. */
+export type ProcessCpu = Map<number, { comm: string; seconds: number }>;
+
+export function processCpu(): ProcessCpu {
+  const all: ProcessCpu = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (entry === '2') continue;
+      // Init counts only for the orphans it reaped (a shell whose sshd went first);
+      // kernel threads (children of kthreadd) go by their name without the number.
+      const own = entry === '1' ? 0 : Number(fields[11]) + Number(fields[12]);
+      const ticks = own + Number(fields[13]) + Number(fields[14]);
+      const name = entry === '1' ? 'orphans reaped by init' : fields[1] === '2' ? `kernel ${comm.replace(/[0-9:/]+.*$/, '')}` : comm;
+      all.set(Number(entry), { comm: name, seconds: ticks / CLOCK_TICKS_PER_SECOND });
+    } catch {
+      // Gone between readdir and read.
+    }
+  }
+  return all;
+}
+
+/**
+ * Where a measurement's machine CPU went, by command name: a process's own
+ * CPU and that of the children it reaped (so a fleet sshd carries the shells
+ * and commands of its sessions). Processes born during the window count whole;
+ * `labels` names some pids (worker, gateway, the bench itself).
+ */
+export function cpuSplit(before: ProcessCpu, labels: ReadonlyMap<number, string> = new Map(), after: ProcessCpu = processCpu()): Record<string, number> {
+  const split: Record<string, number> = {};
+  for (const [pid, now] of after) {
+    const delta = now.seconds - (before.get(pid)?.comm === now.comm ? (before.get(pid)?.seconds ?? 0) : 0);
+    const label = labels.get(pid) ?? now.comm;
+    if (delta > 0) split[label] = (split[label] ?? 0) + delta;
+  }
+  return split;
+}
+
+/** `sshd 4.1 s, postgres 0.9 s, …`: the biggest first, the small ones left out. */
+export function describeCpuSplit(split: Record<string, number>): string {
+  return Object.entries(split)
+    .filter(([, seconds]) => seconds >= 0.05)
+    .sort((a, b) => b[1] - a[1])
+    .map(([comm, seconds]) => `${comm} ${seconds.toFixed(2)} s`)
+    .join(', ');
 }
 
 /** Samples a process's VmRSS while a measurement runs. */

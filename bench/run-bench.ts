@@ -19,6 +19,9 @@ import {
   benchAppEnv,
   childrenCpuSeconds,
   cpuSecondsOf,
+  cpuSplit,
+  describeCpuSplit,
+  processCpu,
   machineCpuSeconds,
   memoryOf,
   RssSampler,
@@ -39,6 +42,8 @@ const execFileAsync = promisify(execFile);
 const HOSTS = 200;
 /** Rounds per tool; fewer only for a quick smoke run of the script itself. */
 const ROUNDS = Number(process.env.VZ_BENCH_ROUNDS ?? 3);
+/** Rounds per size of the scale part (VulnZero and the peer each). */
+const SCALE_ROUNDS = Number(process.env.VZ_BENCH_SCALE_ROUNDS ?? 3);
 /** VZ_BENCH_PARTS=rollout,profile re-runs some parts only; a partial run writes .vulnzero/bench/BENCHMARKS.partial.md. */
 const ALL_PARTS = ['rollout', 'profile', 'load', 'scale'] as const;
 const PARTS = new Set((process.env.VZ_BENCH_PARTS ?? ALL_PARTS.join(',')).split(','));
@@ -46,6 +51,8 @@ const PARTIAL =
   ALL_PARTS.some((part) => !PARTS.has(part)) || process.env.VZ_BENCH_TOOLS !== undefined || process.env.VZ_BENCH_ROUNDS !== undefined || process.env.VZ_BENCH_SCALE_HOSTS !== undefined;
 /** Pause before each timed rollout, so that every tool starts on a machine at rest. */
 const SETTLE_MS = 3_000;
+/** CPU is read this long after a measured run ends, once its sessions' processes are gone (the same for every tool). */
+const CPU_SETTLE_MS = 1_000;
 const MAIN_SUBNET = '127.70';
 const SCALE_SUBNET = '127.71';
 const TUNED_KEX = 'curve25519-sha256';
@@ -155,6 +162,16 @@ async function main(): Promise<void> {
       await worker.stop();
       worker = await startWorkerProcess(env, options);
     };
+    // Names for the CPU split of a measurement (the others go by command name).
+    const benchLabels = () => new Map([[worker.pid, 'worker'], [gateway.pid, 'gateway'], [process.pid, 'bench (+ its children)']]);
+    /** Runs a measurement; then, once its sessions' processes are gone, the machine's CPU over it and where it went. */
+    const withCpu = async <T>(run: () => Promise<T>): Promise<{ value: T; machineCpu: number; split: string }> => {
+      const processes = processCpu();
+      const machineBefore = machineCpuSeconds();
+      const value = await run();
+      await new Promise((resolve) => setTimeout(resolve, CPU_SETTLE_MS));
+      return { value, machineCpu: machineCpuSeconds() - machineBefore, split: describeCpuSplit(cpuSplit(processes, benchLabels())) };
+    };
     const vz = await VulnZeroBench.setUp(gateway.url, fleet);
     const hostIds = await vz.registerHosts(hosts, 'f200');
     log(`gateway ${gateway.url} and worker up; ${hostIds.length} hosts registered with pinned keys`);
@@ -218,14 +235,16 @@ async function main(): Promise<void> {
         // sshd sessions exit after `ssh -O exit` returns) is not charged to the next one.
         await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
         try {
-          const machineBefore = machineCpuSeconds();
-          const { seconds, cpu } = await runners[key]();
-          const machineCpu = machineCpuSeconds() - machineBefore;
+          const {
+            value: { seconds, cpu },
+            machineCpu,
+            split,
+          } = await withCpu(runners[key]);
           await assertRolledOut(hosts, tools[key].label);
           tools[key].rounds.push(seconds);
           tools[key].clientCpu.push(cpu);
           tools[key].machineCpu.push(machineCpu);
-          log(`round ${round + 1}: ${tools[key].label.padEnd(18)} ${seconds.toFixed(2)} s (client CPU ${cpu.toFixed(1)} s, machine CPU ${machineCpu.toFixed(1)} s)`);
+          log(`round ${round + 1}: ${tools[key].label.padEnd(18)} ${seconds.toFixed(2)} s (client CPU ${cpu.toFixed(1)} s, machine CPU ${machineCpu.toFixed(1)} s: ${split})`);
         } catch (error) {
           tools[key].errors.push(errorText(error));
           log(`round ${round + 1}: ${tools[key].label} FAILED: ${errorText(error).slice(0, 400)}`);
@@ -313,28 +332,58 @@ async function main(): Promise<void> {
       await restartWorker({ logName: `worker-scale-${size}.log` });
       row.workerIdleRssMiB = memoryOf(worker.pid).rssMiB;
       await warmUp(scaleHosts, ids);
-      await resetFleetState(scaleHosts, fleet.username);
-      const sampler = new RssSampler(worker.pid).start();
-      const timing = await vz.deploy(ids);
-      const memory = sampler.stop();
-      if (timing.task.status !== 'succeeded') throw new Error(`deployment over ${size} hosts ended ${timing.deployment.status}`);
-      await assertRolledOut(scaleHosts, 'VulnZero');
-      row.vulnzeroSeconds = timing.seconds;
-      row.workerPeakRssMiB = memory.peakRssMiB;
-      row.workerHwmMiB = memory.hwmMiB;
-      if (peer !== undefined) {
-        row.opensshTunedSeconds = peer;
-      } else {
+      const vzRounds: number[] = [];
+      const peerRounds: number[] = [];
+      let peakRss = 0;
+      const runVulnZero = async (round: number) => {
         await resetFleetState(scaleHosts, fleet.username);
-        row.opensshTunedSeconds = await runOpenSshRollout(scaleHosts, scaleSsh);
+        await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+        const sampler = new RssSampler(worker.pid).start();
+        const { value: timing, machineCpu, split } = await withCpu(() => vz.deploy(ids));
+        const memory = sampler.stop();
+        if (timing.task.status !== 'succeeded') throw new Error(`deployment over ${size} hosts ended ${timing.deployment.status}`);
+        await assertRolledOut(scaleHosts, 'VulnZero');
+        vzRounds.push(timing.seconds);
+        peakRss = Math.max(peakRss, memory.peakRssMiB);
+        row.workerHwmMiB = memory.hwmMiB;
+        log(`scale ${size} round ${round + 1}: VulnZero ${timing.seconds.toFixed(2)} s (machine CPU ${machineCpu.toFixed(1)} s: ${split})`);
+      };
+      const runPeer = async (round: number) => {
+        await resetFleetState(scaleHosts, fleet.username);
+        await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+        const { value: seconds, machineCpu, split } = await withCpu(() => runOpenSshRollout(scaleHosts, scaleSsh));
         await assertRolledOut(scaleHosts, 'OpenSSH tuned');
+        peerRounds.push(seconds);
+        log(`scale ${size} round ${round + 1}: OpenSSH tuned ${seconds.toFixed(2)} s (machine CPU ${machineCpu.toFixed(1)} s: ${split})`);
+      };
+      // The peer's figure at 200 hosts comes from the rollout's rounds; otherwise
+      // both take turns going first, as in the rollout.
+      const rounds = peer === undefined ? SCALE_ROUNDS : Math.max(1, Math.ceil(SCALE_ROUNDS / 2));
+      for (let round = 0; round < rounds; round++) {
+        if (interrupted) break;
+        if (peer !== undefined) await runVulnZero(round);
+        else if (round % 2 === 0) {
+          await runVulnZero(round);
+          await runPeer(round);
+        } else {
+          await runPeer(round);
+          await runVulnZero(round);
+        }
       }
-      log(`scale ${size}: VulnZero ${row.vulnzeroSeconds.toFixed(2)} s, RSS idle ${row.workerIdleRssMiB.toFixed(0)} → peak ${row.workerPeakRssMiB.toFixed(0)} MiB; OpenSSH tuned ${row.opensshTunedSeconds.toFixed(2)} s`);
+      row.vulnzeroSeconds = median(vzRounds);
+      row.workerPeakRssMiB = peakRss;
+      row.opensshTunedSeconds = peer ?? median(peerRounds);
+      row.rounds = vzRounds.length;
+      log(`scale ${size}: VulnZero ${row.vulnzeroSeconds.toFixed(2)} s (median of ${vzRounds.length}), RSS idle ${row.workerIdleRssMiB.toFixed(0)} → peak ${row.workerPeakRssMiB.toFixed(0)} MiB; OpenSSH tuned ${row.opensshTunedSeconds.toFixed(2)} s`);
       return row;
     };
-    for (const size of PARTS.has('scale') ? [50, HOSTS] : []) {
+    // VZ_BENCH_SCALE_SIZES=0 runs the big fleet only.
+    const smallSizes = (process.env.VZ_BENCH_SCALE_SIZES ?? `50,${HOSTS}`).split(',').map(Number).filter((size) => size > 0 && size <= HOSTS);
+    for (const size of PARTS.has('scale') ? smallSizes : []) {
       try {
-        const peer = size === HOSTS ? median(tools.opensshTuned.rounds) : undefined;
+        // At the fleet's full size the peer is the rollout's median, when the rollout ran.
+        const peerRounds = size === HOSTS ? tools.opensshTuned.rounds : [];
+        const peer = peerRounds.length > 0 ? median(peerRounds) : undefined;
         scale.push(await measureScale(size, hosts.slice(0, size), hostIds.slice(0, size), { ...ssh, kex: TUNED_KEX }, peer));
       } catch (error) {
         scale.push({ hosts: size, floorSeconds: floorSeconds(size), note: `failed: ${errorText(error)}` });

@@ -1,4 +1,4 @@
-import { SequenceStreamSplitter, sequenceScript } from './command-sequence';
+import { isolatedCommand, SequenceStreamSplitter, sequenceScript } from './command-sequence';
 
 const BOUNDARY = 'vz-0123456789abcdef01234567';
 
@@ -50,13 +50,36 @@ describe('SequenceStreamSplitter', () => {
 describe('sequenceScript', () => {
   it('quotes each command as one word for eval, so quotes and $ inside reach the shell intact', () => {
     const script = sequenceScript([`echo 'it''s' "$HOME"`, 'true'], BOUNDARY);
-    expect(script.split('\n')).toHaveLength(2);
-    expect(script).toContain(`( eval 'echo '\\''it'\\'''\\''s'\\'' "$HOME"' ) </dev/null`);
+    expect(script).toContain(`( eval 'echo '\\''it'\\'''\\''s'\\'' "$HOME"' )`);
+    expect(script).toContain(`eval '( echo '\\''it'\\'''\\''s'\\'' "$HOME"\n)'`);
     expect(script).toContain(`'${BOUNDARY}:1'`);
+  });
+
+  it('starts by telling bash outside POSIX mode from every other shell', () => {
+    expect(sequenceScript(['true'], BOUNDARY).split('\n')[0]).toBe(
+      'case "${BASH_VERSION-}:${SHELLOPTS-}" in :*|*posix*) vz_fast= ;; *) vz_fast=1 ;; esac',
+    );
   });
 
   it('refuses a guessable boundary and a NUL in a command', () => {
     expect(() => sequenceScript(['true'], 'short')).toThrow(RangeError);
     expect(() => sequenceScript(['a\0b'], BOUNDARY)).toThrow(RangeError);
+  });
+});
+
+describe('isolatedCommand', () => {
+  it('puts a command without `)` straight into a subshell where the shell allows, else evaluates it in one', () => {
+    expect(isolatedCommand('cat "$F" && sleep 1')).toBe(
+      `if [ -n "$vz_fast" ]; then eval '( cat "$F" && sleep 1\n)'; else ( eval 'cat "$F" && sleep 1' ); fi </dev/null`,
+    );
+  });
+
+  it.each([
+    ['a `)` that could close the subshell early', 'true ) ; exit 1 ; ( true'],
+    ['a command substitution', 'test "$(cat f)" = ok'],
+    ['a case statement', 'case x in x) true ;; esac'],
+    ['a trailing line continuation', 'echo a \\'],
+  ])('keeps eval in a subshell for %s', (_what, command) => {
+    expect(isolatedCommand(command)).toMatch(/^\( eval '.*' \) <\/dev\/null$/s);
   });
 });
