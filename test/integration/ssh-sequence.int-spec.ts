@@ -5,7 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ResidentShellGoneError, SshAuthError, SshConnector, SshSession } from '@vulnzero/ssh';
+import { Client } from 'ssh2';
+import { dropHostKeyAnnouncements, parseHostKey, ResidentShellGoneError, SshAuthError, SshConnector, SshSession } from '@vulnzero/ssh';
 import { SshFleet } from '../fleet/fleet';
 
 jest.setTimeout(120_000);
@@ -182,5 +183,48 @@ describe('SshSession.execSequence', () => {
     const stranger = connector.prepareKey(readFileSync(join(dir, 'key'), 'utf8'));
     rmSync(dir, { recursive: true, force: true });
     await expect(connector.connect({ ...target, privateKey: stranger })).rejects.toBeInstanceOf(SshAuthError);
+  });
+});
+
+describe('host key announcements', () => {
+  // What ssh2 sends, from its debug output, over one connection that runs `echo ok`.
+  async function outboundOf(drop: boolean): Promise<string[]> {
+    const host = fleet.hosts[0];
+    if (!host) throw new Error('no fleet host');
+    const outbound: string[] = [];
+    const client = new Client();
+    const output = await new Promise<string>((resolve, reject) => {
+      client.once('ready', () =>
+        client.exec('echo ok', (err, channel) => {
+          if (err) return reject(err);
+          let text = '';
+          channel.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          channel.on('close', () => resolve(text));
+        }),
+      );
+      client.once('error', reject);
+      client.connect({
+        host: host.address,
+        port: host.port,
+        username: fleet.username,
+        privateKey: fleet.privateKey,
+        hostVerifier: (key: Buffer) => key.equals(parseHostKey(host.hostKey).blob),
+        debug: (line: string) => {
+          if (line.startsWith('Outbound:')) outbound.push(line);
+        },
+      });
+      if (drop) dropHostKeyAnnouncements(client);
+    });
+    // The server's announcement comes right after authentication; let any answer to it go out.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    client.end();
+    expect(output).toBe('ok\n');
+    return outbound;
+  }
+
+  it('are dropped: no proof of the host keys is asked for, and the session works', async () => {
+    const asked = (lines: string[]) => lines.some((line) => line.includes('hostkeys-prove-00@openssh.com'));
+    expect(asked(await outboundOf(false))).toBe(true);
+    expect(asked(await outboundOf(true))).toBe(false);
   });
 });
