@@ -186,9 +186,9 @@ describe('SshSession.execSequence', () => {
   });
 });
 
-describe('host key announcements', () => {
-  // What ssh2 sends, from its debug output, over one connection that runs `echo ok`.
-  async function outboundOf(drop: boolean): Promise<string[]> {
+describe('ssh2 internals', () => {
+  // One connection that runs `echo ok`: what ssh2 sent (its debug output).
+  async function connectOnce(options: { drop: boolean }): Promise<{ outbound: string[] }> {
     const host = fleet.hosts[0];
     if (!host) throw new Error('no fleet host');
     const outbound: string[] = [];
@@ -213,18 +213,18 @@ describe('host key announcements', () => {
           if (line.startsWith('Outbound:')) outbound.push(line);
         },
       });
-      if (drop) dropHostKeyAnnouncements(client);
+      if (options.drop) dropHostKeyAnnouncements(client);
     });
     // The server's announcement comes right after authentication; let any answer to it go out.
     await new Promise((resolve) => setTimeout(resolve, 200));
     client.end();
     expect(output).toBe('ok\n');
-    return outbound;
+    return { outbound };
   }
 
-  it('are dropped: no proof of the host keys is asked for, and the session works', async () => {
+  it("drops the server's host key announcement: no proof of its host keys is asked for, and the session works", async () => {
     const asked = (lines: string[]) => lines.some((line) => line.includes('hostkeys-prove-00@openssh.com'));
-    expect(asked(await outboundOf(false))).toBe(true);
-    expect(asked(await outboundOf(true))).toBe(false);
+    expect(asked((await connectOnce({ drop: false })).outbound)).toBe(true);
+    expect(asked((await connectOnce({ drop: true })).outbound)).toBe(false);
   });
 });

@@ -4,4 +4,5 @@ export * from './ssh.errors';
 export * from './ssh-session';
 export * from './sequence-channel';
 export * from './ssh-connector';
+export * from './ssh2-internals';
 export * from './ssh.module';
