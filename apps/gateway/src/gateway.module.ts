@@ -28,14 +28,16 @@ export class GatewayModule {
         DatabaseModule.forRoot('vulnzero-gateway'),
         RedisModule,
         QueuesModule.forRoot(),
+        // Routes are matched in the order their modules come: the ones polled
+        // most (probes, then CI pipelines and pages waiting on a task) first.
         HealthModule,
+        TasksHttpModule,
         AuditApiModule,
         AccessHttpModule,
         InventoryHttpModule,
         PatchesHttpModule,
         DeploymentsHttpModule,
         MaintenanceWindowsHttpModule,
-        TasksHttpModule,
         ScansHttpModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],

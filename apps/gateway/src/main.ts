@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { loadConfigOrExit } from '@vulnzero/config';
-import { applyHttpSecurity, createValidationPipe } from '@vulnzero/http';
+import { applyHttpSecurity, createValidationPipe, weakEtag } from '@vulnzero/http';
 import { recordMutatingRequests } from '@vulnzero/audit';
 import { logCompletedRequests } from '@vulnzero/logging';
 import { timeHttpRequests } from '@vulnzero/metrics';
@@ -20,6 +20,8 @@ async function bootstrap(): Promise<void> {
   });
   app.useLogger(app.get(Logger));
   applyHttpSecurity(app, config);
+  // Express's default ETag (conditional GETs of polled tasks), computed more cheaply.
+  app.set('etag', weakEtag);
   logCompletedRequests(app);
   // Before the body parser, so requests it rejects (400, 413) are audited too.
   recordMutatingRequests(app);

@@ -38,13 +38,28 @@ export class AccessGuard implements CanActivate {
     private readonly tokens: JwtAccessStrategy,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /**
+   * Synchronous when the caller's token and user are both cached (a client
+   * polling a task): Nest then moves to the next guard without a promise.
+   */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const access = this.routeAccess(context);
     if (access.isPublic) return true;
 
     const request = context.switchToHttp().getRequest<Request & RequestWithActor>();
     const token = bearerToken(request);
     if (!token) throw new UnauthorizedException('missing bearer token');
+    if (!looksLikeApiKey(token)) {
+      const cached = this.tokens.cachedActor(token);
+      if (cached) {
+        request.actor = cached;
+        return this.permits(access, cached);
+      }
+    }
+    return this.authenticate(request, token).then((actor) => this.permits(access, actor));
+  }
+
+  private async authenticate(request: RequestWithActor, token: string): Promise<Actor> {
     if (looksLikeApiKey(token)) {
       const actor = await this.apiKeys.authenticate(token);
       if (!actor) throw new UnauthorizedException('invalid, expired or revoked API key');
@@ -54,8 +69,10 @@ export class AccessGuard implements CanActivate {
       if (!actor) throw new UnauthorizedException('invalid or expired access token');
       request.actor = actor;
     }
+    return request.actor;
+  }
 
-    const actor = request.actor as Actor;
+  private permits(access: RouteAccess, actor: Actor): true {
     if (access.anyAuthenticated) return true;
     if (access.required.length === 0) throw new ForbiddenException('this route grants no permission');
     const missing = access.required.filter((permission) => !roleHas(actor.role, permission));

@@ -50,6 +50,15 @@ export class AuthService {
   }
 
   /** The actor of a verified token's payload, or null when the user is gone, disabled or the token is stale. */
+  /**
+   * What `actorForToken` answers when the user is in the actor cache, without
+   * a promise; undefined when it would have to look the user up.
+   */
+  cachedActorForToken(payload: Partial<AccessTokenPayload>): Actor | undefined {
+    if (payload.typ !== 'access' || typeof payload.sub !== 'string' || typeof payload.tv !== 'number') return undefined;
+    return this.actors.get(payload.sub, payload.tv);
+  }
+
   async actorForToken(payload: Partial<AccessTokenPayload>): Promise<Actor | null> {
     if (payload.typ !== 'access' || typeof payload.sub !== 'string' || typeof payload.tv !== 'number') return null;
     const cached = this.actors.get(payload.sub, payload.tv);

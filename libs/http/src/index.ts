@@ -3,3 +3,4 @@ export * from './domain-error';
 export * from './validation.pipe';
 export * from './request-id';
 export * from './http-security';
+export * from './weak-etag';

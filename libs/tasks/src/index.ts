@@ -6,3 +6,4 @@ export * from './tasks.service';
 export * from './tasks.module';
 export * from './task-events';
 export * from './task-reconciler';
+export * from './task-view-cache';

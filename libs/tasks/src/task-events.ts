@@ -13,6 +13,13 @@ export function taskEventsChannel(taskId: string): string {
 }
 
 /**
+ * Where a finished task's id is announced when its row changes all the same
+ * (a transition to the status it already has, with a new result; a late
+ * progress write): gateways cache finished tasks' views (TaskViewCache).
+ */
+export const FINISHED_TASK_CHANGES_CHANNEL = 'vz:tasks:finished-changed';
+
+/**
  * Live notifications of a task's transitions over Redis pub/sub, for
  * `GET /tasks/:id/events`. They are hints, not the record: the record is the
  * database, and a subscriber that missed one re-reads it.
@@ -31,6 +38,13 @@ export class TaskEventsPublisher implements OnApplicationShutdown {
 
   onApplicationShutdown(): void {
     this.redis.disconnect();
+  }
+
+  /** Tells the gateways that a finished task's row changed, once the change is committed. */
+  async finishedTaskChanged(taskId: string): Promise<void> {
+    await this.redis.publish(FINISHED_TASK_CHANGES_CHANNEL, taskId).catch((error: Error) => {
+      this.logger.warn({ taskId, error: error.message }, 'finished task change not announced; gateways may serve its previous view for a few seconds');
+    });
   }
 
   publish(taskId: string | null | undefined, event: Omit<TaskEvent, 'at'>): void {

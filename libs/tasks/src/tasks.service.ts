@@ -5,6 +5,7 @@ import { keysetPage } from '@vulnzero/database';
 import { NotFoundError } from '@vulnzero/http';
 import { assertTaskTransition, isTerminalTask, TaskStatus, TaskType } from './core/task-state';
 import { TaskEntity, TaskProgress } from './task.entity';
+import { TaskEventsPublisher } from './task-events';
 
 export interface NewTask {
   type: TaskType;
@@ -109,7 +110,10 @@ function taskViewOfRow(row: TaskRow): TaskView {
 /** The tasks table is the truth for every job's state (SPEC §5). */
 @Injectable()
 export class TasksService {
-  constructor(@InjectRepository(TaskEntity) private readonly tasks: Repository<TaskEntity>) {}
+  constructor(
+    @InjectRepository(TaskEntity) private readonly tasks: Repository<TaskEntity>,
+    private readonly events: TaskEventsPublisher,
+  ) {}
 
   /** With `manager`, the task is created inside the caller's transaction. */
   async create(input: NewTask, manager?: EntityManager): Promise<TaskEntity> {
@@ -210,6 +214,7 @@ export class TasksService {
   ): Promise<TaskEntity> {
     const task = await this.get(id);
     assertTaskTransition(task.status, to);
+    const wasFinished = isTerminalTask(task.status);
     task.status = to;
     task.resumeAt = to === 'paused' ? (patch.resumeAt ?? null) : null;
     if (to === 'running' && !task.startedAt) task.startedAt = new Date();
@@ -217,16 +222,21 @@ export class TasksService {
     if (patch.progress) task.progress = { ...task.progress, ...patch.progress };
     if (patch.result !== undefined) task.result = patch.result;
     if (patch.error !== undefined) task.error = patch.error;
-    return this.tasks.save(task);
+    const saved = await this.tasks.save(task);
+    if (wasFinished) await this.events.finishedTaskChanged(id);
+    return saved;
   }
 
   async updateProgress(id: string, progress: TaskProgress): Promise<void> {
-    await this.tasks
+    const result = await this.tasks
       .createQueryBuilder()
       .update(TaskEntity)
       .set({ progress: () => `progress || :progress::jsonb`, updatedAt: () => 'now()' })
       .setParameter('progress', JSON.stringify(progress))
       .where('id = :id', { id })
+      .returning(['status'])
       .execute();
+    const rows = (result.raw ?? []) as { status: TaskStatus }[];
+    if (rows.some((row) => isTerminalTask(row.status))) await this.events.finishedTaskChanged(id);
   }
 }

@@ -2,7 +2,7 @@ import { Controller, Get, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { RequirePermissions } from '@vulnzero/auth';
-import { TasksService } from '@vulnzero/tasks';
+import { TasksService, TaskViewCache } from '@vulnzero/tasks';
 import { IdParam } from '../params/id-param';
 import { TaskEventStream } from './task-event-stream';
 import { TaskQueryDto } from './tasks.dto';
@@ -15,6 +15,7 @@ export class TasksController {
   constructor(
     private readonly tasks: TasksService,
     private readonly stream: TaskEventStream,
+    private readonly views: TaskViewCache,
   ) {}
 
   @Get()
@@ -26,7 +27,7 @@ export class TasksController {
   @Get(':id')
   @ApiOperation({ summary: 'A task: status, progress, result, links.' })
   get(@IdParam() id: string) {
-    return this.tasks.view(id);
+    return this.views.view(id);
   }
 
   @Get(':id/events')
