@@ -213,7 +213,7 @@ export function renderBenchmarks(r: BenchResults): string {
       continue;
     }
     const ratio = row.baseline ? row.result.rps / row.baseline.rps : NaN;
-    const target = row.name === 'task' ? `≥ 0.5× (${verdict(Number.isNaN(ratio) ? undefined : ratio >= 0.5)})` : '';
+    const target = row.name === 'task' || row.name === 'taskOpen' ? `≥ 0.5× (${verdict(Number.isNaN(ratio) ? undefined : ratio >= 0.5)})` : '';
     const bad = row.result.errors > 0 ? ` (${row.result.errors} errors)` : '';
     push(
       `| ${row.route} | ${s(row.result.rps, 0)}${bad} | ${s(row.result.p50Ms)} | ${s(row.result.p99Ms)} | ${s(row.baseline?.rps, 0)} | ${s(row.baseline?.p99Ms)} | ${x(ratio)} | ${target} |`,

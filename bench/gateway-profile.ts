@@ -1,7 +1,8 @@
 // The gateway load bench alone, for working on the request path: a fresh
 // database, the gateway (under `node --cpu-prof` with VZ_BENCH_PROFILE=1),
-// the bare baseline, and wrk on GET /health/live and GET /tasks/:id. No fleet,
-// no worker: the task is a row written straight into the bench database.
+// the bare baseline, and wrk on GET /health/live and GET /tasks/:id of a
+// finished and of a running task (VZ_BENCH_ROUTES=live,task,taskOpen). No
+// fleet, no worker: the tasks are rows written straight into the bench database.
 // Prints rps ratios and, when profiled, where the gateway's CPU went.
 // `VZ_BENCH_DB=vulnzero_bench_gw node dist/bench/gateway-profile.js`
 import * as fs from 'node:fs/promises';
@@ -15,14 +16,19 @@ import { measureLoad } from './gateway-load';
 
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
-async function insertTask(databaseUrl: string): Promise<string> {
+/** A deploy task row: finished (succeeded), or still running halfway. */
+async function insertTask(databaseUrl: string, finished: boolean): Promise<string> {
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {
     const { rows } = await client.query<{ id: string }>(
-      `INSERT INTO tasks (type, status, progress, result, created_by, started_at, finished_at)
-       VALUES ('deploy', 'succeeded', '{"phase":"done","done":200,"total":200,"percent":100}', '{"deploymentStatus":"succeeded"}', 'bench', now(), now())
-       RETURNING id`,
+      finished
+        ? `INSERT INTO tasks (type, status, progress, result, created_by, started_at, finished_at)
+           VALUES ('deploy', 'succeeded', '{"phase":"done","done":200,"total":200,"percent":100}', '{"deploymentStatus":"succeeded"}', 'bench', now(), now())
+           RETURNING id`
+        : `INSERT INTO tasks (type, status, progress, created_by, started_at)
+           VALUES ('deploy', 'running', '{"phase":"step 3/4","done":100,"total":200,"percent":50}', 'bench', now())
+           RETURNING id`,
     );
     return (rows[0] as { id: string }).id;
   } finally {
@@ -48,15 +54,19 @@ async function main(): Promise<void> {
     const login = await new ApiClient(gateway.url).post<{ accessToken: string }>('/auth/login', TEST_ADMIN);
     if (login.status !== 200) throw new Error(`login: ${login.status}`);
     const auth = { authorization: `Bearer ${login.body.accessToken}` };
-    const taskId = await insertTask(services.databaseUrl);
+    const taskId = await insertTask(services.databaseUrl, true);
+    const openTaskId = await insertTask(services.databaseUrl, false);
     const check = await new ApiClient(gateway.url).withToken(login.body.accessToken).get(`/tasks/${taskId}`);
     if (check.status !== 200) throw new Error(`GET /tasks/${taskId}: ${check.status} ${JSON.stringify(check.body)}`);
     const loadDir = path.join(WORK_DIR, 'load');
     await fs.mkdir(loadDir, { recursive: true });
-    const routes = (process.env.VZ_BENCH_ROUTES ?? 'live,task').split(',');
+    const routes = (process.env.VZ_BENCH_ROUTES ?? 'live,task,taskOpen').split(',');
     let window: [number, number] | undefined;
     for (const name of routes) {
-      const request = name === 'live' ? { url: `${gateway.url}/health/live` } : { url: `${gateway.url}/tasks/${taskId}`, headers: auth };
+      const request =
+        name === 'live'
+          ? { url: `${gateway.url}/health/live` }
+          : { url: `${gateway.url}/tasks/${name === 'taskOpen' ? openTaskId : taskId}`, headers: auth };
       const baseline = await measureLoad(loadDir, `bare-before-${name}`, { url: `${bare.url}/` });
       const from = nowUs();
       const result = await measureLoad(loadDir, name, request);

@@ -282,6 +282,7 @@ async function main(): Promise<void> {
     await fs.mkdir(loadDir, { recursive: true });
     const bare = await startBareApp();
     cleanup.add('bare app', () => bare.stop());
+    let paused: { deploymentId: string; taskId: string } | undefined;
     if (PARTS.has('load')) try {
       const replayKey = `bench-replay-${Date.now()}`;
       await resetFleetState(hosts.slice(0, 1), fleet.username);
@@ -292,9 +293,18 @@ async function main(): Promise<void> {
       if (replay.status !== 202 || replay.body.deploymentId !== first.deployment.id) {
         throw new Error(`a replayed Idempotency-Key did not return the same deployment: ${replay.status} ${JSON.stringify(replay.body)}`);
       }
+      await resetFleetState(hosts.slice(1, 3), fleet.username);
+      const open = await vz.startPaused(hostIds.slice(1, 3));
+      paused = open;
+      cleanup.add('paused deployment', () => vz.cancelPaused(open));
       const routes: { name: string; route: string; request: Parameters<typeof measureLoad>[2] }[] = [
         { name: 'live', route: 'GET /health/live', request: { url: `${gateway.url}/health/live` } },
-        { name: 'task', route: 'GET /tasks/:id', request: { url: `${gateway.url}/tasks/${first.task.id}`, headers: auth } },
+        { name: 'task', route: 'GET /tasks/:id (a finished task)', request: { url: `${gateway.url}/tasks/${first.task.id}`, headers: auth } },
+        {
+          name: 'taskOpen',
+          route: 'GET /tasks/:id (a task not finished: a deployment paused at its canary gate)',
+          request: { url: `${gateway.url}/tasks/${open.taskId}`, headers: auth },
+        },
         {
           name: 'replay',
           route: 'POST /deployments (replayed Idempotency-Key, same body)',
@@ -323,6 +333,10 @@ async function main(): Promise<void> {
     } finally {
       await bare.stop();
       cleanup.remove('bare app');
+      if (paused) {
+        await vz.cancelPaused(paused).catch((error: unknown) => log(`cancel of the paused deployment: ${errorText(error)}`));
+        cleanup.remove('paused deployment');
+      }
     }
 
     // 4. Scale and memory: a fresh worker per size.

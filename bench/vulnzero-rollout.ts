@@ -123,6 +123,31 @@ export class VulnZeroBench {
     };
   }
 
+  /**
+   * A deployment over `hostIds` (two or more) that pauses at its canary gate
+   * after the first host: a task that is not finished, for the load bench.
+   * Resolves once the task is `paused`; `cancelPaused` ends it.
+   */
+  async startPaused(hostIds: string[], timeoutMs = 60_000): Promise<{ deploymentId: string; taskId: string }> {
+    const body = this.deploymentBody(hostIds);
+    const accepted = await this.api.post('/deployments', { ...body, strategy: { ...body.strategy, steps: [1, '100%'], pauseAfterStep: [0] } });
+    if (accepted.status !== 202) throw new Error(`POST /deployments: ${accepted.status} ${JSON.stringify(accepted.body)}`);
+    const started = accepted.body as { deploymentId: string; taskId: string };
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const task = (await this.api.get<TaskView>(`/tasks/${started.taskId}`)).body;
+      if (task.status === 'paused') return started;
+      if (TERMINAL.includes(task.status) || Date.now() > until) throw new Error(`task ${started.taskId} did not pause: ${task.status}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  async cancelPaused(started: { deploymentId: string; taskId: string }): Promise<void> {
+    const cancelled = await this.api.post(`/deployments/${started.deploymentId}/cancel`, {});
+    if (cancelled.status >= 300) throw new Error(`cancel: ${cancelled.status} ${JSON.stringify(cancelled.body)}`);
+    await this.waitForEnd(started.taskId, 60_000);
+  }
+
   /** The benchmark's canary over `hostIds`, timed from the POST to the terminal status. */
   async deploy(hostIds: string[], options: { idempotencyKey?: string; timeoutMs?: number } = {}): Promise<DeploymentTiming> {
     const headers: Record<string, string> = options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {};
