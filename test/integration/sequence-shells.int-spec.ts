@@ -20,8 +20,10 @@ function runScript(shell: string[], commands: string[], cwd: string): Promise<Ou
       (index, chunk) => (stdout[index] = (stdout[index] ?? '') + chunk.toString('utf8')),
       (_index, rest) => statuses.push(rest),
     );
-    const [file, ...args] = shell as [string, ...string[]];
-    const child = execFile(file, [...args, '-c', sequenceScript(commands, BOUNDARY)], { cwd, encoding: 'buffer' }, (error) => {
+    // `sh-bash`: bash started under the name sh, which puts it in POSIX mode.
+    const [file, ...args] = shell[0] === 'sh-bash' ? ['bash'] : (shell as [string, ...string[]]);
+    const argv0 = shell[0] === 'sh-bash' ? { argv0: 'sh' } : {};
+    const child = execFile(file, [...args, '-c', sequenceScript(commands, BOUNDARY)], { cwd, encoding: 'buffer', ...argv0 }, (error) => {
       if (error && error.code !== 0) reject(error);
       else {
         splitter.end();
@@ -35,6 +37,7 @@ function runScript(shell: string[], commands: string[], cwd: string): Promise<Ou
 const SHELLS: [string, string[]][] = [
   ['bash', ['bash']],
   ['bash --posix', ['bash', '--posix']],
+  ['bash as sh', ['sh-bash']],
   ['dash', ['dash']],
 ];
 
@@ -58,6 +61,20 @@ describe.each(SHELLS)('the sequence script under %s', (_name, shell) => {
       expect(outcome.stdout[0]).toBe('before\n');
       expect(outcome.stdout[2]).toBeUndefined();
     }
+  });
+
+  it('runs a comment alone, and a here-document without its end line, as eval would (status 0)', async () => {
+    const outcome = await runScript(shell, ['# nothing to undo', 'cat <<EOF\nno end line', 'echo after'], '/');
+    expect(outcome.statuses).toEqual(['0', '0', '0']);
+    // dash leaves out the newline of the last line when the end line is missing.
+    expect(outcome.stdout[1]).toMatch(/^no end line\n?$/);
+    expect(outcome.stdout[2]).toBe('after\n');
+  });
+
+  it("gives each command /dev/null as stdin, not the channel's", async () => {
+    const outcome = await runScript(shell, ['cat', 'read -r line; echo "read: $?"'], '/');
+    expect(outcome.statuses).toEqual(['0', '0']);
+    expect(outcome.stdout).toEqual([undefined, 'read: 1\n']);
   });
 
   it('runs heredocs, comments and quotes as written', async () => {

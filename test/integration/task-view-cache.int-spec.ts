@@ -7,7 +7,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { postgresOptions } from '@vulnzero/database';
-import { REDIS_CLIENT } from '@vulnzero/queues';
+import { AnnouncedCache, REDIS_CLIENT } from '@vulnzero/queues';
 import { TaskEntity, TasksModule, TasksService, TaskViewCache } from '@vulnzero/tasks';
 
 jest.setTimeout(60_000);
@@ -39,6 +39,9 @@ async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boole
   }
 }
 
+/** The cache inside (white box: its subscription state, and a change as if announced). */
+const internals = (cache: TaskViewCache) => (cache as unknown as { cache: AnnouncedCache<unknown> }).cache;
+
 describe('TaskViewCache', () => {
   let gateway: { context: INestApplicationContext; redis: Redis };
   let worker: { context: INestApplicationContext; redis: Redis };
@@ -54,7 +57,7 @@ describe('TaskViewCache', () => {
     sql = new Client({ connectionString: env('DATABASE_URL') });
     await sql.connect();
     // The cache only remembers once its subscription is up.
-    await eventually(async () => (cache as unknown as { listening: boolean }).listening, Boolean);
+    await eventually(async () => internals(cache).caching, Boolean);
   });
 
   afterAll(async () => {
@@ -82,6 +85,8 @@ describe('TaskViewCache', () => {
     const task = await tasks.create({ type: 'scan', createdBy: 'int-test' });
     await tasks.transition(task.id, 'running');
     await tasks.transition(task.id, 'failed', { error: { code: 'boom', message: 'first' } });
+    // Every finished status is announced; let this one land before the view is remembered.
+    await new Promise((resolve) => setTimeout(resolve, 300));
     expect((await view(task.id)).error?.message).toBe('first');
     await sql.query(`UPDATE tasks SET error = '{"code":"boom","message":"edited by hand"}' WHERE id = $1`, [task.id]);
     expect((await view(task.id)).error?.message).toBe('first');
@@ -108,7 +113,7 @@ describe('TaskViewCache', () => {
     await tasks.transition(task.id, 'succeeded', { result: { findings: 0 } });
     const reading = cache.view(task.id);
     // The announcement lands while the read is under way.
-    (cache as unknown as { forget(id: string): void }).forget('some-other-task');
+    internals(cache).forget('some-other-task');
     await reading;
     await sql.query(`UPDATE tasks SET result = '{"findings":7}' WHERE id = $1`, [task.id]);
     expect((await view(task.id)).result).toEqual({ findings: 7 });

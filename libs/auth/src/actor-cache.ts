@@ -1,20 +1,10 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { REDIS_CLIENT } from '@vulnzero/queues';
+import { AnnouncedCache, REDIS_CLIENT } from '@vulnzero/queues';
 import type { Actor } from './actor';
 
 /** Redis channel on which a gateway announces that a user changed (role, status, password) or was deleted. */
 export const USER_CHANGES_CHANNEL = 'vz:users:changed';
-
-/** Short enough that a change announced while a replica's subscriber was down is picked up soon anyway. */
-const TTL_MS = 5_000;
-const MAX_ENTRIES = 10_000;
-
-interface Entry {
-  tokenVersion: number;
-  actor: Actor;
-  expiresAt: number;
-}
 
 /**
  * The user behind an access token, remembered for a few seconds so that a
@@ -28,76 +18,42 @@ interface Entry {
 @Injectable()
 export class ActorCache implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(ActorCache.name);
-  private readonly entries = new Map<string, Entry>();
-  private subscriber?: Redis;
-  private listening = false;
-  /** Bumped by every change: a lookup that raced with one is not remembered. */
-  private generation = 0;
+  private readonly cache = new AnnouncedCache<{ tokenVersion: number; actor: Actor }>({
+    channel: USER_CHANGES_CHANNEL,
+    what: 'user lookups',
+    ttlMs: 5_000,
+    maxEntries: 10_000,
+  });
 
   constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
 
   onModuleInit(): void {
-    // Its own connection: a subscribed connection cannot send other commands.
-    const subscriber = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
-    this.subscriber = subscriber;
-    subscriber.on('error', () => undefined);
-    subscriber.on('close', () => this.stopCaching());
-    subscriber.on('ready', () => {
-      subscriber.subscribe(USER_CHANGES_CHANNEL).then(
-        () => {
-          this.entries.clear();
-          this.listening = true;
-        },
-        (error: Error) => this.logger.warn(`user change subscription failed, user lookups not cached: ${error.message}`),
-      );
-    });
-    subscriber.on('message', (channel: string, userId: string) => {
-      if (channel === USER_CHANGES_CHANNEL) this.forget(userId);
-    });
+    this.cache.start(this.redis);
   }
 
   onModuleDestroy(): void {
-    this.stopCaching();
-    this.subscriber?.disconnect();
+    this.cache.stop();
   }
 
   get(userId: string, tokenVersion: number): Actor | undefined {
-    const entry = this.entries.get(userId);
-    if (!entry || entry.tokenVersion !== tokenVersion) return undefined;
-    if (entry.expiresAt <= Date.now()) {
-      this.entries.delete(userId);
-      return undefined;
-    }
-    return entry.actor;
+    const entry = this.cache.get(userId);
+    return entry && entry.tokenVersion === tokenVersion ? entry.actor : undefined;
   }
 
   /** Taken before looking a user up; `remember` drops the result if any user changed meanwhile. */
   ticket(): number {
-    return this.generation;
+    return this.cache.ticket();
   }
 
   remember(ticket: number, userId: string, tokenVersion: number, actor: Actor): void {
-    if (!this.listening || ticket !== this.generation) return;
-    if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
-    this.entries.set(userId, { tokenVersion, actor, expiresAt: Date.now() + TTL_MS });
+    this.cache.remember(ticket, userId, { tokenVersion, actor });
   }
 
   /** A user changed: forget them here at once, and tell the other gateways. */
   async userChanged(userId: string): Promise<void> {
-    this.forget(userId);
+    this.cache.forget(userId);
     await this.redis.publish(USER_CHANGES_CHANNEL, userId).catch((error: Error) => {
       this.logger.warn({ userId, error: error.message }, 'user change not announced; other gateways may accept the old state for a few seconds');
     });
-  }
-
-  private forget(userId: string): void {
-    this.generation += 1;
-    this.entries.delete(userId);
-  }
-
-  private stopCaching(): void {
-    this.listening = false;
-    this.generation += 1;
-    this.entries.clear();
   }
 }

@@ -49,7 +49,6 @@ export class AuthService {
     return { accessToken, expiresIn: this.config.jwtExpiresInSeconds };
   }
 
-  /** The actor of a verified token's payload, or null when the user is gone, disabled or the token is stale. */
   /**
    * What `actorForToken` answers when the user is in the actor cache, without
    * a promise; undefined when it would have to look the user up.
@@ -59,6 +58,7 @@ export class AuthService {
     return this.actors.get(payload.sub, payload.tv);
   }
 
+  /** The actor of a verified token's payload, or null when the user is gone, disabled or the token is stale. */
   async actorForToken(payload: Partial<AccessTokenPayload>): Promise<Actor | null> {
     if (payload.typ !== 'access' || typeof payload.sub !== 'string' || typeof payload.tv !== 'number') return null;
     const cached = this.actors.get(payload.sub, payload.tv);

@@ -4,3 +4,4 @@ export * from './redis.module';
 export * from './queues.module';
 export * from './job-enqueuer';
 export * from './job-handler';
+export * from './announced-cache';

@@ -40,9 +40,13 @@ export class TaskEventsPublisher implements OnApplicationShutdown {
     this.redis.disconnect();
   }
 
-  /** Tells the gateways that a finished task's row changed, once the change is committed. */
-  async finishedTaskChanged(taskId: string): Promise<void> {
-    await this.redis.publish(FINISHED_TASK_CHANGES_CHANNEL, taskId).catch((error: Error) => {
+  /**
+   * Tells the gateways that a finished task's row changed, once the change is
+   * committed. Not awaited: the write is done; a lost announcement costs at
+   * most the cache's few seconds.
+   */
+  finishedTaskChanged(taskId: string): void {
+    void this.redis.publish(FINISHED_TASK_CHANGES_CHANNEL, taskId).catch((error: Error) => {
       this.logger.warn({ taskId, error: error.message }, 'finished task change not announced; gateways may serve its previous view for a few seconds');
     });
   }

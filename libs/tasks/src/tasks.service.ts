@@ -214,7 +214,6 @@ export class TasksService {
   ): Promise<TaskEntity> {
     const task = await this.get(id);
     assertTaskTransition(task.status, to);
-    const wasFinished = isTerminalTask(task.status);
     task.status = to;
     task.resumeAt = to === 'paused' ? (patch.resumeAt ?? null) : null;
     if (to === 'running' && !task.startedAt) task.startedAt = new Date();
@@ -223,7 +222,9 @@ export class TasksService {
     if (patch.result !== undefined) task.result = patch.result;
     if (patch.error !== undefined) task.error = patch.error;
     const saved = await this.tasks.save(task);
-    if (wasFinished) await this.events.finishedTaskChanged(id);
+    // Every write of a finished status is announced, not only a rewrite seen as
+    // one: a concurrent writer may have finished the task after this one read it.
+    if (isTerminalTask(to)) this.events.finishedTaskChanged(id);
     return saved;
   }
 
@@ -237,6 +238,6 @@ export class TasksService {
       .returning(['status'])
       .execute();
     const rows = (result.raw ?? []) as { status: TaskStatus }[];
-    if (rows.some((row) => isTerminalTask(row.status))) await this.events.finishedTaskChanged(id);
+    if (rows.some((row) => isTerminalTask(row.status))) this.events.finishedTaskChanged(id);
   }
 }

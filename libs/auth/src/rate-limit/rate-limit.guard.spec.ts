@@ -36,4 +36,14 @@ describe('RateLimitGuard counter keys', () => {
     ]);
     expect(keys.size).toBe(4);
   });
+
+  it('keep no memo of a long caller (a login username straight from an unvalidated body), yet give the library’s key', () => {
+    const guard = new RateLimitGuard({ throttlers: [] }, storage, new Reflector());
+    const remembered = () => (guard as unknown as { keys: Map<string, string> }).keys.size;
+    const long = `10.0.0.7|${'u'.repeat(100_000)}`;
+    expect(keyOf(guard)(contextOf(TasksController.prototype.list), long, 'login')).toBe(library(contextOf(TasksController.prototype.list), long, 'login'));
+    expect(remembered()).toBe(0);
+    keyOf(guard)(contextOf(TasksController.prototype.list), '10.0.0.7|admin', 'login');
+    expect(remembered()).toBe(1);
+  });
 });

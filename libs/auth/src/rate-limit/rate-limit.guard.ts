@@ -21,6 +21,8 @@ interface PlannedLimit {
 
 /** Distinct counter keys whose hash is remembered (route × limit × caller); a few MB at most. */
 const MAX_REMEMBERED_KEYS = 10_000;
+/** Longer key texts (a caller with a long username) are hashed every time, never kept. */
+const MAX_REMEMBERED_KEY_TEXT = 256;
 
 /**
  * Per-caller limits: by user or API key once authenticated, by address
@@ -94,12 +96,18 @@ export class RateLimitGuard extends ThrottlerGuard {
     });
   }
 
-  /** The library's key, `sha256("<Controller>-<handler>-<limit>-<caller>")`, hashed once per route and caller. */
+  /**
+   * The library's key, `sha256("<Controller>-<handler>-<limit>-<caller>")`,
+   * hashed once per route and caller. Only short texts are remembered: the
+   * login caller carries the username from a body not validated yet, and a
+   * memo of such texts would let anonymous requests fill the gateway's memory.
+   */
   protected override generateKey(context: ExecutionContext, suffix: string, name: string): string {
     const text = `${context.getClass().name}-${context.getHandler().name}-${name}-${suffix}`;
     let key = this.keys.get(text);
     if (key === undefined) {
       key = createHash('sha256').update(text).digest('hex');
+      if (text.length > MAX_REMEMBERED_KEY_TEXT) return key;
       if (this.keys.size >= MAX_REMEMBERED_KEYS) this.keys.clear();
       this.keys.set(text, key);
     }

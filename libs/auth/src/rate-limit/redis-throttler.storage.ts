@@ -96,10 +96,9 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     this.flushScheduled = false;
     if (batch.length === 1) {
       const hits = batch[0] as PendingHits;
-      this.send(this.client as unknown as ThrottleCommand, hits).then(
-        (reply) => this.settle(hits, reply),
-        (error: unknown) => this.fail(hits, error),
-      );
+      this.send(this.client as unknown as ThrottleCommand, hits)
+        .then((reply) => this.settle(hits, reply))
+        .catch((error: unknown) => this.fail(hits, error));
       return;
     }
     // Several counters: one write for all of them.

@@ -79,6 +79,10 @@ describe('isolatedCommand', () => {
     ['a command substitution', 'test "$(cat f)" = ok'],
     ['a case statement', 'case x in x) true ;; esac'],
     ['a trailing line continuation', 'echo a \\'],
+    ['more than one line', 'cd /tmp\ncat f'],
+    ['a here-document', "cat <<'EOF'\nx\nEOF"],
+    ['a here-string', 'cat <<< x'],
+    ['a comment alone', '  # nothing to undo'],
   ])('keeps eval in a subshell for %s', (_what, command) => {
     expect(isolatedCommand(command)).toMatch(/^\( eval '.*' \) <\/dev\/null$/s);
   });

@@ -15,8 +15,9 @@
 // second one: bash runs an external command at the end of a subshell in the
 // subshell's own process, but not through `eval`. So where the login shell is
 // bash outside POSIX mode (where `eval` of a syntax error returns 2 and the
-// script goes on), a command that cannot close the subshell early (no `)` in
-// it, no trailing backslash) runs as `eval '( <command>\n)'` instead: the same
+// script goes on), a one-line command that cannot close the subshell early or
+// read past it (no `)`, no here-document, no trailing backslash, not a comment
+// alone) runs as `eval '( <command>\n)'` instead: the same
 // isolation, one process fewer for `cat …`, `grep …` or `a && b`'s last
 // command. Any other shell, or command, keeps `( eval '…' )`.
 
@@ -29,9 +30,17 @@ function singleQuoted(text: string): string {
 /** True where the script's shell is bash outside POSIX mode (set by its first line). */
 const FAST_SHELL_TEST = `case "\${BASH_VERSION-}:\${SHELLOPTS-}" in :*|*posix*) vz_fast= ;; *) vz_fast=1 ;; esac`;
 
-/** The command can go inside `( … )` as it is: it has no `)` to close the subshell with, and no trailing line continuation. */
+/**
+ * The command can go inside `( … )` as it is and mean the same: one line (a
+ * multi-line command is parsed whole before any of it runs, unlike under
+ * `eval`, which runs line by line), no `)` to close the subshell with, no
+ * here-document (one without its end line is a syntax error inside the
+ * parentheses), no trailing line continuation, and a command at all (a
+ * comment alone would leave the parentheses empty).
+ */
 function fitsInParentheses(command: string): boolean {
-  return !command.includes(')') && !/\\\s*$/.test(command);
+  const text = command.trim();
+  return text !== '' && !text.startsWith('#') && !/[)\n]|<</.test(command) && !text.endsWith('\\');
 }
 
 /** Shell text that runs `command` isolated (see above), stdin from /dev/null; its status is the command's. */

@@ -1,0 +1,97 @@
+import { Logger } from '@nestjs/common';
+import type Redis from 'ioredis';
+
+export interface AnnouncedCacheOptions {
+  /** The Redis channel on which changes are announced: each message is a key. */
+  channel: string;
+  /** What is cached, for log lines ("user lookups", "task views"). */
+  what: string;
+  /** Short enough that a change announced while the subscriber was down is served soon anyway. */
+  ttlMs: number;
+  maxEntries: number;
+}
+
+/**
+ * Values kept in one process for a few seconds, forgotten the moment any
+ * process announces a change of their key on a Redis channel. Entries are only
+ * kept while the subscription is up: losing it empties the cache, so a missed
+ * message cannot keep an old value in. A lookup that raced with a change (its
+ * ticket was taken before the change) is not remembered.
+ */
+export class AnnouncedCache<V> {
+  private readonly logger: Logger;
+  private readonly entries = new Map<string, { value: V; expiresAt: number }>();
+  private subscriber?: Redis;
+  private listening = false;
+  /** Bumped by every change: a lookup that raced with one is not remembered. */
+  private generation = 0;
+
+  constructor(private readonly options: AnnouncedCacheOptions) {
+    this.logger = new Logger(`AnnouncedCache ${options.channel}`);
+  }
+
+  /** Subscribes on a connection of its own (a subscribed connection cannot send other commands). */
+  start(redis: Redis): void {
+    const subscriber = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+    this.subscriber = subscriber;
+    subscriber.on('error', () => undefined);
+    subscriber.on('close', () => this.stopCaching());
+    subscriber.on('ready', () => {
+      subscriber.subscribe(this.options.channel).then(
+        () => {
+          // A lookup that began before the subscription was up may have missed a change.
+          this.generation += 1;
+          this.entries.clear();
+          this.listening = true;
+        },
+        (error: Error) => this.logger.warn(`change subscription failed, ${this.options.what} not cached: ${error.message}`),
+      );
+    });
+    subscriber.on('message', (channel: string, key: string) => {
+      if (channel === this.options.channel) this.forget(key);
+    });
+  }
+
+  /** True while the subscription is up: only then are values remembered. */
+  get caching(): boolean {
+    return this.listening;
+  }
+
+  stop(): void {
+    this.stopCaching();
+    this.subscriber?.disconnect();
+  }
+
+  get(key: string): V | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= Date.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry.value;
+  }
+
+  /** Taken before a lookup; `remember` drops its result if anything changed meanwhile. */
+  ticket(): number {
+    return this.generation;
+  }
+
+  remember(ticket: number, key: string, value: V): void {
+    if (!this.listening || ticket !== this.generation) return;
+    if (this.entries.size >= this.options.maxEntries) this.entries.clear();
+    this.entries.set(key, { value, expiresAt: Date.now() + this.options.ttlMs });
+  }
+
+  /** Forgets `key` in this process at once (announcements do it in every process). */
+  forget(key: string): void {
+    this.generation += 1;
+    this.entries.delete(key);
+  }
+
+  private stopCaching(): void {
+    this.listening = false;
+    this.generation += 1;
+    this.entries.clear();
+  }
+}
