@@ -131,15 +131,16 @@ export function childrenCpuSeconds(): number {
   return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS_PER_SECOND;
 }
 
-/** CPU seconds spent by the whole machine since boot (user, nice, system, irq, softirq of every core). */
-export function machineCpuSeconds(): number {
+/** The machine's CPU time so far, by kind (/proc/stat; nice counts as user), in seconds. */
+export function machineCpuKinds(): { user: number; system: number; irq: number; softirq: number } {
   const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
-  const [user, nice, system, , , irq, softirq] = line.trim().split(/\s+/).slice(1).map(Number);
-  return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0)) / CLOCK_TICKS_PER_SECOND;
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0] = line.trim().split(/\s+/).slice(1).map(Number);
+  const s = (ticks: number) => ticks / CLOCK_TICKS_PER_SECOND;
+  return { user: s(user + nice), system: s(system), irq: s(irq), softirq: s(softirq) };
 }
 
-/** CPU seconds (own + reaped children) of every live process, by pid, with its command name. */
-export type ProcessCpu = Map<number, { comm: string; seconds: number }>;
+/** CPU seconds (own + reaped children) of every live process, by pid, with its command name and start time (pids are reused). */
+export type ProcessCpu = Map<number, { comm: string; seconds: number; started: number }>;
 
 export function processCpu(): ProcessCpu {
   const all: ProcessCpu = new Map();
@@ -155,7 +156,7 @@ export function processCpu(): ProcessCpu {
       const own = entry === '1' ? 0 : Number(fields[11]) + Number(fields[12]);
       const ticks = own + Number(fields[13]) + Number(fields[14]);
       const name = entry === '1' ? 'orphans reaped by init' : fields[1] === '2' ? `kernel ${comm.replace(/[0-9:/]+.*$/, '')}` : comm;
-      all.set(Number(entry), { comm: name, seconds: ticks / CLOCK_TICKS_PER_SECOND });
+      all.set(Number(entry), { comm: name, seconds: ticks / CLOCK_TICKS_PER_SECOND, started: Number(fields[19]) });
     } catch {
       // Gone between readdir and read.
     }
@@ -172,7 +173,8 @@ export function processCpu(): ProcessCpu {
 export function cpuSplit(before: ProcessCpu, labels: ReadonlyMap<number, string> = new Map(), after: ProcessCpu = processCpu()): Record<string, number> {
   const split: Record<string, number> = {};
   for (const [pid, now] of after) {
-    const delta = now.seconds - (before.get(pid)?.comm === now.comm ? (before.get(pid)?.seconds ?? 0) : 0);
+    const then = before.get(pid);
+    const delta = now.seconds - (then && then.started === now.started && then.comm === now.comm ? then.seconds : 0);
     const label = labels.get(pid) ?? now.comm;
     if (delta > 0) split[label] = (split[label] ?? 0) + delta;
   }
