@@ -25,6 +25,9 @@ export interface ScaleRow {
   workerPeakRssMiB?: number;
   workerHwmMiB?: number;
   opensshTunedSeconds?: number;
+  /** Machine CPU seconds over a round (/proc/stat), medians: on 2 cores a tool near 2 × its seconds is CPU-bound. */
+  vulnzeroMachineCpu?: number;
+  opensshTunedMachineCpu?: number;
   /** Rounds each tool ran; the seconds are their medians. */
   rounds?: number;
   note?: string;
@@ -227,13 +230,15 @@ export function renderBenchmarks(r: BenchResults): string {
     'measured ones; RSS sampled from /proc every 50 ms (peak over the rounds), VmHWM read at the end. OpenSSH',
     'tuned (`xargs -P 50`, curve25519-sha256) is the peer; both take turns going first, the seconds are medians of the',
     "rounds (at 200: VulnZero's rounds against the peer's median above). The bench's log line of each round says where the",
-    "machine's CPU went, by process (a fleet sshd carries the shells and commands of its sessions).",
+    "machine's CPU went, by process (a fleet sshd carries the shells and commands of its sessions). \"Cores busy\" is the",
+    "round's machine CPU (every process, /proc/stat) over its seconds: near the core count, the round is CPU-bound and its",
+    'time follows the CPU work of the tool and of the hosts it drives.',
     '',
-    '| hosts | floor (s) | rounds | VulnZero (s) | OpenSSH tuned (s) | VulnZero / OpenSSH | worker RSS idle (MiB) | worker RSS peak (MiB) | VmHWM (MiB) |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| hosts | floor (s) | rounds | VulnZero (s) | OpenSSH tuned (s) | VulnZero / OpenSSH | machine CPU (s), VulnZero / OpenSSH | cores busy, VulnZero / OpenSSH | worker RSS idle (MiB) | worker RSS peak (MiB) | VmHWM (MiB) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...r.scale.map(
       (row) =>
-        `| ${row.hosts} | ${s(row.floorSeconds, 1)} | ${row.rounds ?? 'n/a'} | ${s(row.vulnzeroSeconds)} | ${s(row.opensshTunedSeconds)} | ${x((row.vulnzeroSeconds ?? NaN) / (row.opensshTunedSeconds ?? NaN))} | ${s(row.workerIdleRssMiB, 0)} | ${s(row.workerPeakRssMiB, 0)} | ${s(row.workerHwmMiB, 0)} |`,
+        `| ${row.hosts} | ${s(row.floorSeconds, 1)} | ${row.rounds ?? 'n/a'} | ${s(row.vulnzeroSeconds)} | ${s(row.opensshTunedSeconds)} | ${x((row.vulnzeroSeconds ?? NaN) / (row.opensshTunedSeconds ?? NaN))} | ${s(row.vulnzeroMachineCpu, 1)} / ${s(row.opensshTunedMachineCpu, 1)} | ${s((row.vulnzeroMachineCpu ?? NaN) / (row.vulnzeroSeconds ?? NaN), 2)} / ${s((row.opensshTunedMachineCpu ?? NaN) / (row.opensshTunedSeconds ?? NaN), 2)} | ${s(row.workerIdleRssMiB, 0)} | ${s(row.workerPeakRssMiB, 0)} | ${s(row.workerHwmMiB, 0)} |`,
     ),
     '',
     ...r.scale.filter((row) => row.note).map((row) => `- ${row.hosts} hosts: ${row.note}`),

@@ -354,13 +354,21 @@ async function main(): Promise<void> {
 
     // 4. Scale and memory: a fresh worker per size.
     const scale: ScaleRow[] = [];
-    const measureScale = async (size: number, scaleHosts: FleetHost[], ids: string[], scaleSsh: OpenSshOptions, peer?: number): Promise<ScaleRow> => {
+    const measureScale = async (
+      size: number,
+      scaleHosts: FleetHost[],
+      ids: string[],
+      scaleSsh: OpenSshOptions,
+      peer?: { seconds: number; machineCpu: number },
+    ): Promise<ScaleRow> => {
       const row: ScaleRow = { hosts: size, floorSeconds: floorSeconds(size) };
       await restartWorker({ logName: `worker-scale-${size}.log` });
       row.workerIdleRssMiB = memoryOf(worker.pid).rssMiB;
       await warmUp(scaleHosts, ids);
       const vzRounds: number[] = [];
       const peerRounds: number[] = [];
+      const vzCpu: number[] = [];
+      const peerCpu: number[] = [];
       let peakRss = 0;
       const runVulnZero = async (round: number) => {
         await resetFleetState(scaleHosts, fleet.username);
@@ -371,6 +379,7 @@ async function main(): Promise<void> {
         if (timing.task.status !== 'succeeded') throw new Error(`deployment over ${size} hosts ended ${timing.deployment.status}`);
         await assertRolledOut(scaleHosts, 'VulnZero');
         vzRounds.push(timing.seconds);
+        vzCpu.push(machineCpu);
         peakRss = Math.max(peakRss, memory.peakRssMiB);
         row.workerHwmMiB = memory.hwmMiB;
         log(`scale ${size} round ${round + 1}: VulnZero ${timing.seconds.toFixed(2)} s (machine CPU ${machineCpu.toFixed(1)} s: ${split})`);
@@ -381,6 +390,7 @@ async function main(): Promise<void> {
         const { value: seconds, machineCpu, split } = await withCpu(() => runOpenSshRollout(scaleHosts, scaleSsh));
         await assertRolledOut(scaleHosts, 'OpenSSH tuned');
         peerRounds.push(seconds);
+        peerCpu.push(machineCpu);
         log(`scale ${size} round ${round + 1}: OpenSSH tuned ${seconds.toFixed(2)} s (machine CPU ${machineCpu.toFixed(1)} s: ${split})`);
       };
       // The peer's figure at 200 hosts comes from the rollout's rounds; otherwise
@@ -399,7 +409,9 @@ async function main(): Promise<void> {
       }
       row.vulnzeroSeconds = median(vzRounds);
       row.workerPeakRssMiB = peakRss;
-      row.opensshTunedSeconds = peer ?? median(peerRounds);
+      row.opensshTunedSeconds = peer?.seconds ?? median(peerRounds);
+      row.vulnzeroMachineCpu = median(vzCpu);
+      row.opensshTunedMachineCpu = peer?.machineCpu ?? median(peerCpu);
       row.rounds = vzRounds.length;
       log(`scale ${size}: VulnZero ${row.vulnzeroSeconds.toFixed(2)} s (median of ${vzRounds.length}), RSS idle ${row.workerIdleRssMiB.toFixed(0)} → peak ${row.workerPeakRssMiB.toFixed(0)} MiB; OpenSSH tuned ${row.opensshTunedSeconds.toFixed(2)} s`);
       return row;
@@ -410,7 +422,7 @@ async function main(): Promise<void> {
       try {
         // At the fleet's full size the peer is the rollout's median, when the rollout ran.
         const peerRounds = size === HOSTS ? tools.opensshTuned.rounds : [];
-        const peer = peerRounds.length > 0 ? median(peerRounds) : undefined;
+        const peer = peerRounds.length > 0 ? { seconds: median(peerRounds), machineCpu: median(tools.opensshTuned.machineCpu) } : undefined;
         scale.push(await measureScale(size, hosts.slice(0, size), hostIds.slice(0, size), { ...ssh, kex: TUNED_KEX }, peer));
       } catch (error) {
         scale.push({ hosts: size, floorSeconds: floorSeconds(size), note: `failed: ${errorText(error)}` });
