@@ -29,6 +29,7 @@ import {
   startGatewayProcess,
   startWorkerProcess,
 } from './app-processes';
+import { CpuGroups } from './cpu-groups';
 import { benchServices, BenchServices, ensureAptCommand, ensureWorkDir, freshState, REPO_ROOT, WORK_DIR } from './bench-env';
 import { BenchResults, LoadRow, median, renderBenchmarks, renderSummary, ScaleRow, ToolKey, ToolRounds } from './benchmarks-report';
 import { summarizeCpuProfile } from './cpu-profile';
@@ -142,10 +143,14 @@ async function main(): Promise<void> {
     const services = await benchServices();
     await freshState(services);
     log(`database ${new URL(services.databaseUrl).pathname.slice(1)} migrated, Redis ${services.redisUrl.replace(/^.*\//, 'db ')} emptied`);
+    const groups = CpuGroups.create();
+    // First in, so last out: after the fleets and processes have stopped.
+    if (groups) cleanup.add('cpu groups', () => Promise.resolve(groups.remove()));
 
     const fleet = new SshFleet({ subnet: MAIN_SUBNET, concurrency: 32 });
     cleanup.add('fleet', () => fleet.stop());
     await fleet.start(HOSTS);
+    for (const host of await fleet.status()) groups?.add('fleet hosts', host.pid);
     const hosts = fleet.hosts;
     log(`${HOSTS} sshd up on ${MAIN_SUBNET}.0.x`);
     const knownHosts = path.join(WORK_DIR, `known_hosts-${MAIN_SUBNET}`);
@@ -156,21 +161,26 @@ async function main(): Promise<void> {
     const env = benchAppEnv(services, { JWT_EXPIRES_IN_SECONDS: '7200' });
     const gateway = await startGatewayProcess(env);
     cleanup.add('gateway', () => gateway.stop());
+    groups?.add('gateway', gateway.pid);
     let worker = await startWorkerProcess(env);
     cleanup.add('worker', () => worker.stop());
+    groups?.add('worker', worker.pid);
     const restartWorker = async (options: { nodeArgs?: string[]; logName?: string } = {}) => {
       await worker.stop();
       worker = await startWorkerProcess(env, options);
+      groups?.add('worker', worker.pid);
     };
     // Names for the CPU split of a measurement (the others go by command name).
     const benchLabels = () => new Map([[worker.pid, 'worker'], [gateway.pid, 'gateway'], [process.pid, 'bench (+ its children)']]);
     /** Runs a measurement; then, once its sessions' processes are gone, the machine's CPU over it and where it went. */
     const withCpu = async <T>(run: () => Promise<T>): Promise<{ value: T; machineCpu: number; split: string }> => {
       const processes = processCpu();
+      const groupsBefore = groups?.usage();
       const kindsBefore = machineCpuKinds();
       const value = await run();
       await new Promise((resolve) => setTimeout(resolve, CPU_SETTLE_MS));
       const kindsAfter = machineCpuKinds();
+      const byGroup = groups && groupsBefore ? `; by cgroup (exact): ${CpuGroups.describe(groupsBefore, groups.usage())}` : '';
       const kinds = Object.fromEntries(Object.entries(kindsAfter).map(([kind, seconds]) => [kind, seconds - kindsBefore[kind as keyof typeof kindsBefore]]));
       const machineCpu = Object.values(kinds).reduce((sum, seconds) => sum + seconds, 0);
       const split = cpuSplit(processes, benchLabels());
@@ -183,7 +193,7 @@ async function main(): Promise<void> {
         .filter(([, seconds]) => seconds >= 0.05)
         .map(([kind, seconds]) => `${kind} ${seconds.toFixed(1)}`)
         .join(', ');
-      return { value, machineCpu, split: `${byKind}; ${describeCpuSplit(split)}${unattributed >= 0.05 ? `, not yet reaped ${unattributed.toFixed(2)} s` : ''}` };
+      return { value, machineCpu, split: `${byKind}; ${describeCpuSplit(split)}${unattributed >= 0.05 ? `, not yet reaped ${unattributed.toFixed(2)} s` : ''}${byGroup}` };
     };
     const vz = await VulnZeroBench.setUp(gateway.url, fleet);
     const hostIds = await vz.registerHosts(hosts, 'f200');
@@ -445,6 +455,7 @@ async function main(): Promise<void> {
         try {
           const started = process.hrtime.bigint();
           await big.start(bigSize);
+          for (const host of await big.status()) groups?.add('fleet hosts', host.pid);
           const startSeconds = Number(process.hrtime.bigint() - started) / 1e9;
           log(`${bigSize} sshd up on ${SCALE_SUBNET} in ${startSeconds.toFixed(1)} s (${available.toFixed(1)} GiB were available)`);
           const bigKnownHosts = path.join(WORK_DIR, `known_hosts-${SCALE_SUBNET}`);
