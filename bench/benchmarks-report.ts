@@ -14,6 +14,10 @@ export interface ToolRounds {
   clientCpu: number[];
   /** CPU seconds of the whole machine per round (all processes: the tool, sshd, PostgreSQL, Redis). */
   machineCpu: number[];
+  /** Exact CPU seconds per round (cgroups): the fleet's sshd with every session and command they ran… */
+  hostsCpu: number[];
+  /** …and the side driving the rollout (xargs + ssh, ansible; worker + gateway + PostgreSQL + Redis). */
+  driverCpu: number[];
   errors: string[];
 }
 
@@ -28,6 +32,9 @@ export interface ScaleRow {
   /** Machine CPU seconds over a round (/proc/stat), medians: on 2 cores a tool near 2 × its seconds is CPU-bound. */
   vulnzeroMachineCpu?: number;
   opensshTunedMachineCpu?: number;
+  /** Exact CPU (cgroups), medians: the fleet hosts' side and the driving side, per tool. */
+  hostsCpu?: { vulnzero: number; opensshTuned: number };
+  driverCpu?: { vulnzero: number; opensshTuned: number };
   /** Rounds each tool ran; the seconds are their medians. */
   rounds?: number;
   note?: string;
@@ -116,14 +123,14 @@ export function renderBenchmarks(r: BenchResults): string {
     '',
     `Floor: the sleeps alone, ${r.waves} waves × 0.2 s = **${s(r.floorSeconds, 1)} s**.`,
     '',
-    '| tool | how | rounds (s) | median (s) | × floor | client CPU (s, median) | machine CPU (s, median) |',
+    '| tool | how | rounds (s) | median (s) | × floor | client CPU (s, median) | machine CPU (s, median) | fleet hosts CPU (s, median) |',
     '|---|---|---|---|---|---|---|',
   );
   for (const key of ['opensshDefault', 'opensshTuned', 'ansibleRaw', 'ansibleShell', 'vulnzero'] as ToolKey[]) {
     const t = r.tools[key];
     const med = median(t.rounds);
     push(
-      `| ${t.label} | ${t.how} | ${t.rounds.map((v) => s(v)).join(', ') || 'none'}${t.errors.length ? ` (${t.errors.length} failed)` : ''} | **${s(med)}** | ${s(med / r.floorSeconds, 1)} | ${s(median(t.clientCpu), 1)} | ${s(median(t.machineCpu), 1)} |`,
+      `| ${t.label} | ${t.how} | ${t.rounds.map((v) => s(v)).join(', ') || 'none'}${t.errors.length ? ` (${t.errors.length} failed)` : ''} | **${s(med)}** | ${s(med / r.floorSeconds, 1)} | ${s(median(t.clientCpu), 1)} | ${s(median(t.machineCpu), 1)} | ${s(median(t.hostsCpu), 1)} |`,
     );
   }
   push(
@@ -132,6 +139,8 @@ export function renderBenchmarks(r: BenchResults): string {
     'processes (ControlPersist masters that outlive a task are not counted), or VulnZero\'s gateway + worker processes.',
     '"Machine CPU" is the CPU time of every process on the machine over the round (/proc/stat): the tool, the 200 sshd',
     'and their sessions, and for VulnZero also PostgreSQL and Redis. On a 2-core machine it bounds how fast any tool can go.',
+    '"Fleet hosts CPU" is exact (a cgroup holding the fleet\'s sshd): the handshakes, sessions, shells and commands on the',
+    'hosts, the part of the machine CPU that the hosts pay.',
     '',
     '### Ratios',
     '',
@@ -232,13 +241,14 @@ export function renderBenchmarks(r: BenchResults): string {
     "rounds (at 200: VulnZero's rounds against the peer's median above). The bench's log line of each round says where the",
     "machine's CPU went, by process (a fleet sshd carries the shells and commands of its sessions). \"Cores busy\" is the",
     "round's machine CPU (every process, /proc/stat) over its seconds: near the core count, the round is CPU-bound and its",
-    'time follows the CPU work of the tool and of the hosts it drives.',
+    'time follows the CPU work of the tool and of the hosts it drives. The fleet hosts\' and the driving side\'s CPU are exact',
+    '(cgroups): the driving side is the worker, gateway, PostgreSQL and Redis for VulnZero, xargs and ssh for OpenSSH.',
     '',
-    '| hosts | floor (s) | rounds | VulnZero (s) | OpenSSH tuned (s) | VulnZero / OpenSSH | machine CPU (s), VulnZero / OpenSSH | cores busy, VulnZero / OpenSSH | worker RSS idle (MiB) | worker RSS peak (MiB) | VmHWM (MiB) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| hosts | floor (s) | rounds | VulnZero (s) | OpenSSH tuned (s) | VulnZero / OpenSSH | machine CPU (s), VulnZero / OpenSSH | cores busy, VulnZero / OpenSSH | fleet hosts CPU (s), VulnZero / OpenSSH | driving side CPU (s), VulnZero / OpenSSH | worker RSS idle (MiB) | worker RSS peak (MiB) | VmHWM (MiB) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...r.scale.map(
       (row) =>
-        `| ${row.hosts} | ${s(row.floorSeconds, 1)} | ${row.rounds ?? 'n/a'} | ${s(row.vulnzeroSeconds)} | ${s(row.opensshTunedSeconds)} | ${x((row.vulnzeroSeconds ?? NaN) / (row.opensshTunedSeconds ?? NaN))} | ${s(row.vulnzeroMachineCpu, 1)} / ${s(row.opensshTunedMachineCpu, 1)} | ${s((row.vulnzeroMachineCpu ?? NaN) / (row.vulnzeroSeconds ?? NaN), 2)} / ${s((row.opensshTunedMachineCpu ?? NaN) / (row.opensshTunedSeconds ?? NaN), 2)} | ${s(row.workerIdleRssMiB, 0)} | ${s(row.workerPeakRssMiB, 0)} | ${s(row.workerHwmMiB, 0)} |`,
+        `| ${row.hosts} | ${s(row.floorSeconds, 1)} | ${row.rounds ?? 'n/a'} | ${s(row.vulnzeroSeconds)} | ${s(row.opensshTunedSeconds)} | ${x((row.vulnzeroSeconds ?? NaN) / (row.opensshTunedSeconds ?? NaN))} | ${s(row.vulnzeroMachineCpu, 1)} / ${s(row.opensshTunedMachineCpu, 1)} | ${s((row.vulnzeroMachineCpu ?? NaN) / (row.vulnzeroSeconds ?? NaN), 2)} / ${s((row.opensshTunedMachineCpu ?? NaN) / (row.opensshTunedSeconds ?? NaN), 2)} | ${s(row.hostsCpu?.vulnzero, 1)} / ${s(row.hostsCpu?.opensshTuned, 1)} | ${s(row.driverCpu?.vulnzero, 1)} / ${s(row.driverCpu?.opensshTuned, 1)} | ${s(row.workerIdleRssMiB, 0)} | ${s(row.workerPeakRssMiB, 0)} | ${s(row.workerHwmMiB, 0)} |`,
     ),
     '',
     ...r.scale.filter((row) => row.note).map((row) => `- ${row.hosts} hosts: ${row.note}`),

@@ -71,10 +71,14 @@ export class CpuGroups {
     return usage;
   }
 
-  /** `fleet hosts 20.1 s, worker 4.7 s, …` for the CPU used between two readings. */
-  static describe(before: Map<string, number>, after: Map<string, number>): string {
-    return [...after]
-      .map(([name, seconds]) => [name, seconds - (before.get(name) ?? 0)] as const)
+  /** CPU seconds each group used between two readings. */
+  static delta(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
+    return new Map([...after].map(([name, seconds]) => [name, seconds - (before.get(name) ?? 0)]));
+  }
+
+  /** `fleet hosts 20.1 s, worker 4.7 s, …`, the biggest first. */
+  static describe(used: Map<string, number>): string {
+    return [...used]
       .filter(([, seconds]) => seconds >= 0.05)
       .sort((a, b) => b[1] - a[1])
       .map(([name, seconds]) => `${name} ${seconds.toFixed(2)} s`)

@@ -170,17 +170,23 @@ async function main(): Promise<void> {
       worker = await startWorkerProcess(env, options);
       groups?.add('worker', worker.pid);
     };
+    /** A round's exact CPU (cgroups) on the hosts' side and on the side driving the rollout. */
+    const sidesOf = (tool: 'vulnzero' | 'peer', byGroup: Map<string, number>): { hosts: number; driver: number } | undefined => {
+      if (!byGroup.has('fleet hosts')) return undefined;
+      const driver = tool === 'vulnzero' ? ['worker', 'gateway', 'postgres', 'redis'] : ['bench and its ssh, xargs, ansible'];
+      return { hosts: byGroup.get('fleet hosts') ?? 0, driver: driver.reduce((sum, name) => sum + (byGroup.get(name) ?? 0), 0) };
+    };
     // Names for the CPU split of a measurement (the others go by command name).
     const benchLabels = () => new Map([[worker.pid, 'worker'], [gateway.pid, 'gateway'], [process.pid, 'bench (+ its children)']]);
     /** Runs a measurement; then, once its sessions' processes are gone, the machine's CPU over it and where it went. */
-    const withCpu = async <T>(run: () => Promise<T>): Promise<{ value: T; machineCpu: number; split: string }> => {
+    const withCpu = async <T>(run: () => Promise<T>): Promise<{ value: T; machineCpu: number; split: string; byGroup: Map<string, number> }> => {
       const processes = processCpu();
       const groupsBefore = groups?.usage();
       const kindsBefore = machineCpuKinds();
       const value = await run();
       await new Promise((resolve) => setTimeout(resolve, CPU_SETTLE_MS));
       const kindsAfter = machineCpuKinds();
-      const byGroup = groups && groupsBefore ? `; by cgroup (exact): ${CpuGroups.describe(groupsBefore, groups.usage())}` : '';
+      const byGroup = groups && groupsBefore ? CpuGroups.delta(groupsBefore, groups.usage()) : new Map<string, number>();
       const kinds = Object.fromEntries(Object.entries(kindsAfter).map(([kind, seconds]) => [kind, seconds - kindsBefore[kind as keyof typeof kindsBefore]]));
       const machineCpu = Object.values(kinds).reduce((sum, seconds) => sum + seconds, 0);
       const split = cpuSplit(processes, benchLabels());
@@ -193,7 +199,12 @@ async function main(): Promise<void> {
         .filter(([, seconds]) => seconds >= 0.05)
         .map(([kind, seconds]) => `${kind} ${seconds.toFixed(1)}`)
         .join(', ');
-      return { value, machineCpu, split: `${byKind}; ${describeCpuSplit(split)}${unattributed >= 0.05 ? `, not yet reaped ${unattributed.toFixed(2)} s` : ''}${byGroup}` };
+      return {
+        value,
+        machineCpu,
+        split: `${byKind}; ${describeCpuSplit(split)}${unattributed >= 0.05 ? `, not yet reaped ${unattributed.toFixed(2)} s` : ''}${byGroup.size > 0 ? `; by cgroup (exact): ${CpuGroups.describe(byGroup)}` : ''}`,
+        byGroup,
+      };
     };
     const vz = await VulnZeroBench.setUp(gateway.url, fleet);
     const hostIds = await vz.registerHosts(hosts, 'f200');
@@ -214,11 +225,11 @@ async function main(): Promise<void> {
 
     // 1. The rollout, three rounds, tools taking turns.
     const tools: Record<ToolKey, ToolRounds> = {
-      opensshDefault: { label: 'OpenSSH, defaults', how: '`xargs -P 50 ssh`', rounds: [], clientCpu: [], machineCpu: [], errors: [] },
-      opensshTuned: { label: 'OpenSSH, tuned', how: `\`xargs -P 50 ssh -o KexAlgorithms=${TUNED_KEX}\``, rounds: [], clientCpu: [], machineCpu: [], errors: [] },
-      ansibleRaw: { label: 'Ansible, raw', how: '4 `raw` tasks, forks 50, pipelining, ControlPersist', rounds: [], clientCpu: [], machineCpu: [], errors: [] },
-      ansibleShell: { label: 'Ansible, shell', how: '4 `shell` tasks, forks 50, pipelining, ControlPersist', rounds: [], clientCpu: [], machineCpu: [], errors: [] },
-      vulnzero: { label: 'VulnZero', how: 'HTTP API: POST /deployments → task terminal (SSE)', rounds: [], clientCpu: [], machineCpu: [], errors: [] },
+      opensshDefault: { label: 'OpenSSH, defaults', how: '`xargs -P 50 ssh`', rounds: [], clientCpu: [], machineCpu: [], hostsCpu: [], driverCpu: [], errors: [] },
+      opensshTuned: { label: 'OpenSSH, tuned', how: `\`xargs -P 50 ssh -o KexAlgorithms=${TUNED_KEX}\``, rounds: [], clientCpu: [], machineCpu: [], hostsCpu: [], driverCpu: [], errors: [] },
+      ansibleRaw: { label: 'Ansible, raw', how: '4 `raw` tasks, forks 50, pipelining, ControlPersist', rounds: [], clientCpu: [], machineCpu: [], hostsCpu: [], driverCpu: [], errors: [] },
+      ansibleShell: { label: 'Ansible, shell', how: '4 `shell` tasks, forks 50, pipelining, ControlPersist', rounds: [], clientCpu: [], machineCpu: [], hostsCpu: [], driverCpu: [], errors: [] },
+      vulnzero: { label: 'VulnZero', how: 'HTTP API: POST /deployments → task terminal (SSE)', rounds: [], clientCpu: [], machineCpu: [], hostsCpu: [], driverCpu: [], errors: [] },
     };
     const vzTimings: DeploymentTiming[] = [];
     let vzPeakRss = 0;
@@ -262,11 +273,17 @@ async function main(): Promise<void> {
             value: { seconds, cpu },
             machineCpu,
             split,
+            byGroup,
           } = await withCpu(runners[key]);
           await assertRolledOut(hosts, tools[key].label);
           tools[key].rounds.push(seconds);
           tools[key].clientCpu.push(cpu);
           tools[key].machineCpu.push(machineCpu);
+          const sides = sidesOf(key === 'vulnzero' ? 'vulnzero' : 'peer', byGroup);
+          if (sides) {
+            tools[key].hostsCpu.push(sides.hosts);
+            tools[key].driverCpu.push(sides.driver);
+          }
           log(`round ${round + 1}: ${tools[key].label.padEnd(18)} ${seconds.toFixed(2)} s (client CPU ${cpu.toFixed(1)} s, machine CPU ${machineCpu.toFixed(1)} s: ${split})`);
         } catch (error) {
           tools[key].errors.push(errorText(error));
@@ -369,7 +386,7 @@ async function main(): Promise<void> {
       scaleHosts: FleetHost[],
       ids: string[],
       scaleSsh: OpenSshOptions,
-      peer?: { seconds: number; machineCpu: number },
+      peer?: { seconds: number; machineCpu: number; hostsCpu: number; driverCpu: number },
     ): Promise<ScaleRow> => {
       const row: ScaleRow = { hosts: size, floorSeconds: floorSeconds(size) };
       await restartWorker({ logName: `worker-scale-${size}.log` });
@@ -379,17 +396,26 @@ async function main(): Promise<void> {
       const peerRounds: number[] = [];
       const vzCpu: number[] = [];
       const peerCpu: number[] = [];
+      const vzHostsCpu: number[] = [];
+      const peerHostsCpu: number[] = [];
+      const vzDriverCpu: number[] = [];
+      const peerDriverCpu: number[] = [];
       let peakRss = 0;
       const runVulnZero = async (round: number) => {
         await resetFleetState(scaleHosts, fleet.username);
         await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
         const sampler = new RssSampler(worker.pid).start();
-        const { value: timing, machineCpu, split } = await withCpu(() => vz.deploy(ids));
+        const { value: timing, machineCpu, split, byGroup } = await withCpu(() => vz.deploy(ids));
         const memory = sampler.stop();
         if (timing.task.status !== 'succeeded') throw new Error(`deployment over ${size} hosts ended ${timing.deployment.status}`);
         await assertRolledOut(scaleHosts, 'VulnZero');
         vzRounds.push(timing.seconds);
         vzCpu.push(machineCpu);
+        const sides = sidesOf('vulnzero', byGroup);
+        if (sides) {
+          vzHostsCpu.push(sides.hosts);
+          vzDriverCpu.push(sides.driver);
+        }
         peakRss = Math.max(peakRss, memory.peakRssMiB);
         row.workerHwmMiB = memory.hwmMiB;
         log(`scale ${size} round ${round + 1}: VulnZero ${timing.seconds.toFixed(2)} s (machine CPU ${machineCpu.toFixed(1)} s: ${split})`);
@@ -397,10 +423,15 @@ async function main(): Promise<void> {
       const runPeer = async (round: number) => {
         await resetFleetState(scaleHosts, fleet.username);
         await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-        const { value: seconds, machineCpu, split } = await withCpu(() => runOpenSshRollout(scaleHosts, scaleSsh));
+        const { value: seconds, machineCpu, split, byGroup } = await withCpu(() => runOpenSshRollout(scaleHosts, scaleSsh));
         await assertRolledOut(scaleHosts, 'OpenSSH tuned');
         peerRounds.push(seconds);
         peerCpu.push(machineCpu);
+        const sides = sidesOf('peer', byGroup);
+        if (sides) {
+          peerHostsCpu.push(sides.hosts);
+          peerDriverCpu.push(sides.driver);
+        }
         log(`scale ${size} round ${round + 1}: OpenSSH tuned ${seconds.toFixed(2)} s (machine CPU ${machineCpu.toFixed(1)} s: ${split})`);
       };
       // The peer's figure at 200 hosts comes from the rollout's rounds; otherwise
@@ -422,6 +453,8 @@ async function main(): Promise<void> {
       row.opensshTunedSeconds = peer?.seconds ?? median(peerRounds);
       row.vulnzeroMachineCpu = median(vzCpu);
       row.opensshTunedMachineCpu = peer?.machineCpu ?? median(peerCpu);
+      row.hostsCpu = { vulnzero: median(vzHostsCpu), opensshTuned: peer?.hostsCpu ?? median(peerHostsCpu) };
+      row.driverCpu = { vulnzero: median(vzDriverCpu), opensshTuned: peer?.driverCpu ?? median(peerDriverCpu) };
       row.rounds = vzRounds.length;
       log(`scale ${size}: VulnZero ${row.vulnzeroSeconds.toFixed(2)} s (median of ${vzRounds.length}), RSS idle ${row.workerIdleRssMiB.toFixed(0)} → peak ${row.workerPeakRssMiB.toFixed(0)} MiB; OpenSSH tuned ${row.opensshTunedSeconds.toFixed(2)} s`);
       return row;
@@ -432,7 +465,15 @@ async function main(): Promise<void> {
       try {
         // At the fleet's full size the peer is the rollout's median, when the rollout ran.
         const peerRounds = size === HOSTS ? tools.opensshTuned.rounds : [];
-        const peer = peerRounds.length > 0 ? { seconds: median(peerRounds), machineCpu: median(tools.opensshTuned.machineCpu) } : undefined;
+        const peer =
+          peerRounds.length > 0
+            ? {
+                seconds: median(peerRounds),
+                machineCpu: median(tools.opensshTuned.machineCpu),
+                hostsCpu: median(tools.opensshTuned.hostsCpu),
+                driverCpu: median(tools.opensshTuned.driverCpu),
+              }
+            : undefined;
         scale.push(await measureScale(size, hosts.slice(0, size), hostIds.slice(0, size), { ...ssh, kex: TUNED_KEX }, peer));
       } catch (error) {
         scale.push({ hosts: size, floorSeconds: floorSeconds(size), note: `failed: ${errorText(error)}` });
