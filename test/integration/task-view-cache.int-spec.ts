@@ -1,6 +1,6 @@
-// The gateway's cache of finished tasks' views on real PostgreSQL and Redis:
-// a "gateway" context serves views, a "worker" context (its own pool and
-// Redis connections) changes the rows through TasksService, as the worker does.
+// The gateway's cache of task views on real PostgreSQL and Redis: two
+// "gateway" contexts serve views, a "worker" context (its own pool and Redis
+// connections) changes the rows through TasksService, as the worker does.
 import { Global, INestApplicationContext, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -8,7 +8,7 @@ import Redis from 'ioredis';
 import { Client } from 'pg';
 import { postgresOptions } from '@vulnzero/database';
 import { AnnouncedCache, REDIS_CLIENT } from '@vulnzero/queues';
-import { TaskEntity, TasksModule, TasksService, TaskViewCache } from '@vulnzero/tasks';
+import { TaskEntity, TasksModule, TasksService, TaskView, TaskViewCache } from '@vulnzero/tasks';
 
 jest.setTimeout(60_000);
 
@@ -39,30 +39,53 @@ async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boole
   }
 }
 
-/** The cache inside (white box: its subscription state, and a change as if announced). */
-const internals = (cache: TaskViewCache) => (cache as unknown as { cache: AnnouncedCache<unknown> }).cache;
+/** The cache inside (white box: its subscription state, entries, and a change as if announced). */
+const internals = (cache: TaskViewCache) => (cache as unknown as { cache: AnnouncedCache<TaskView> }).cache;
+const entryOf = (cache: TaskViewCache, id: string) =>
+  (internals(cache) as unknown as { entries: Map<string, { value: TaskView; expiresAt: number }> }).entries.get(id);
+
+/**
+ * Resolves when `cache` forgets `id` (its announcement arrived), so a test
+ * waits on the message itself rather than on a clock.
+ */
+function forgotten(cache: TaskViewCache, id: string): Promise<void> {
+  const inner = internals(cache);
+  const forget = inner.forget.bind(inner);
+  return new Promise((resolve) => {
+    inner.forget = (key: string) => {
+      forget(key);
+      if (key !== id) return;
+      inner.forget = forget;
+      resolve();
+    };
+  });
+}
 
 describe('TaskViewCache', () => {
   let gateway: { context: INestApplicationContext; redis: Redis };
+  let otherGateway: { context: INestApplicationContext; redis: Redis };
   let worker: { context: INestApplicationContext; redis: Redis };
   let sql: Client;
   let cache: TaskViewCache;
+  let otherCache: TaskViewCache;
   let tasks: TasksService;
 
   beforeAll(async () => {
     gateway = await startContext('vz-view-cache-gateway', true);
+    otherGateway = await startContext('vz-view-cache-gateway-2', true);
     worker = await startContext('vz-view-cache-worker', false);
     cache = gateway.context.get(TaskViewCache);
+    otherCache = otherGateway.context.get(TaskViewCache);
     tasks = worker.context.get(TasksService);
     sql = new Client({ connectionString: env('DATABASE_URL') });
     await sql.connect();
-    // The cache only remembers once its subscription is up.
-    await eventually(async () => internals(cache).caching, Boolean);
+    // The caches only remember once their subscriptions are up.
+    await eventually(async () => internals(cache).caching && internals(otherCache).caching, Boolean);
   });
 
   afterAll(async () => {
     await sql.end();
-    for (const side of [gateway, worker]) {
+    for (const side of [gateway, otherGateway, worker]) {
       await side.context.close();
       side.redis.disconnect();
     }
@@ -70,22 +93,104 @@ describe('TaskViewCache', () => {
 
   const view = async (id: string) => cache.view(id);
 
-  it('reads a task that is not finished from PostgreSQL on every request', async () => {
+  const heldByBoth = async (id: string) => {
+    const held = await eventually(
+      async () => {
+        await Promise.all([view(id), otherCache.view(id)]);
+        return entryOf(cache, id) !== undefined && entryOf(otherCache, id) !== undefined;
+      },
+      Boolean,
+    );
+    expect(held).toBe(true);
+  };
+
+  it('remembers a task that is not finished for a second at most, a finished one for five', async () => {
     const task = await tasks.create({ type: 'scan', createdBy: 'int-test', total: 4 });
-    expect((await view(task.id)).status).toBe('queued');
-    await tasks.transition(task.id, 'running');
+    const running = forgotten(cache, task.id);
+    await tasks.transition(task.id, 'running', { progress: { phase: 'scanning' } });
+    await running;
+    const handEdit = (phase: string) => sql.query(`UPDATE tasks SET progress = jsonb_build_object('phase', $2::text) WHERE id = $1`, [task.id, phase]);
+    // The cache's clock, stopped and moved by hand: changes made behind
+    // TasksService (nothing announced) are seen once the entry has expired.
+    const now = Date.now();
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(now);
+    try {
+      expect((await view(task.id)).status).toBe('running');
+      await handEdit('edited by hand');
+      clock.mockReturnValue(now + 999);
+      expect((await view(task.id)).progress.phase).toBe('scanning');
+      clock.mockReturnValue(now + 1_000);
+      expect((await view(task.id)).progress.phase).toBe('edited by hand');
+
+      const succeeded = forgotten(cache, task.id);
+      await tasks.transition(task.id, 'succeeded', { result: { findings: 1 } });
+      await succeeded;
+      const then = now + 10_000;
+      clock.mockReturnValue(then);
+      expect((await view(task.id)).status).toBe('succeeded');
+      await handEdit('edited again');
+      clock.mockReturnValue(then + 4_999);
+      expect((await view(task.id)).progress.phase).not.toBe('edited again');
+      clock.mockReturnValue(then + 5_000);
+      expect((await view(task.id)).progress.phase).toBe('edited again');
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
+  it('serves the next GET on every gateway with what the worker wrote to a task that is not finished (progress, pause, resume)', async () => {
+    const task = await tasks.create({ type: 'deploy', createdBy: 'int-test', total: 200 });
+    const bothSee = async (write: () => Promise<unknown>, check: (v: TaskView) => void) => {
+      // Both gateways hold the previous view (a read that overlapped any announcement is not kept: read again)...
+      await heldByBoth(task.id);
+      // ...and forget it when the worker's announcement arrives.
+      const announced = Promise.all([forgotten(cache, task.id), forgotten(otherCache, task.id)]);
+      await write();
+      await announced;
+      check(await view(task.id));
+      check(await otherCache.view(task.id));
+    };
+    await bothSee(
+      () => tasks.transition(task.id, 'running'),
+      (v) => expect(v.status).toBe('running'),
+    );
+    await bothSee(
+      () => tasks.updateProgress(task.id, { phase: 'step 1/4', done: 20, total: 200, percent: 10 }),
+      (v) => expect(v.progress).toEqual({ phase: 'step 1/4', done: 20, total: 200, percent: 10 }),
+    );
+    await bothSee(
+      () => tasks.transition(task.id, 'paused', { progress: { phase: 'awaiting promotion' } }),
+      (v) => expect([v.status, v.progress.phase]).toEqual(['paused', 'awaiting promotion']),
+    );
+    await bothSee(
+      () => tasks.transition(task.id, 'running'),
+      (v) => expect([v.status, v.progress.done]).toEqual(['running', 20]),
+    );
+  });
+
+  it('forgets at once, before any message, a task the gateway itself writes; the other gateway when the message arrives', async () => {
+    const gatewayTasks = gateway.context.get(TasksService);
+    const task = await gatewayTasks.create({ type: 'scan', createdBy: 'int-test' });
+    await heldByBoth(task.id);
+    expect(entryOf(cache, task.id)?.value.status).toBe('queued');
+
+    const otherForgot = forgotten(otherCache, task.id);
+    await gatewayTasks.transition(task.id, 'running', { progress: { phase: 'scanning' } });
+    expect(entryOf(cache, task.id)).toBeUndefined();
     expect((await view(task.id)).status).toBe('running');
-    await tasks.updateProgress(task.id, { phase: 'scanning', done: 2, total: 4, percent: 50 });
-    expect((await view(task.id)).progress.done).toBe(2);
-    await tasks.transition(task.id, 'succeeded', { result: { findings: 1 } });
-    expect((await view(task.id)).status).toBe('succeeded');
+    await otherForgot;
+    expect((await otherCache.view(task.id)).status).toBe('running');
+
+    await gatewayTasks.updateProgress(task.id, { phase: 'scanning', done: 1, total: 2, percent: 50 });
+    expect(entryOf(cache, task.id)).toBeUndefined();
+    expect((await view(task.id)).progress.done).toBe(1);
   });
 
   it('remembers a finished task: a change made behind TasksService is not seen, the cache answered', async () => {
     const task = await tasks.create({ type: 'scan', createdBy: 'int-test' });
     await tasks.transition(task.id, 'running');
     await tasks.transition(task.id, 'failed', { error: { code: 'boom', message: 'first' } });
-    // Every finished status is announced; let this one land before the view is remembered.
+    // Every write is announced; let the last one land before the view is remembered.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect((await view(task.id)).error?.message).toBe('first');
     await sql.query(`UPDATE tasks SET error = '{"code":"boom","message":"edited by hand"}' WHERE id = $1`, [task.id]);

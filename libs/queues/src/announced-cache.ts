@@ -6,7 +6,10 @@ export interface AnnouncedCacheOptions {
   channel: string;
   /** What is cached, for log lines ("user lookups", "task views"). */
   what: string;
-  /** Short enough that a change announced while the subscriber was down is served soon anyway. */
+  /**
+   * How long a value is kept unless `remember` is given its own: short enough
+   * that a change whose announcement was lost is served soon anyway.
+   */
   ttlMs: number;
   maxEntries: number;
 }
@@ -77,10 +80,10 @@ export class AnnouncedCache<V> {
     return this.generation;
   }
 
-  remember(ticket: number, key: string, value: V): void {
+  remember(ticket: number, key: string, value: V, ttlMs = this.options.ttlMs): void {
     if (!this.listening || ticket !== this.generation) return;
     if (this.entries.size >= this.options.maxEntries) this.entries.clear();
-    this.entries.set(key, { value, expiresAt: Date.now() + this.options.ttlMs });
+    this.entries.set(key, { value, expiresAt: Date.now() + ttlMs });
   }
 
   /** Forgets `key` in this process at once (announcements do it in every process). */

@@ -13,11 +13,11 @@ export function taskEventsChannel(taskId: string): string {
 }
 
 /**
- * Where a finished task's id is announced when its row changes all the same
- * (a transition to the status it already has, with a new result; a late
- * progress write): gateways cache finished tasks' views (TaskViewCache).
+ * Where a task's id is announced after every write of its row that its view
+ * shows (status, progress, result, error, timestamps): gateways cache task
+ * views (TaskViewCache) and forget one when its id arrives here.
  */
-export const FINISHED_TASK_CHANGES_CHANNEL = 'vz:tasks:finished-changed';
+export const TASK_CHANGES_CHANNEL = 'vz:tasks:changed';
 
 /**
  * Live notifications of a task's transitions over Redis pub/sub, for
@@ -28,6 +28,7 @@ export const FINISHED_TASK_CHANGES_CHANNEL = 'vz:tasks:finished-changed';
 export class TaskEventsPublisher implements OnApplicationShutdown {
   private readonly logger = new Logger(TaskEventsPublisher.name);
   private readonly redis: Redis;
+  private readonly changeListeners = new Set<(taskId: string) => void>();
 
   constructor(@Inject(REDIS_CLIENT) redis: Redis) {
     // Its own connection with auto-pipelining: the events of many hosts started
@@ -41,13 +42,24 @@ export class TaskEventsPublisher implements OnApplicationShutdown {
   }
 
   /**
-   * Tells the gateways that a finished task's row changed, once the change is
-   * committed. Not awaited: the write is done; a lost announcement costs at
-   * most the cache's few seconds.
+   * Called in this process, synchronously, on every announced change of a
+   * task's row: the gateway forgets its own writes before it answers.
    */
-  finishedTaskChanged(taskId: string): void {
-    void this.redis.publish(FINISHED_TASK_CHANGES_CHANNEL, taskId).catch((error: Error) => {
-      this.logger.warn({ taskId, error: error.message }, 'finished task change not announced; gateways may serve its previous view for a few seconds');
+  onTaskChanged(listener: (taskId: string) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  /**
+   * Tells this process at once, and the gateways over Redis, that a task's
+   * row changed; call it once the change is committed. The publish is not
+   * awaited: the write is done; a lost announcement costs at most the cache's
+   * few seconds (one for a task that is not finished).
+   */
+  taskChanged(taskId: string): void {
+    for (const listener of this.changeListeners) listener(taskId);
+    void this.redis.publish(TASK_CHANGES_CHANNEL, taskId).catch((error: Error) => {
+      this.logger.warn({ taskId, error: error.message }, 'task change not announced; gateways may serve its previous view for a few seconds');
     });
   }
 

@@ -115,7 +115,10 @@ export class TasksService {
     private readonly events: TaskEventsPublisher,
   ) {}
 
-  /** With `manager`, the task is created inside the caller's transaction. */
+  /**
+   * With `manager`, the task is created inside the caller's transaction. Not
+   * announced: no view of a task that did not exist can be cached.
+   */
   async create(input: NewTask, manager?: EntityManager): Promise<TaskEntity> {
     const tasks = manager ? manager.getRepository(TaskEntity) : this.tasks;
     return tasks.save(
@@ -193,6 +196,7 @@ export class TasksService {
     return { items: page.items.map(toTaskView), nextCursor: page.nextCursor };
   }
 
+  /** Not announced: the job id (and `updated_at`) are not part of the task's view. */
   async setJobId(id: string, jobId: string): Promise<void> {
     await this.tasks.update({ id }, { jobId });
   }
@@ -222,22 +226,18 @@ export class TasksService {
     if (patch.result !== undefined) task.result = patch.result;
     if (patch.error !== undefined) task.error = patch.error;
     const saved = await this.tasks.save(task);
-    // Every write of a finished status is announced, not only a rewrite seen as
-    // one: a concurrent writer may have finished the task after this one read it.
-    if (isTerminalTask(to)) this.events.finishedTaskChanged(id);
+    this.events.taskChanged(id);
     return saved;
   }
 
   async updateProgress(id: string, progress: TaskProgress): Promise<void> {
-    const result = await this.tasks
+    await this.tasks
       .createQueryBuilder()
       .update(TaskEntity)
       .set({ progress: () => `progress || :progress::jsonb`, updatedAt: () => 'now()' })
       .setParameter('progress', JSON.stringify(progress))
       .where('id = :id', { id })
-      .returning(['status'])
       .execute();
-    const rows = (result.raw ?? []) as { status: TaskStatus }[];
-    if (rows.some((row) => isTerminalTask(row.status))) this.events.finishedTaskChanged(id);
+    this.events.taskChanged(id);
   }
 }
