@@ -8,7 +8,7 @@ import Redis from 'ioredis';
 import { Client } from 'pg';
 import { postgresOptions } from '@vulnzero/database';
 import { AnnouncedCache, REDIS_CLIENT } from '@vulnzero/queues';
-import { TaskEntity, TasksModule, TasksService, TaskView, TaskViewCache } from '@vulnzero/tasks';
+import { TaskEntity, TaskEventsPublisher, TasksModule, TasksService, TaskView, TaskViewCache } from '@vulnzero/tasks';
 
 jest.setTimeout(60_000);
 
@@ -212,16 +212,50 @@ describe('TaskViewCache', () => {
     expect(afterProgress.progress).toEqual(expect.objectContaining({ phase: 'done', done: 3, percent: 100 }));
   });
 
-  it('does not remember a read that raced with a change announcement', async () => {
+  it('does not remember a read that raced with a change announcement of its task', async () => {
     const task = await tasks.create({ type: 'scan', createdBy: 'int-test' });
     await tasks.transition(task.id, 'running');
     await tasks.transition(task.id, 'succeeded', { result: { findings: 0 } });
     const reading = cache.view(task.id);
     // The announcement lands while the read is under way.
-    internals(cache).forget('some-other-task');
+    internals(cache).forget(task.id);
     await reading;
+    expect(entryOf(cache, task.id)).toBeUndefined();
     await sql.query(`UPDATE tasks SET result = '{"findings":7}' WHERE id = $1`, [task.id]);
     expect((await view(task.id)).result).toEqual({ findings: 7 });
+  });
+
+  it('remembers a read that overlapped changes of other tasks only (a busy channel does not keep the cache empty)', async () => {
+    const task = await tasks.create({ type: 'scan', createdBy: 'int-test' });
+    await tasks.transition(task.id, 'running');
+    await tasks.transition(task.id, 'succeeded', { result: { findings: 0 } });
+    // The worker's announcements arrive in order: once its next one is here, those of the task are too.
+    const sentinel = `sentinel-${task.id}`;
+    const delivered = forgotten(cache, sentinel);
+    worker.context.get(TaskEventsPublisher).taskChanged(sentinel);
+    await delivered;
+    const reading = cache.view(task.id);
+    internals(cache).forget('some-other-task');
+    await reading;
+    expect(entryOf(cache, task.id)?.value.result).toEqual({ findings: 0 });
+  });
+
+  it('does not remember a read that overlapped a loss of the subscription', async () => {
+    const task = await tasks.create({ type: 'scan', createdBy: 'int-test' });
+    await tasks.transition(task.id, 'running');
+    await tasks.transition(task.id, 'succeeded', { result: { findings: 0 } });
+    const inner = internals(cache) as unknown as { ticket(): number; remember(ticket: number, key: string, value: TaskView): void; stopCaching(): void; listening: boolean };
+    const ticket = inner.ticket();
+    const value = await tasks.view(task.id);
+    // The subscription drops and comes back (as on a Redis reconnect) while the read is under way.
+    inner.stopCaching();
+    (inner as unknown as { reset(): void }).reset();
+    inner.listening = true;
+    inner.remember(ticket, task.id, value);
+    expect(entryOf(cache, task.id)).toBeUndefined();
+    // A read begun after it is remembered.
+    inner.remember(inner.ticket(), task.id, value);
+    expect(entryOf(cache, task.id)?.value.status).toBe('succeeded');
   });
 
   it('remembers nothing for an unknown task: once the task exists it is served', async () => {

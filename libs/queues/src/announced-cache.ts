@@ -18,16 +18,22 @@ export interface AnnouncedCacheOptions {
  * Values kept in one process for a few seconds, forgotten the moment any
  * process announces a change of their key on a Redis channel. Entries are only
  * kept while the subscription is up: losing it empties the cache, so a missed
- * message cannot keep an old value in. A lookup that raced with a change (its
- * ticket was taken before the change) is not remembered.
+ * message cannot keep an old value in. A lookup that raced with a change of
+ * its own key (its ticket was taken before the change), or with a loss of the
+ * subscription, is not remembered; changes of other keys do not hold it back,
+ * so a busy channel does not keep the cache empty.
  */
 export class AnnouncedCache<V> {
   private readonly logger: Logger;
   private readonly entries = new Map<string, { value: V; expiresAt: number }>();
   private subscriber?: Redis;
   private listening = false;
-  /** Bumped by every change: a lookup that raced with one is not remembered. */
-  private generation = 0;
+  /** Bumped by every change and every reset; tickets are its values. */
+  private sequence = 0;
+  /** Lookups with an older ticket are not remembered (subscription up or lost, too many changes tracked). */
+  private resetAt = 0;
+  /** The sequence of each key's last change since the last reset. */
+  private readonly changedAt = new Map<string, number>();
 
   constructor(private readonly options: AnnouncedCacheOptions) {
     this.logger = new Logger(`AnnouncedCache ${options.channel}`);
@@ -43,8 +49,7 @@ export class AnnouncedCache<V> {
       subscriber.subscribe(this.options.channel).then(
         () => {
           // A lookup that began before the subscription was up may have missed a change.
-          this.generation += 1;
-          this.entries.clear();
+          this.reset();
           this.listening = true;
         },
         (error: Error) => this.logger.warn(`change subscription failed, ${this.options.what} not cached: ${error.message}`),
@@ -75,26 +80,39 @@ export class AnnouncedCache<V> {
     return entry.value;
   }
 
-  /** Taken before a lookup; `remember` drops its result if anything changed meanwhile. */
+  /** Taken before a lookup; `remember` drops its result if its key changed meanwhile. */
   ticket(): number {
-    return this.generation;
+    return this.sequence;
   }
 
   remember(ticket: number, key: string, value: V, ttlMs = this.options.ttlMs): void {
-    if (!this.listening || ticket !== this.generation) return;
+    if (!this.listening || ticket < this.resetAt || (this.changedAt.get(key) ?? 0) > ticket) return;
     if (this.entries.size >= this.options.maxEntries) this.entries.clear();
     this.entries.set(key, { value, expiresAt: Date.now() + ttlMs });
   }
 
   /** Forgets `key` in this process at once (announcements do it in every process). */
   forget(key: string): void {
-    this.generation += 1;
+    // Bounded: past maxEntries tracked changes, every lookup under way is dropped instead.
+    if (this.changedAt.size >= this.options.maxEntries) this.dropLookupsUnderWay();
+    this.sequence += 1;
+    this.changedAt.set(key, this.sequence);
     this.entries.delete(key);
   }
 
   private stopCaching(): void {
     this.listening = false;
-    this.generation += 1;
+    this.reset();
+  }
+
+  private reset(): void {
+    this.dropLookupsUnderWay();
     this.entries.clear();
+  }
+
+  private dropLookupsUnderWay(): void {
+    this.sequence += 1;
+    this.resetAt = this.sequence;
+    this.changedAt.clear();
   }
 }
