@@ -174,7 +174,8 @@ export function cpuSplit(before: ProcessCpu, labels: ReadonlyMap<number, string>
   const split: Record<string, number> = {};
   for (const [pid, now] of after) {
     const then = before.get(pid);
-    const delta = now.seconds - (then && then.started === now.started && then.comm === now.comm ? then.seconds : 0);
+    // The same process (pid and start time; its name changes when it execs), or a new one counted whole.
+    const delta = now.seconds - (then && then.started === now.started ? then.seconds : 0);
     const label = labels.get(pid) ?? now.comm;
     if (delta > 0) split[label] = (split[label] ?? 0) + delta;
   }

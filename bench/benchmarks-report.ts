@@ -124,7 +124,7 @@ export function renderBenchmarks(r: BenchResults): string {
     `Floor: the sleeps alone, ${r.waves} waves × 0.2 s = **${s(r.floorSeconds, 1)} s**.`,
     '',
     '| tool | how | rounds (s) | median (s) | × floor | client CPU (s, median) | machine CPU (s, median) | fleet hosts CPU (s, median) |',
-    '|---|---|---|---|---|---|---|',
+    '|---|---|---|---|---|---|---|---|',
   );
   for (const key of ['opensshDefault', 'opensshTuned', 'ansibleRaw', 'ansibleShell', 'vulnzero'] as ToolKey[]) {
     const t = r.tools[key];
@@ -242,7 +242,8 @@ export function renderBenchmarks(r: BenchResults): string {
     "machine's CPU went, by process (a fleet sshd carries the shells and commands of its sessions). \"Cores busy\" is the",
     "round's machine CPU (every process, /proc/stat) over its seconds: near the core count, the round is CPU-bound and its",
     'time follows the CPU work of the tool and of the hosts it drives. The fleet hosts\' and the driving side\'s CPU are exact',
-    '(cgroups): the driving side is the worker, gateway, PostgreSQL and Redis for VulnZero, xargs and ssh for OpenSSH.',
+    '(cgroups): the driving side is the worker, gateway, PostgreSQL and Redis for VulnZero, xargs and ssh for OpenSSH',
+    '(with the bench process waiting on them).',
     '',
     '| hosts | floor (s) | rounds | VulnZero (s) | OpenSSH tuned (s) | VulnZero / OpenSSH | machine CPU (s), VulnZero / OpenSSH | cores busy, VulnZero / OpenSSH | fleet hosts CPU (s), VulnZero / OpenSSH | driving side CPU (s), VulnZero / OpenSSH | worker RSS idle (MiB) | worker RSS peak (MiB) | VmHWM (MiB) |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',

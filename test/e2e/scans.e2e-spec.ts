@@ -109,6 +109,10 @@ describe('scans and findings (gateway + worker + sshd fleet with per-host dpkg d
     expect(accepted.status).toBe(202);
     expect(accepted.body.statusUrl).toBe(`/tasks/${accepted.body.taskId}`);
     const task = await waitForTask(accepted.body.taskId);
+    // An id in upper case is the same task (the UUID is normalised, as PostgreSQL does).
+    const upper = await api.get(`/tasks/${String(accepted.body.taskId).toUpperCase()}`);
+    expect(upper.status).toBe(200);
+    expect(upper.body).toMatchObject({ id: accepted.body.taskId, status: task.status });
     const view = (await api.get(`/scans/${accepted.body.scanId}`)).body;
     return { scanId: accepted.body.scanId, task, view };
   }

@@ -1,6 +1,7 @@
 // The gateway's cache of task views on real PostgreSQL and Redis: two
 // "gateway" contexts serve views, a "worker" context (its own pool and Redis
 // connections) changes the rows through TasksService, as the worker does.
+import { randomUUID } from 'node:crypto';
 import { Global, INestApplicationContext, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -93,6 +94,14 @@ describe('TaskViewCache', () => {
 
   const view = async (id: string) => cache.view(id);
 
+  /** Resolves once every announcement the worker made so far has reached `cache` (they arrive in order). */
+  const announcementsDelivered = async () => {
+    const sentinel = `sentinel-${randomUUID()}`;
+    const delivered = forgotten(cache, sentinel);
+    worker.context.get(TaskEventsPublisher).taskChanged(sentinel);
+    await delivered;
+  };
+
   const heldByBoth = async (id: string) => {
     const held = await eventually(
       async () => {
@@ -141,7 +150,7 @@ describe('TaskViewCache', () => {
   it('serves the next GET on every gateway with what the worker wrote to a task that is not finished (progress, pause, resume)', async () => {
     const task = await tasks.create({ type: 'deploy', createdBy: 'int-test', total: 200 });
     const bothSee = async (write: () => Promise<unknown>, check: (v: TaskView) => void) => {
-      // Both gateways hold the previous view (a read that overlapped any announcement is not kept: read again)...
+      // Both gateways hold the previous view (a read that overlapped an announcement of its task is not kept: read again)...
       await heldByBoth(task.id);
       // ...and forget it when the worker's announcement arrives.
       const announced = Promise.all([forgotten(cache, task.id), forgotten(otherCache, task.id)]);
@@ -190,9 +199,10 @@ describe('TaskViewCache', () => {
     const task = await tasks.create({ type: 'scan', createdBy: 'int-test' });
     await tasks.transition(task.id, 'running');
     await tasks.transition(task.id, 'failed', { error: { code: 'boom', message: 'first' } });
-    // Every write is announced; let the last one land before the view is remembered.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Every write is announced; let them land before the view is remembered.
+    await announcementsDelivered();
     expect((await view(task.id)).error?.message).toBe('first');
+    expect(entryOf(cache, task.id)).toBeDefined();
     await sql.query(`UPDATE tasks SET error = '{"code":"boom","message":"edited by hand"}' WHERE id = $1`, [task.id]);
     expect((await view(task.id)).error?.message).toBe('first');
   });
@@ -201,15 +211,20 @@ describe('TaskViewCache', () => {
     const task = await tasks.create({ type: 'deploy', createdBy: 'int-test', total: 3 });
     await tasks.transition(task.id, 'running');
     await tasks.transition(task.id, 'failed', { result: { deploymentStatus: 'failed' }, error: { code: 'failed', message: 'host down' } });
+    await announcementsDelivered();
     expect((await view(task.id)).result).toEqual({ deploymentStatus: 'failed' });
+    expect(entryOf(cache, task.id)).toBeDefined();
 
+    const forgotTransition = forgotten(cache, task.id);
     await tasks.transition(task.id, 'failed', { result: { deploymentStatus: 'rolled_back' }, error: { code: 'rolled_back', message: 'rolled back' } });
-    const afterTransition = await eventually(() => view(task.id), (v) => (v.result as { deploymentStatus?: string }).deploymentStatus === 'rolled_back', 2_000);
-    expect(afterTransition.result).toEqual({ deploymentStatus: 'rolled_back' });
+    await forgotTransition;
+    expect((await view(task.id)).result).toEqual({ deploymentStatus: 'rolled_back' });
+    expect(entryOf(cache, task.id)).toBeDefined();
 
+    const forgotProgress = forgotten(cache, task.id);
     await tasks.updateProgress(task.id, { phase: 'done', done: 3, total: 3, percent: 100 });
-    const afterProgress = await eventually(() => view(task.id), (v) => v.progress.done === 3, 2_000);
-    expect(afterProgress.progress).toEqual(expect.objectContaining({ phase: 'done', done: 3, percent: 100 }));
+    await forgotProgress;
+    expect((await view(task.id)).progress).toEqual(expect.objectContaining({ phase: 'done', done: 3, percent: 100 }));
   });
 
   it('does not remember a read that raced with a change announcement of its task', async () => {
@@ -229,11 +244,7 @@ describe('TaskViewCache', () => {
     const task = await tasks.create({ type: 'scan', createdBy: 'int-test' });
     await tasks.transition(task.id, 'running');
     await tasks.transition(task.id, 'succeeded', { result: { findings: 0 } });
-    // The worker's announcements arrive in order: once its next one is here, those of the task are too.
-    const sentinel = `sentinel-${task.id}`;
-    const delivered = forgotten(cache, sentinel);
-    worker.context.get(TaskEventsPublisher).taskChanged(sentinel);
-    await delivered;
+    await announcementsDelivered();
     const reading = cache.view(task.id);
     internals(cache).forget('some-other-task');
     await reading;
@@ -259,7 +270,7 @@ describe('TaskViewCache', () => {
   });
 
   it('remembers nothing for an unknown task: once the task exists it is served', async () => {
-    const id = '00000000-0000-4000-8000-0000000000aa';
+    const id = randomUUID();
     await expect(view(id)).rejects.toThrow(/not found/i);
     await sql.query(
       `INSERT INTO tasks (id, type, status, progress, created_by, finished_at) VALUES ($1, 'scan', 'cancelled', '{"phase":"cancelled","done":0,"total":0,"percent":0}', 'int-test', now())`,

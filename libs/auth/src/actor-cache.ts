@@ -40,7 +40,7 @@ export class ActorCache implements OnModuleInit, OnModuleDestroy {
     return entry && entry.tokenVersion === tokenVersion ? entry.actor : undefined;
   }
 
-  /** Taken before looking a user up; `remember` drops the result if any user changed meanwhile. */
+  /** Taken before looking a user up; `remember` drops the result if that user changed meanwhile. */
   ticket(): number {
     return this.cache.ticket();
   }

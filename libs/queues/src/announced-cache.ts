@@ -86,7 +86,7 @@ export class AnnouncedCache<V> {
   }
 
   remember(ticket: number, key: string, value: V, ttlMs = this.options.ttlMs): void {
-    if (!this.listening || ticket < this.resetAt || (this.changedAt.get(key) ?? 0) > ticket) return;
+    if (!this.listening || ttlMs <= 0 || ticket < this.resetAt || (this.changedAt.get(key) ?? 0) > ticket) return;
     if (this.entries.size >= this.options.maxEntries) this.entries.clear();
     this.entries.set(key, { value, expiresAt: Date.now() + ttlMs });
   }

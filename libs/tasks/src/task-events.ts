@@ -57,7 +57,14 @@ export class TaskEventsPublisher implements OnApplicationShutdown {
    * few seconds (one for a task that is not finished).
    */
   taskChanged(taskId: string): void {
-    for (const listener of this.changeListeners) listener(taskId);
+    for (const listener of this.changeListeners) {
+      // The change is committed: a listener's failure must not fail the write, nor stop the announcement.
+      try {
+        listener(taskId);
+      } catch (error) {
+        this.logger.error({ taskId, error: (error as Error).message }, 'task change listener failed');
+      }
+    }
     void this.redis.publish(TASK_CHANGES_CHANNEL, taskId).catch((error: Error) => {
       this.logger.warn({ taskId, error: error.message }, 'task change not announced; gateways may serve its previous view for a few seconds');
     });

@@ -20,8 +20,9 @@ const UNFINISHED_VIEW_TTL_MS = 1_000;
  * (TaskEventsPublisher.taskChanged): this gateway forgets its own writes
  * before it answers, and the others when the Redis message arrives. A lost
  * message is covered by the short lifetimes: one second for a task that is
- * not finished, five for a finished one. Nothing is remembered while the
- * subscription is down, nor a read that overlapped any announcement.
+ * not finished, five for a finished one, counted from when the read began.
+ * Nothing is remembered while the subscription is down, nor a read that
+ * overlapped an announcement of its task or a loss of the subscription.
  */
 @Injectable()
 export class TaskViewCache implements OnModuleInit, OnModuleDestroy {
@@ -54,8 +55,11 @@ export class TaskViewCache implements OnModuleInit, OnModuleDestroy {
     const cached = this.cache.get(id);
     if (cached) return cached;
     const ticket = this.cache.ticket();
+    const startedAt = Date.now();
     return this.tasks.view(id).then((view) => {
-      this.cache.remember(ticket, id, view, isTerminalTask(view.status) ? FINISHED_VIEW_TTL_MS : UNFINISHED_VIEW_TTL_MS);
+      // The view is as old as the read: its lifetime counts from there.
+      const lifetime = (isTerminalTask(view.status) ? FINISHED_VIEW_TTL_MS : UNFINISHED_VIEW_TTL_MS) - (Date.now() - startedAt);
+      this.cache.remember(ticket, id, view, lifetime);
       return view;
     });
   }
