@@ -269,6 +269,11 @@ describe('TaskViewCache', () => {
     expect(entryOf(cache, task.id)?.value.status).toBe('succeeded');
   });
 
+  it('reads a task asked for with its id in upper case', async () => {
+    const task = await tasks.create({ type: 'scan', createdBy: 'int-test' });
+    expect((await tasks.view(task.id.toUpperCase())).id).toBe(task.id);
+  });
+
   it('remembers nothing for an unknown task: once the task exists it is served', async () => {
     const id = randomUUID();
     await expect(view(id)).rejects.toThrow(/not found/i);

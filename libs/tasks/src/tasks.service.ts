@@ -153,7 +153,9 @@ export class TasksService {
    * event loop share one statement; every one of them arrived before it was
    * sent, so none sees an older state than a read of its own would.
    */
-  view(id: string): Promise<TaskView> {
+  view(taskId: string): Promise<TaskView> {
+    // Rows come back with the id in lower case, whatever the spelling asked for.
+    const id = taskId.toLowerCase();
     return new Promise<TaskView>((resolve, reject) => {
       const waiting = this.pendingViews.get(id);
       const waiter = { resolve, reject };
