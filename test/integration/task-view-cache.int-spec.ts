@@ -9,7 +9,7 @@ import Redis from 'ioredis';
 import { Client } from 'pg';
 import { postgresOptions } from '@vulnzero/database';
 import { AnnouncedCache, REDIS_CLIENT } from '@vulnzero/queues';
-import { TaskEntity, TaskEventsPublisher, TasksModule, TasksService, TaskView, TaskViewCache } from '@vulnzero/tasks';
+import { InvalidTaskTransitionError, TaskEntity, TaskEventsPublisher, TasksModule, TasksService, TaskView, TaskViewCache } from '@vulnzero/tasks';
 
 jest.setTimeout(60_000);
 
@@ -267,6 +267,25 @@ describe('TaskViewCache', () => {
     // A read begun after it is remembered.
     inner.remember(inner.ticket(), task.id, value);
     expect(entryOf(cache, task.id)?.value.status).toBe('succeeded');
+  });
+
+  it('lets one of two racing final transitions through: the other is refused, and the status written is the winner\'s', async () => {
+    // Two processes (their own pools), as a worker finishing and the reconciler giving up on a lost job.
+    const otherWriter = gateway.context.get(TasksService);
+    for (let round = 0; round < 10; round++) {
+      const task = await tasks.create({ type: 'deploy', createdBy: 'int-test' });
+      await tasks.transition(task.id, 'running');
+      const outcomes = await Promise.allSettled([
+        tasks.transition(task.id, 'succeeded', { result: { deploymentStatus: 'succeeded' } }),
+        otherWriter.transition(task.id, 'failed', { error: { code: 'job_lost', message: 'lost' } }),
+      ]);
+      const won = outcomes.filter((o): o is PromiseFulfilledResult<TaskEntity> => o.status === 'fulfilled');
+      const lost = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+      expect(won).toHaveLength(1);
+      expect(lost[0]?.reason).toBeInstanceOf(InvalidTaskTransitionError);
+      const { rows } = await sql.query<{ status: string }>('SELECT status FROM tasks WHERE id = $1', [task.id]);
+      expect(rows[0]?.status).toBe(won[0]?.value.status);
+    }
   });
 
   it('reads a task asked for with its id in upper case', async () => {

@@ -5,7 +5,7 @@ import { In, LessThan, Repository } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@vulnzero/config';
 import { JobEnqueuer, jobIdFor, JobName, queueOf, REDIS_CLIENT } from '@vulnzero/queues';
 import { TaskEntity } from './task.entity';
-import type { TaskType } from './core/task-state';
+import { InvalidTaskTransitionError, type TaskType } from './core/task-state';
 import { TasksService } from './tasks.service';
 
 const MAX_RECOVERIES = 5;
@@ -77,9 +77,15 @@ export class TaskReconciler implements OnApplicationBootstrap, OnApplicationShut
       const recoveries = await this.redis.incr(`vz:recoveries:${task.id}`);
       await this.redis.expire(`vz:recoveries:${task.id}`, 7 * 24 * 3600);
       if (recoveries > MAX_RECOVERIES) {
-        await this.tasks.transition(task.id, 'failed', {
-          error: { code: 'job_lost', message: `the task's job was lost ${MAX_RECOVERIES} times; giving up` },
-        });
+        try {
+          await this.tasks.transition(task.id, 'failed', {
+            error: { code: 'job_lost', message: `the task's job was lost ${MAX_RECOVERIES} times; giving up` },
+          });
+        } catch (error) {
+          // It finished (or moved on) since it was read: its own outcome stands.
+          if (!(error instanceof InvalidTaskTransitionError)) throw error;
+          continue;
+        }
         outcome.failed.push(task.id);
         continue;
       }

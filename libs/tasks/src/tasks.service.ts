@@ -205,7 +205,11 @@ export class TasksService {
 
   /**
    * Moves a task to a new status, refusing illegal moves (a finished task
-   * never runs again). Timestamps follow the status.
+   * never runs again). Timestamps follow the status. The row is locked from
+   * the check to the write, so two writers racing (a worker finishing, the
+   * reconciler giving up on a lost job) cannot both pass the check: the
+   * second sees the first's status, and a finished task's status is never
+   * overwritten with another.
    */
   async transition(
     id: string,
@@ -218,16 +222,21 @@ export class TasksService {
       resumeAt?: Date;
     } = {},
   ): Promise<TaskEntity> {
-    const task = await this.get(id);
-    assertTaskTransition(task.status, to);
-    task.status = to;
-    task.resumeAt = to === 'paused' ? (patch.resumeAt ?? null) : null;
-    if (to === 'running' && !task.startedAt) task.startedAt = new Date();
-    if (isTerminalTask(to)) task.finishedAt = new Date();
-    if (patch.progress) task.progress = { ...task.progress, ...patch.progress };
-    if (patch.result !== undefined) task.result = patch.result;
-    if (patch.error !== undefined) task.error = patch.error;
-    const saved = await this.tasks.save(task);
+    const saved = await this.tasks.manager.transaction(async (manager) => {
+      const tasks = manager.getRepository(TaskEntity);
+      const task = await tasks.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!task) throw new NotFoundError('task', id);
+      assertTaskTransition(task.status, to);
+      task.status = to;
+      task.resumeAt = to === 'paused' ? (patch.resumeAt ?? null) : null;
+      if (to === 'running' && !task.startedAt) task.startedAt = new Date();
+      if (isTerminalTask(to)) task.finishedAt = new Date();
+      if (patch.progress) task.progress = { ...task.progress, ...patch.progress };
+      if (patch.result !== undefined) task.result = patch.result;
+      if (patch.error !== undefined) task.error = patch.error;
+      return tasks.save(task);
+    });
+    // Committed: now the gateways may read it again.
     this.events.taskChanged(id);
     return saved;
   }
