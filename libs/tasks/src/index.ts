@@ -7,3 +7,4 @@ export * from './tasks.module';
 export * from './task-events';
 export * from './task-reconciler';
 export * from './task-view-cache';
+export * from './progress-writer';

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { PatchesService } from '@vulnzero/patches';
 import type { JobContext } from '@vulnzero/queues';
-import { TaskEventsPublisher, TasksService } from '@vulnzero/tasks';
+import { ProgressWriter, TaskEventsPublisher, TasksService } from '@vulnzero/tasks';
 import type { DeploymentHostEntity, PausedReason } from '../deployment.entity';
 import { DeploymentRecords, DeploymentRun } from '../deployment-records';
 import type { DeploymentStatus } from '../core/deployment-state';
@@ -14,7 +14,7 @@ import { Action, nextAction, rollbackOrder } from '../core/next-action';
 import { deployProgress } from '../core/task-progress';
 import { HostPatcher, HostRunContext } from './host-patcher';
 import { HostSessionsFactory } from './host-sessions';
-import { ProgressWriter } from './progress-writer';
+
 import { RollbackRunner } from './rollback-runner';
 
 const BAKE_POLL_MS = 1_000;

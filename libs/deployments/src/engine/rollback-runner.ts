@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { PatchDefinition } from '@vulnzero/patches';
-import { TaskEventsPublisher, TasksService } from '@vulnzero/tasks';
+import { ProgressWriter, TaskEventsPublisher, TasksService } from '@vulnzero/tasks';
 import type { CommandRecord, DeploymentHostEntity } from '../deployment.entity';
 import { DeploymentRecords } from '../deployment-records';
 import { describeFailure, runRecorded } from './command-record';
@@ -50,12 +50,14 @@ export class RollbackRunner {
     const queue = hostIds.map((id) => byId.get(id)).filter((h): h is DeploymentHostEntity => h !== undefined);
     let done = 0;
     const failed: string[] = [];
+    // Coalesced: one write of the task row per host rolled back would be one per host of the deployment.
+    const progress = new ProgressWriter((value) => this.tasks.updateProgress(rollbackTaskId, value));
     const worker = async () => {
       for (let host = queue.shift(); host; host = queue.shift()) {
         const ok = await this.rollbackHost(deploymentId, notify, host, patch, sessions);
         if (!ok) failed.push(host.hostName);
         done += 1;
-        await this.tasks.updateProgress(rollbackTaskId, {
+        await progress.report({
           phase: 'rolling back',
           done,
           total: hostIds.length,
@@ -64,6 +66,8 @@ export class RollbackRunner {
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, hostIds.length)) }, worker));
+    // Written before the caller's final transition, so no trailing write lands after it.
+    await progress.flush();
     return { status: failed.length > 0 ? 'rollback_failed' : 'rolled_back', failedHosts: failed };
   }
 

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
 import { HostEntity } from '@vulnzero/inventory';
 import type { JobContext } from '@vulnzero/queues';
-import { TaskEventsPublisher, TasksService } from '@vulnzero/tasks';
+import { ProgressWriter, TaskEventsPublisher, TasksService } from '@vulnzero/tasks';
 import { countBySeverity, emptySeverityCounts, mapBounded, matchHost, Severity, SeverityCounts } from '../core';
 import { ScanEntity, ScanHostEntity, ScanStatus } from '../scan.entities';
 import { FindingsRecorder } from './findings-recorder';
@@ -47,6 +47,8 @@ export class ScanRunner {
     let done = rows.filter((r) => r.status === 'succeeded' || r.status === 'failed').length;
     const todo = rows.filter((r) => r.status === 'pending' || r.status === 'running');
     const inventory = new Map((await this.db.getRepository(HostEntity).findBy({ id: In(todo.map((r) => r.hostId)) })).map((h) => [h.id, h]));
+    // Coalesced: one write of the task row per finishing host would be one per host of the fleet.
+    const progress = new ProgressWriter((value) => this.tasks.updateProgress(taskId, value));
 
     await mapBounded(todo, SCAN_HOST_CONCURRENCY, async (row) => {
       if (job.signal.aborted) return; // left pending for the job's next run
@@ -55,7 +57,7 @@ export class ScanRunner {
       const result = await this.scanHost(scanId, row, inventory.get(row.hostId));
       await scanHosts.update({ scanId, hostId: row.hostId }, { ...result, finishedAt: new Date() });
       done++;
-      await this.tasks.updateProgress(taskId, { phase: 'scanning', done, total, percent: Math.floor((done * 100) / total) });
+      await progress.report({ phase: 'scanning', done, total, percent: Math.floor((done * 100) / total) });
       this.events.publish(taskId, {
         type: 'host',
         hostId: row.hostId,
@@ -65,6 +67,7 @@ export class ScanRunner {
       });
     });
 
+    await progress.flush();
     const finished = await scanHosts.find({ where: { scanId } });
     if (finished.some((h) => h.status === 'pending' || h.status === 'running')) {
       this.logger.log({ scanId }, 'worker shutting down: scan handed back to the queue');

@@ -1,11 +1,10 @@
-import type { TaskProgress } from '../core/task-progress';
-import { ProgressWriter } from './progress-writer';
+import { ProgressReport, ProgressWriter } from './progress-writer';
 
-const at = (phase: string, done: number): TaskProgress => ({ phase, done, total: 10, percent: done * 10 });
+const at = (phase: string, done: number): ProgressReport => ({ phase, done, total: 10, percent: done * 10 });
 
 describe('ProgressWriter', () => {
   let now = 0;
-  let written: TaskProgress[];
+  let written: ProgressReport[];
   let writer: ProgressWriter;
   beforeEach(() => {
     jest.useFakeTimers();
@@ -71,7 +70,7 @@ describe('ProgressWriter', () => {
 
   it('reports a failed write to the caller and writes it again on the next report', async () => {
     let fail = true;
-    const attempts: TaskProgress[] = [];
+    const attempts: ProgressReport[] = [];
     const flaky = new ProgressWriter(async (p) => {
       attempts.push(p);
       if (fail) throw new Error('database down');
@@ -85,7 +84,7 @@ describe('ProgressWriter', () => {
 
   it('writes a value again when it comes back while a newer write is under way', async () => {
     let release!: () => void;
-    const order: TaskProgress[] = [];
+    const order: ProgressReport[] = [];
     const slow = new ProgressWriter(async (p) => {
       if (p.done === 2) await new Promise<void>((r) => (release = r));
       order.push(p);

@@ -1,4 +1,7 @@
-import type { TaskProgress } from '../core/task-progress';
+import type { TaskProgress } from './task.entity';
+
+/** A progress report: every field given (the stored row merges partial ones). */
+export type ProgressReport = Required<TaskProgress>;
 
 /** At most one progress write per this many milliseconds while hosts are finishing. */
 export const PROGRESS_WRITE_INTERVAL_MS = 250;
@@ -16,18 +19,18 @@ export class ProgressWriter {
   private queued = '';
   private writtenPhase = '';
   private lastWriteAt = 0;
-  private pending?: TaskProgress;
+  private pending?: ProgressReport;
   private timer?: NodeJS.Timeout;
   private chain: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly write: (progress: TaskProgress) => Promise<void>,
+    private readonly write: (progress: ProgressReport) => Promise<void>,
     private readonly intervalMs = PROGRESS_WRITE_INTERVAL_MS,
     private readonly now: () => number = Date.now,
   ) {}
 
   /** Resolves once the progress is written, or scheduled for the trailing write. */
-  async report(progress: TaskProgress): Promise<void> {
+  async report(progress: ProgressReport): Promise<void> {
     // Against what the row will hold once the writes under way land, not what it holds now.
     if (JSON.stringify(progress) === this.queued) {
       this.pending = undefined;
@@ -62,7 +65,7 @@ export class ProgressWriter {
     this.pending = undefined;
   }
 
-  private writeNow(progress: TaskProgress): Promise<void> {
+  private writeNow(progress: ProgressReport): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.pending = undefined;
