@@ -177,6 +177,18 @@ async function main(): Promise<void> {
       if (!groups?.holds('fleet hosts', ...driver)) return undefined;
       return { hosts: byGroup.get('fleet hosts') ?? 0, driver: driver.reduce((sum, name) => sum + (byGroup.get(name) ?? 0), 0) };
     };
+    /** A tool's measured rounds: seconds, and CPU per round. */
+    type Measured = Pick<ToolRounds, 'rounds' | 'machineCpu' | 'hostsCpu' | 'driverCpu'>;
+    const measured = (): Measured => ({ rounds: [], machineCpu: [], hostsCpu: [], driverCpu: [] });
+    const record = (into: Measured, tool: 'vulnzero' | 'peer', seconds: number, machineCpu: number, byGroup: Map<string, number>) => {
+      into.rounds.push(seconds);
+      into.machineCpu.push(machineCpu);
+      const sides = sidesOf(tool, byGroup);
+      if (sides) {
+        into.hostsCpu.push(sides.hosts);
+        into.driverCpu.push(sides.driver);
+      }
+    };
     // Names for the CPU split of a measurement (the others go by command name).
     const benchLabels = () => new Map([[worker.pid, 'worker'], [gateway.pid, 'gateway'], [process.pid, 'bench (+ its children)']]);
     /** Runs a measurement; then, once its sessions' processes are gone, the machine's CPU over it and where it went. */
@@ -277,14 +289,8 @@ async function main(): Promise<void> {
             byGroup,
           } = await withCpu(runners[key]);
           await assertRolledOut(hosts, tools[key].label);
-          tools[key].rounds.push(seconds);
+          record(tools[key], key === 'vulnzero' ? 'vulnzero' : 'peer', seconds, machineCpu, byGroup);
           tools[key].clientCpu.push(cpu);
-          tools[key].machineCpu.push(machineCpu);
-          const sides = sidesOf(key === 'vulnzero' ? 'vulnzero' : 'peer', byGroup);
-          if (sides) {
-            tools[key].hostsCpu.push(sides.hosts);
-            tools[key].driverCpu.push(sides.driver);
-          }
           log(`round ${round + 1}: ${tools[key].label.padEnd(18)} ${seconds.toFixed(2)} s (client CPU ${cpu.toFixed(1)} s, machine CPU ${machineCpu.toFixed(1)} s: ${split})`);
         } catch (error) {
           tools[key].errors.push(errorText(error));
@@ -387,20 +393,14 @@ async function main(): Promise<void> {
       scaleHosts: FleetHost[],
       ids: string[],
       scaleSsh: OpenSshOptions,
-      peer?: { seconds: number; machineCpu: number; hostsCpu: number; driverCpu: number },
+      peer?: Measured,
     ): Promise<ScaleRow> => {
       const row: ScaleRow = { hosts: size, floorSeconds: floorSeconds(size) };
       await restartWorker({ logName: `worker-scale-${size}.log` });
       row.workerIdleRssMiB = memoryOf(worker.pid).rssMiB;
       await warmUp(scaleHosts, ids);
-      const vzRounds: number[] = [];
-      const peerRounds: number[] = [];
-      const vzCpu: number[] = [];
-      const peerCpu: number[] = [];
-      const vzHostsCpu: number[] = [];
-      const peerHostsCpu: number[] = [];
-      const vzDriverCpu: number[] = [];
-      const peerDriverCpu: number[] = [];
+      const vzMeasured = measured();
+      const peerMeasured = peer ?? measured();
       let peakRss = 0;
       const runVulnZero = async (round: number) => {
         await resetFleetState(scaleHosts, fleet.username);
@@ -410,13 +410,7 @@ async function main(): Promise<void> {
         const memory = sampler.stop();
         if (timing.task.status !== 'succeeded') throw new Error(`deployment over ${size} hosts ended ${timing.deployment.status}`);
         await assertRolledOut(scaleHosts, 'VulnZero');
-        vzRounds.push(timing.seconds);
-        vzCpu.push(machineCpu);
-        const sides = sidesOf('vulnzero', byGroup);
-        if (sides) {
-          vzHostsCpu.push(sides.hosts);
-          vzDriverCpu.push(sides.driver);
-        }
+        record(vzMeasured, 'vulnzero', timing.seconds, machineCpu, byGroup);
         peakRss = Math.max(peakRss, memory.peakRssMiB);
         row.workerHwmMiB = memory.hwmMiB;
         log(`scale ${size} round ${round + 1}: VulnZero ${timing.seconds.toFixed(2)} s (machine CPU ${machineCpu.toFixed(1)} s: ${split})`);
@@ -426,13 +420,7 @@ async function main(): Promise<void> {
         await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
         const { value: seconds, machineCpu, split, byGroup } = await withCpu(() => runOpenSshRollout(scaleHosts, scaleSsh));
         await assertRolledOut(scaleHosts, 'OpenSSH tuned');
-        peerRounds.push(seconds);
-        peerCpu.push(machineCpu);
-        const sides = sidesOf('peer', byGroup);
-        if (sides) {
-          peerHostsCpu.push(sides.hosts);
-          peerDriverCpu.push(sides.driver);
-        }
+        record(peerMeasured, 'peer', seconds, machineCpu, byGroup);
         log(`scale ${size} round ${round + 1}: OpenSSH tuned ${seconds.toFixed(2)} s (machine CPU ${machineCpu.toFixed(1)} s: ${split})`);
       };
       // The peer's figure at 200 hosts comes from the rollout's rounds; otherwise
@@ -449,15 +437,15 @@ async function main(): Promise<void> {
           await runVulnZero(round);
         }
       }
-      row.vulnzeroSeconds = median(vzRounds);
+      row.vulnzeroSeconds = median(vzMeasured.rounds);
       row.workerPeakRssMiB = peakRss;
-      row.opensshTunedSeconds = peer?.seconds ?? median(peerRounds);
-      row.vulnzeroMachineCpu = median(vzCpu);
-      row.opensshTunedMachineCpu = peer?.machineCpu ?? median(peerCpu);
-      row.hostsCpu = { vulnzero: median(vzHostsCpu), opensshTuned: peer?.hostsCpu ?? median(peerHostsCpu) };
-      row.driverCpu = { vulnzero: median(vzDriverCpu), opensshTuned: peer?.driverCpu ?? median(peerDriverCpu) };
-      row.rounds = vzRounds.length;
-      log(`scale ${size}: VulnZero ${row.vulnzeroSeconds.toFixed(2)} s (median of ${vzRounds.length}), RSS idle ${row.workerIdleRssMiB.toFixed(0)} → peak ${row.workerPeakRssMiB.toFixed(0)} MiB; OpenSSH tuned ${row.opensshTunedSeconds.toFixed(2)} s`);
+      row.opensshTunedSeconds = median(peerMeasured.rounds);
+      row.vulnzeroMachineCpu = median(vzMeasured.machineCpu);
+      row.opensshTunedMachineCpu = median(peerMeasured.machineCpu);
+      row.hostsCpu = { vulnzero: median(vzMeasured.hostsCpu), opensshTuned: median(peerMeasured.hostsCpu) };
+      row.driverCpu = { vulnzero: median(vzMeasured.driverCpu), opensshTuned: median(peerMeasured.driverCpu) };
+      row.rounds = vzMeasured.rounds.length;
+      log(`scale ${size}: VulnZero ${row.vulnzeroSeconds.toFixed(2)} s (median of ${vzMeasured.rounds.length}), RSS idle ${row.workerIdleRssMiB.toFixed(0)} → peak ${row.workerPeakRssMiB.toFixed(0)} MiB; OpenSSH tuned ${row.opensshTunedSeconds.toFixed(2)} s`);
       return row;
     };
     // VZ_BENCH_SCALE_SIZES=0 runs the big fleet only.
@@ -465,16 +453,7 @@ async function main(): Promise<void> {
     for (const size of PARTS.has('scale') ? smallSizes : []) {
       try {
         // At the fleet's full size the peer is the rollout's median, when the rollout ran.
-        const peerRounds = size === HOSTS ? tools.opensshTuned.rounds : [];
-        const peer =
-          peerRounds.length > 0
-            ? {
-                seconds: median(peerRounds),
-                machineCpu: median(tools.opensshTuned.machineCpu),
-                hostsCpu: median(tools.opensshTuned.hostsCpu),
-                driverCpu: median(tools.opensshTuned.driverCpu),
-              }
-            : undefined;
+        const peer = size === HOSTS && tools.opensshTuned.rounds.length > 0 ? tools.opensshTuned : undefined;
         scale.push(await measureScale(size, hosts.slice(0, size), hostIds.slice(0, size), { ...ssh, kex: TUNED_KEX }, peer));
       } catch (error) {
         scale.push({ hosts: size, floorSeconds: floorSeconds(size), note: `failed: ${errorText(error)}` });
