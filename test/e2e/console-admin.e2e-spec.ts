@@ -339,7 +339,7 @@ describe('web console: lists, admin and a 300-host rollout (chromium + gateway +
       })),
     });
     expect(bulk.status).toBe(201);
-    const patch = await api.post('/patches', { name: `big-${run}`, apply: ['true'], verify: 'true', timeoutSeconds: 10 });
+    const patch = await api.post('/patches', { name: `big-${run}`, apply: ['true'], rollback: ['true'], verify: 'true', timeoutSeconds: 10 });
     expect(patch.status).toBe(201);
     expect((await api.post(`/patches/${patch.body.id}/approve`)).status).toBe(200);
     const created = await api.post('/deployments', {

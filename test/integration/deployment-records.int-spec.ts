@@ -10,6 +10,7 @@ import { postgresOptions } from '@vulnzero/database';
 import { DeploymentEntity, DeploymentHostClaimEntity, DeploymentHostEntity, DeploymentStepEntity } from '@vulnzero/deployments';
 // Not part of the lib's public surface: the engine's own record port.
 import { DeploymentRecords } from '../../libs/deployments/src/deployment-records';
+import { LEASE_HOLDER } from '../../libs/deployments/src/lease-holder';
 import { appEnv } from '../harness/test-env';
 
 jest.setTimeout(60_000);
@@ -32,23 +33,29 @@ describe('DeploymentRecords', () => {
     await db?.destroy();
   });
 
-  async function aDeployment(hosts: number): Promise<{ id: string; hostIds: string[] }> {
+  /** A deployment whose lease this process holds (as a worker driving it), its hosts in `status`. */
+  async function aDeployment(hosts: number, status = 'pending'): Promise<{ id: string; hostIds: string[] }> {
     const id = randomUUID();
     await db.query(
-      `INSERT INTO deployments (id, patch_id, strategy, targets, request_hash, created_by)
-       VALUES ($1, $2, '{"type":"all-at-once"}', '{"hostIds":[]}', 'test', 'records-int')`,
-      [id, randomUUID()],
+      `INSERT INTO deployments (id, patch_id, strategy, targets, request_hash, created_by, status, lease_owner, lease_until)
+       VALUES ($1, $2, '{"type":"all-at-once"}', '{"hostIds":[]}', 'test', 'records-int', 'running', $3, now() + interval '1 minute')`,
+      [id, randomUUID(), LEASE_HOLDER],
     );
     const hostIds = Array.from({ length: hosts }, () => randomUUID());
     for (const [position, hostId] of hostIds.entries()) {
       await db.query(
-        `INSERT INTO deployment_hosts (deployment_id, host_id, position, host_name, address, port, step)
-         VALUES ($1, $2, $3, $4, '127.0.0.1', 22, 0)`,
-        [id, hostId, position, `h${position}`],
+        `INSERT INTO deployment_hosts (deployment_id, host_id, position, host_name, address, port, step, status)
+         VALUES ($1, $2, $3, $4, '127.0.0.1', 22, 0, $5)`,
+        [id, hostId, position, `h${position}`, status],
       );
     }
     return { id, hostIds };
   }
+
+  const hostStatus = async (id: string, hostId: string): Promise<string> =>
+    ((await db.query(`SELECT status FROM deployment_hosts WHERE deployment_id = $1 AND host_id = $2`, [id, hostId])) as { status: string }[])[0]!.status;
+
+  const anEnd = (status: 'healthy' | 'failed') => ({ status, exitCode: status === 'healthy' ? 0 : 1, error: null, finishedAt: new Date() });
 
   it('sees every change made since its last read, by this process or any other writer', async () => {
     const { id, hostIds } = await aDeployment(5);
@@ -56,6 +63,7 @@ describe('DeploymentRecords', () => {
     expect(first?.hosts.map((h) => h.status)).toEqual(['pending', 'pending', 'pending', 'pending', 'pending']);
 
     // Through the records, and behind their back (another worker, an operator's SQL).
+    await db.query(`UPDATE deployment_hosts SET status = 'capturing' WHERE deployment_id = $1 AND host_id = $2`, [id, hostIds[1]]);
     await records.storeRollback(id, hostIds[1] as string, { v: '1' }, ["printf %s '1' > f"]);
     await db.query(`UPDATE deployment_hosts SET status = 'failed', error = 'outside' WHERE deployment_id = $1 AND host_id = $2`, [id, hostIds[3]]);
     const second = await records.load(id);
@@ -93,8 +101,8 @@ describe('DeploymentRecords', () => {
   });
 
   it('stores the write-ahead of hosts arriving together in shared statements, each caller settling when its own row is committed', async () => {
-    const a = await aDeployment(30);
-    const b = await aDeployment(3);
+    const a = await aDeployment(30, 'capturing');
+    const b = await aDeployment(3, 'capturing');
     const gone = randomUUID();
     const writes = [
       ...a.hostIds.map((hostId, i) => records.storeRollback(a.id, hostId, { v: String(i) }, [`printf %s '${i}' > f`])),
@@ -104,7 +112,7 @@ describe('DeploymentRecords', () => {
     const settled = await Promise.allSettled(writes);
     // Only the host that has no row fails, with its own error.
     expect(settled.slice(0, 33).every((r) => r.status === 'fulfilled')).toBe(true);
-    expect(settled[33]).toEqual({ status: 'rejected', reason: new Error(`could not store the rollback of host ${gone}`) });
+    expect(settled[33]).toEqual({ status: 'rejected', reason: new Error(`could not store the rollback of host (its record changed meanwhile, or this worker lost the lease) ${gone}`) });
     const rows: { host_id: string; status: string; captured: { v: string }; rollback_commands: string[]; stored: boolean }[] = await db.query(
       `SELECT host_id, status, captured, rollback_commands, rollback_stored_at IS NOT NULL AS stored FROM deployment_hosts WHERE deployment_id = $1 ORDER BY position`,
       [a.id],
@@ -117,7 +125,7 @@ describe('DeploymentRecords', () => {
   });
 
   it('records the end of hosts finishing together: status, exit code, error, end time and appended output, per host', async () => {
-    const { id, hostIds } = await aDeployment(4);
+    const { id, hostIds } = await aDeployment(4, 'applying');
     await records.markVerifying(id, hostIds[0] as string);
     const before = await records.load(id);
     expect(before?.hosts[0]?.status).toBe('verifying');
@@ -145,9 +153,57 @@ describe('DeploymentRecords', () => {
       ['healthy', 0, null, finishedAt.toISOString(), ['apply', 'health']],
       ['failed', 3, 'apply: exit 3', finishedAt.toISOString(), ['apply']],
       ['failed', null, 'connect: refused', finishedAt.toISOString(), []],
-      ['pending', null, null, null, []],
+      ['applying', null, null, null, []],
     ]);
     await expect(records.finishHost(id, randomUUID(), [], { status: 'healthy', exitCode: 0, error: null, finishedAt })).rejects.toThrow(/could not record the end of host/);
   });
-});
 
+  describe('fenced writes (a worker that lost its lease, or a row that moved on, writes nothing)', () => {
+    it('refuses the write-ahead, host ends, starts and status changes of a worker whose lease another worker took', async () => {
+      const { id, hostIds } = await aDeployment(4, 'capturing');
+      await db.query(`UPDATE deployment_hosts SET status = 'pending' WHERE deployment_id = $1 AND host_id = $2`, [id, hostIds[3]]);
+      await db.query(`UPDATE deployments SET lease_owner = 'another-worker', lease_until = now() + interval '1 minute' WHERE id = $1`, [id]);
+      await expect(records.storeRollback(id, hostIds[0] as string, { v: '1' }, ['true'])).rejects.toThrow(/lost the lease/);
+      await expect(records.finishHost(id, hostIds[1] as string, [], anEnd('failed'))).rejects.toThrow(/lost the lease/);
+      await expect(records.transitionHost(id, hostIds[2] as string, 'capturing', 'failed')).rejects.toThrow(/no longer holds the deployment's lease/);
+      expect(await records.startHosts(id, [hostIds[3] as string])).toEqual([]);
+      await expect(records.transitionDeployment(id, 'running', 'failed')).rejects.toThrow(/no longer holds/);
+      await expect(records.transitionStep(id, 0, { status: 'running' })).rejects.toThrow();
+      const rows: { status: string; stored: boolean }[] = await db.query(
+        `SELECT status, rollback_stored_at IS NOT NULL AS stored FROM deployment_hosts WHERE deployment_id = $1 ORDER BY position`,
+        [id],
+      );
+      expect(rows).toEqual([
+        { status: 'capturing', stored: false },
+        { status: 'capturing', stored: false },
+        { status: 'capturing', stored: false },
+        { status: 'pending', stored: false },
+      ]);
+      expect(((await db.query(`SELECT status FROM deployments WHERE id = $1`, [id])) as { status: string }[])[0]!.status).toBe('running');
+    });
+
+    it('refuses the write-ahead when the lease is about to run out, so no host is told to go on at its edge', async () => {
+      const { id, hostIds } = await aDeployment(1, 'capturing');
+      await db.query(`UPDATE deployments SET lease_until = now() + interval '200 milliseconds' WHERE id = $1`, [id]);
+      await expect(records.storeRollback(id, hostIds[0] as string, { v: '1' }, ['true'])).rejects.toThrow(/lost the lease/);
+      expect(await hostStatus(id, hostIds[0] as string)).toBe('capturing');
+    });
+
+    it('keeps a host\'s end when its write-ahead commits late (the channel died while the rollback was being stored)', async () => {
+      const { id, hostIds } = await aDeployment(1, 'capturing');
+      const hostId = hostIds[0] as string;
+      await records.finishHost(id, hostId, [], { status: 'failed', exitCode: null, error: 'capture: channel closed', finishedAt: new Date() });
+      await expect(records.storeRollback(id, hostId, { v: '1' }, ['true'])).rejects.toThrow(/could not store the rollback/);
+      expect(await hostStatus(id, hostId)).toBe('failed');
+    });
+
+    it('writes a status only over one the transition table allows it to follow', async () => {
+      const { id, hostIds } = await aDeployment(2, 'healthy');
+      await expect(records.finishHost(id, hostIds[0] as string, [], anEnd('healthy'))).rejects.toThrow(/could not record the end of host/);
+      await expect(records.transitionHost(id, hostIds[1] as string, 'healthy', 'pending')).rejects.toThrow(/cannot go from healthy to pending/);
+      await expect(records.transitionHost(id, hostIds[1] as string, 'failed', 'rolling_back')).rejects.toThrow(/record changed meanwhile/);
+      await expect(records.transitionDeployment(id, 'running', 'pending')).rejects.toThrow(/cannot go from running to pending/);
+      expect([await hostStatus(id, hostIds[0] as string), await hostStatus(id, hostIds[1] as string)]).toEqual(['healthy', 'healthy']);
+    });
+  });
+});

@@ -11,7 +11,25 @@ import {
 } from './deployment.entity';
 import { scheduleOf } from './core/maintenance-window';
 import type { DeploymentSnapshot } from './core/next-action';
-import type { HostStatus } from './core/host-state';
+import { assertHostTransition, hostStatusesBefore, type HostStatus } from './core/host-state';
+import { assertTransition, type DeploymentStatus } from './core/deployment-state';
+import type { StepStatus } from './core/next-action';
+import { FencedWriteError, LEASE_HOLDER } from './lease-holder';
+
+/**
+ * SQL: this process holds the deployment's lease. Part of every status write
+ * the engine makes, so a worker that lost its lease writes nothing. `margin`
+ * (ms) asks for the lease to stay held that much longer: a host is told to go
+ * on only well inside it.
+ */
+function leaseHeld(deploymentIdSql: string, ownerParam: string, margin = 0): string {
+  return `EXISTS (SELECT 1 FROM deployments d WHERE d.id = ${deploymentIdSql} AND d.lease_owner = ${ownerParam}
+          AND d.lease_until > now() + (${margin}::int * interval '1 millisecond'))`;
+}
+
+/** How much of its lease a worker must still hold when it commits a host's write-ahead (the host applies right after). */
+const WRITE_AHEAD_LEASE_MARGIN_MS = 1000;
+
 
 /** TypeORM answers `UPDATE … RETURNING` on PostgreSQL with `[rows, rowCount]`, an INSERT or SELECT with the rows. */
 function returnedRows<T>(result: unknown): T[] {
@@ -195,16 +213,89 @@ export class DeploymentRecords {
     )) as HostRow[];
   }
 
+  /** A write by the gateway (cancel requested, a failed enqueue): no worker drives the deployment through it. */
   async updateDeployment(id: string, patch: Partial<DeploymentEntity>): Promise<void> {
     await this.db.getRepository(DeploymentEntity).update({ id }, patch);
   }
 
-  async updateStep(deploymentId: string, index: number, patch: Partial<DeploymentStepEntity>): Promise<void> {
-    await this.db.getRepository(DeploymentStepEntity).update({ deploymentId, index }, patch);
+  /**
+   * The engine's write of a deployment's status (and what goes with it):
+   * allowed by the transition table, and conditional in SQL on the status it
+   * was read in and on this worker holding the lease. Throws FencedWriteError
+   * when either no longer holds: nothing is written.
+   */
+  async transitionDeployment(id: string, from: DeploymentStatus, to: DeploymentStatus, patch: Partial<DeploymentEntity> = {}): Promise<void> {
+    if (from !== to) assertTransition(from, to);
+    const result = await this.db
+      .createQueryBuilder()
+      .update(DeploymentEntity)
+      .set({ ...patch, status: to })
+      .where(`id = :id AND status = :from AND lease_owner = :owner AND lease_until > now()`, { id, from, owner: LEASE_HOLDER })
+      .execute();
+    if (!result.affected) throw new FencedWriteError(`deployment ${id} ${from} → ${to}`);
   }
 
-  async updateHost(deploymentId: string, hostId: string, patch: HostPatch): Promise<void> {
-    await this.db.getRepository(DeploymentHostEntity).update({ deploymentId, hostId }, patch);
+  /** Fields of a deployment other than its status, written by the lease holder only. */
+  async writeDeployment(id: string, patch: Partial<Omit<DeploymentEntity, 'status'>>): Promise<void> {
+    const result = await this.db
+      .createQueryBuilder()
+      .update(DeploymentEntity)
+      .set(patch)
+      .where(`id = :id AND lease_owner = :owner AND lease_until > now()`, { id, owner: LEASE_HOLDER })
+      .execute();
+    if (!result.affected) throw new FencedWriteError(`deployment ${id}`);
+  }
+
+  /** A step's status (and timings), written by the lease holder only. */
+  async transitionStep(deploymentId: string, index: number, patch: Partial<DeploymentStepEntity> & { status?: StepStatus }): Promise<void> {
+    const result = await this.db
+      .createQueryBuilder()
+      .update(DeploymentStepEntity)
+      .set(patch)
+      .where(`deployment_id = :deploymentId AND index = :index AND ${leaseHeld(':deploymentId', ':owner')}`, { deploymentId, index, owner: LEASE_HOLDER })
+      .execute();
+    if (!result.affected) throw new FencedWriteError(`step ${index} of deployment ${deploymentId}`);
+  }
+
+  /** A step's `promoted` mark, set by the gateway's promote: no status changes with it. */
+  async markPromoted(deploymentId: string, index: number): Promise<void> {
+    await this.db.getRepository(DeploymentStepEntity).update({ deploymentId, index }, { promoted: true });
+  }
+
+  /**
+   * A host's status: `from` (the status the engine read) must be allowed to go
+   * to `to` by the transition table, and the row must still be in it, with this
+   * worker holding the lease, or nothing is written (FencedWriteError).
+   */
+  async transitionHost(deploymentId: string, hostId: string, from: HostStatus, to: HostStatus, patch: Omit<HostPatch, 'status'> = {}): Promise<void> {
+    await this.transitionHosts(deploymentId, [hostId], from, to, patch, true);
+  }
+
+  /** Many hosts from one status to another (e.g. pending → skipped); `strict`: every one must move. */
+  async transitionHosts(
+    deploymentId: string,
+    hostIds: string[],
+    from: HostStatus,
+    to: HostStatus,
+    patch: Omit<HostPatch, 'status'> = {},
+    strict = false,
+  ): Promise<void> {
+    if (hostIds.length === 0) return;
+    if (from !== to || !hostStatusesBefore(to).includes(from)) assertHostTransition(from, to);
+    const result = await this.db
+      .createQueryBuilder()
+      .update(DeploymentHostEntity)
+      .set({ ...patch, status: to })
+      .where(`deployment_id = :deploymentId AND host_id IN (:...hostIds) AND status = :from AND ${leaseHeld(':deploymentId', ':owner')}`, {
+        deploymentId,
+        hostIds,
+        from,
+        owner: LEASE_HOLDER,
+      })
+      .execute();
+    if (strict && (result.affected ?? 0) < hostIds.length) {
+      throw new FencedWriteError(`host ${hostIds.join(', ')} of deployment ${deploymentId} ${from} → ${to}`);
+    }
   }
 
   /**
@@ -222,8 +313,9 @@ export class DeploymentRecords {
          SET status = v.status, exit_code = v.exit_code, error = v.error, finished_at = v.finished_at, output = h.output || v.output
          FROM (SELECT unnest($1::uuid[]) AS deployment_id, unnest($2::uuid[]) AS host_id, unnest($3::text[]) AS status,
                       unnest($4::int[]) AS exit_code, unnest($5::text[]) AS error, unnest($6::timestamptz[]) AS finished_at,
-                      unnest($7::jsonb[]) AS output) AS v
+                      unnest($7::jsonb[]) AS output, string_to_array(unnest($8::text[]), ',') AS priors) AS v
          WHERE h.deployment_id = v.deployment_id AND h.host_id = v.host_id
+           AND h.status = ANY(v.priors) AND ${leaseHeld('h.deployment_id', '$9')}
          RETURNING h.deployment_id, h.host_id`,
         [
           items.map((i) => i.deploymentId),
@@ -233,10 +325,13 @@ export class DeploymentRecords {
           items.map((i) => i.end.error),
           items.map((i) => i.end.finishedAt),
           items.map((i) => JSON.stringify(i.output)),
+          // The end of a host is written only over a status the table allows it to follow.
+          items.map((i) => hostStatusesBefore(i.end.status).join(',')),
+          LEASE_HOLDER,
         ],
       ),
     );
-    return missingRows(items, rows, 'could not record the end of host');
+    return missingRows(items, rows, 'could not record the end of host (its record changed meanwhile, or this worker lost the lease)');
   }, { keyOf: hostKey, maxBatch: 50 }); // each carries its host's bounded output: fifty at most a statement
 
   /** A host's move to `verifying`, written while its verify already runs (hosts together share a statement). */
@@ -249,23 +344,13 @@ export class DeploymentRecords {
       await this.db.query(
         `UPDATE deployment_hosts AS h SET status = 'verifying'
          FROM (SELECT unnest($1::uuid[]) AS deployment_id, unnest($2::uuid[]) AS host_id) AS v
-         WHERE h.deployment_id = v.deployment_id AND h.host_id = v.host_id
+         WHERE h.deployment_id = v.deployment_id AND h.host_id = v.host_id AND h.status = 'applying' AND ${leaseHeld('h.deployment_id', '$3')}
          RETURNING h.deployment_id, h.host_id`,
-        [items.map((i) => i.deploymentId), items.map((i) => i.hostId)],
+        [items.map((i) => i.deploymentId), items.map((i) => i.hostId), LEASE_HOLDER],
       ),
     );
     return missingRows(items, rows, 'could not record host');
   }, { keyOf: hostKey });
-
-  async updateHosts(deploymentId: string, hostIds: string[], patch: HostPatch): Promise<void> {
-    if (hostIds.length === 0) return;
-    await this.db
-      .createQueryBuilder()
-      .update(DeploymentHostEntity)
-      .set(patch)
-      .where('deployment_id = :deploymentId AND host_id IN (:...hostIds)', { deploymentId, hostIds })
-      .execute();
-  }
 
   /**
    * Moves hosts from pending to capturing, and returns the ones this call
@@ -277,9 +362,9 @@ export class DeploymentRecords {
     const rows = returnedRows<{ host_id: string }>(
       await this.db.query(
         `UPDATE deployment_hosts SET status = 'capturing', started_at = now()
-         WHERE deployment_id = $1 AND host_id = ANY($2::uuid[]) AND status = 'pending'
+         WHERE deployment_id = $1 AND host_id = ANY($2::uuid[]) AND status = 'pending' AND ${leaseHeld('$1', '$3')}
          RETURNING host_id`,
-        [deploymentId, hostIds],
+        [deploymentId, hostIds, LEASE_HOLDER],
       ),
     );
     return rows.map((r) => r.host_id);
@@ -290,7 +375,7 @@ export class DeploymentRecords {
    * a deployment; a lease its holder stopped renewing (a dead worker) can be taken.
    * Returns false when another live worker holds it.
    */
-  async acquireLease(deploymentId: string, owner: string, ttlMs: number): Promise<boolean> {
+  async acquireLease(deploymentId: string, ttlMs: number, owner: string = LEASE_HOLDER): Promise<boolean> {
     const rows = returnedRows<{ id: string }>(
       await this.db.query(
         `UPDATE deployments SET lease_owner = $2, lease_until = now() + ($3::int * interval '1 millisecond')
@@ -302,7 +387,7 @@ export class DeploymentRecords {
     return rows.length === 1;
   }
 
-  async releaseLease(deploymentId: string, owner: string): Promise<void> {
+  async releaseLease(deploymentId: string, owner: string = LEASE_HOLDER): Promise<void> {
     await this.db.query(`UPDATE deployments SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2`, [
       deploymentId,
       owner,
@@ -337,23 +422,27 @@ export class DeploymentRecords {
          FROM (SELECT unnest($1::uuid[]) AS deployment_id, unnest($2::uuid[]) AS host_id,
                       unnest($3::jsonb[]) AS captured, unnest($4::jsonb[]) AS commands) AS v
          WHERE h.deployment_id = v.deployment_id AND h.host_id = v.host_id
+           AND h.status = 'capturing' AND ${leaseHeld('h.deployment_id', '$5', WRITE_AHEAD_LEASE_MARGIN_MS)}
          RETURNING h.deployment_id, h.host_id`,
         [
           items.map((i) => i.deploymentId),
           items.map((i) => i.hostId),
           items.map((i) => JSON.stringify(i.captured)),
           items.map((i) => JSON.stringify(i.commands)),
+          LEASE_HOLDER,
         ],
       ),
     );
-    return missingRows(items, rows, 'could not store the rollback of host');
+    // Not stored → the host is never told to go on: a host that finished meanwhile
+    // (its channel died) keeps its end, and a worker without the lease changes nothing.
+    return missingRows(items, rows, 'could not store the rollback of host (its record changed meanwhile, or this worker lost the lease)');
   }, { keyOf: hostKey });
 
   async appendOutput(deploymentId: string, hostId: string, records: CommandRecord[]): Promise<void> {
     if (records.length === 0) return;
     await this.db.query(
-      `UPDATE deployment_hosts SET output = output || $3::jsonb WHERE deployment_id = $1 AND host_id = $2`,
-      [deploymentId, hostId, JSON.stringify(records)],
+      `UPDATE deployment_hosts SET output = output || $3::jsonb WHERE deployment_id = $1 AND host_id = $2 AND ${leaseHeld('$1', '$4')}`,
+      [deploymentId, hostId, JSON.stringify(records), LEASE_HOLDER],
     );
   }
 
@@ -364,8 +453,8 @@ export class DeploymentRecords {
     await this.db.query(
       `UPDATE deployment_hosts AS h SET output = h.output || v.records
        FROM (SELECT unnest($2::uuid[]) AS host_id, unnest($3::jsonb[]) AS records) AS v
-       WHERE h.deployment_id = $1 AND h.host_id = v.host_id`,
-      [deploymentId, rows.map((o) => o.hostId), rows.map((o) => JSON.stringify(o.records))],
+       WHERE h.deployment_id = $1 AND h.host_id = v.host_id AND ${leaseHeld('$1', '$4')}`,
+      [deploymentId, rows.map((o) => o.hostId), rows.map((o) => JSON.stringify(o.records)), LEASE_HOLDER],
     );
   }
 

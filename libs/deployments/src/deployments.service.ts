@@ -6,10 +6,10 @@ import type { Actor } from '@vulnzero/auth';
 import { BadInputError, ConflictError, DependencyUnavailableError, NotFoundError } from '@vulnzero/http';
 import { HostEntity, HostsService } from '@vulnzero/inventory';
 import { SshConnector } from '@vulnzero/ssh';
-import { PatchesService } from '@vulnzero/patches';
+import { isIrreversible, PatchesService } from '@vulnzero/patches';
 import { JobEnqueuer } from '@vulnzero/queues';
 import { TasksService } from '@vulnzero/tasks';
-import { InvalidStrategyError, parseStrategy, Strategy } from './core/strategy';
+import { InvalidStrategyError, irreversibleStrategyProblem, parseStrategy, Strategy } from './core/strategy';
 import { planSteps } from './core/canary-plan';
 import { buildPlanView, DeploymentPlanView } from './core/plan-view';
 import { hostsToRetry, RETRYABLE_DEPLOYMENT_STATUSES } from './core/retry-selection';
@@ -225,6 +225,8 @@ export class DeploymentsService {
   private async prepare(input: CreateDeploymentInput) {
     const schedule = await this.resolveSchedule(input);
     const patch = await this.patches.getApproved(input.patchId);
+    const irreversible = irreversibleStrategyProblem(isIrreversible(patch.definition), input.strategy);
+    if (irreversible) throw new BadInputError([irreversible], { field: 'strategy.autoRollback' });
     const targets = await this.hosts.resolveTargets(input.targets);
     if (targets.length === 0) {
       throw new BadInputError(['targets: match no host'], { field: 'targets' });
@@ -413,7 +415,7 @@ export class DeploymentsService {
     }
     const gate = run.steps.filter((s) => s.status === 'succeeded' && !s.promoted && run.deployment.strategy.pauseAfterStep.includes(s.index))[0];
     if (!gate) throw new ConflictError(`deployment ${id} has no gate to pass`);
-    await this.records.updateStep(id, gate.index, { promoted: true });
+    await this.records.markPromoted(id, gate.index);
     const taskId = run.deployment.taskId as string;
     await this.tasks.setJobId(taskId, await this.jobs.enqueue('deploy.run', { taskId, deploymentId: id }, `promote-${gate.index}`));
     return this.get(id);
@@ -445,6 +447,13 @@ export class DeploymentsService {
       if (previous.status === 'queued' || previous.status === 'running') {
         throw new ConflictError(`a rollback of deployment ${id} is already under way`, { taskId: previous.id });
       }
+    }
+    const patch = await this.patches.getApproved(deployment.patchId);
+    if (isIrreversible(patch.definition)) {
+      throw new ConflictError(
+        `deployment ${id} applied an irreversible patch (${patch.name}): it has no rollback commands, so its hosts cannot be rolled back`,
+        { patchId: patch.id },
+      );
     }
     const hostIds = rollbackOrder(this.records.snapshot(run).hosts);
     if (hostIds.length === 0) throw new ConflictError(`deployment ${id} changed no host: nothing to roll back`);

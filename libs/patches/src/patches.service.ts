@@ -7,6 +7,7 @@ import { BadInputError, DomainError, NotFoundError } from '@vulnzero/http';
 import type { AptPackage } from './core/package-patch';
 import {
   HealthCheck,
+  isIrreversible,
   normalizePatchDefinition,
   PatchDefinition,
   validatePatchDefinition,
@@ -26,6 +27,8 @@ export interface PatchView {
   healthChecks: HealthCheck[];
   timeoutSeconds: number;
   package: AptPackage | null;
+  /** No rollback exists: deployed only without autoRollback, never rolled back. */
+  irreversible: boolean;
   createdBy: string;
   createdAt: string;
   approvedBy: string | null;
@@ -54,6 +57,7 @@ export function toPatchView(patch: PatchEntity): PatchView {
     healthChecks: d.healthChecks,
     timeoutSeconds: d.timeoutSeconds,
     package: d.package,
+    irreversible: isIrreversible(d),
     createdBy: patch.createdBy,
     createdAt: patch.createdAt.toISOString(),
     approvedBy: patch.approvedBy,

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, SchemaObject } from '@nestjs/swagger';
-import { IsArray, IsIn, IsInt, IsObject, IsOptional, IsString } from 'class-validator';
+import { IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString } from 'class-validator';
 import { AptPackage, PATCH_LIMITS, PATCH_STATUSES, PatchStatus } from '@vulnzero/patches';
 import { PageQueryDto } from '../pagination/page-query.dto';
 
@@ -168,6 +168,16 @@ export class CreatePatchDto {
   @IsOptional()
   @IsObject()
   package?: AptPackage | null;
+
+  @ApiPropertyOptional({
+    type: 'boolean',
+    default: false,
+    description:
+      'true when the change cannot be undone: rollback must then be empty or left out, the patch deploys only with strategy.autoRollback false, POST /deployments/:id/rollback answers 409, and its failed hosts end failed, never rolled_back. Without it, rollback needs at least one command.',
+  })
+  @IsOptional()
+  @IsBoolean()
+  irreversible?: boolean;
 }
 
 export class ListPatchesQueryDto extends PageQueryDto {

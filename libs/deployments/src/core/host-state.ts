@@ -23,10 +23,12 @@ export type HostStatus = (typeof HOST_STATUSES)[number];
 const TRANSITIONS: Readonly<Record<HostStatus, readonly HostStatus[]>> = {
   // skipped: the deployment aborted or was cancelled before the host started.
   pending: ['capturing', 'skipped'],
-  // failed here leaves the host untouched: apply never ran.
-  capturing: ['applying', 'failed'],
-  applying: ['verifying', 'failed'],
-  verifying: ['healthy', 'failed'],
+  // failed here leaves the host untouched: apply never ran. pending: a worker
+  // died before the host's rollback was stored, so nothing changed it; it starts over.
+  capturing: ['applying', 'failed', 'pending'],
+  // rolling_back: a crash left the host mid-change and its stored rollback undoes it.
+  applying: ['verifying', 'failed', 'rolling_back'],
+  verifying: ['healthy', 'failed', 'rolling_back'],
   // failed: the post-bake health check of every host patched so far.
   healthy: ['failed', 'rolling_back'],
   failed: ['rolling_back'],
@@ -42,6 +44,15 @@ export function canHostTransition(from: HostStatus, to: HostStatus): boolean {
 
 export function assertHostTransition(from: HostStatus, to: HostStatus): void {
   if (!canHostTransition(from, to)) throw new InvalidTransitionError('host', from, to);
+}
+
+/**
+ * The statuses a host may be in for a write to `to` to be allowed: what the
+ * engine's conditional UPDATEs require of the row. A status may be written
+ * again over itself (a resumed rollback marks its host `rolling_back` again).
+ */
+export function hostStatusesBefore(to: HostStatus): HostStatus[] {
+  return HOST_STATUSES.filter((from) => from === to ? to === 'rolling_back' : canHostTransition(from, to));
 }
 
 export function isHostTerminal(status: HostStatus): boolean {

@@ -10,3 +10,4 @@ export * from './plan-view';
 export * from './retry-selection';
 export * from './host-output';
 export * from './maintenance-window';
+export * from './verify-verdict';

@@ -282,3 +282,15 @@ function isFailureLimit(value: unknown): boolean {
   if (percent !== null) return percent <= 100;
   return isIntegerIn(value, 0, Number.MAX_SAFE_INTEGER);
 }
+
+/**
+ * An irreversible patch has no way back, so a deployment of it must say so
+ * itself: `autoRollback` defaults to true, and a default would promise a
+ * rollback that cannot happen. Null when the request may go on.
+ */
+export function irreversibleStrategyProblem(irreversible: boolean, requested: unknown): string | null {
+  if (!irreversible) return null;
+  const autoRollback = requested !== null && typeof requested === 'object' ? (requested as Record<string, unknown>).autoRollback : undefined;
+  if (autoRollback === false) return null;
+  return 'strategy.autoRollback: the patch is irreversible (it has no rollback commands), so it can only be deployed with "autoRollback": false given explicitly (the default is true)';
+}

@@ -1,11 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@vulnzero/config';
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { PatchesService } from '@vulnzero/patches';
 import type { JobContext } from '@vulnzero/queues';
 import { ProgressWriter, TaskEventsPublisher, TasksService } from '@vulnzero/tasks';
-import type { DeploymentHostEntity, PausedReason } from '../deployment.entity';
+import type { DeploymentEntity, DeploymentHostEntity, PausedReason } from '../deployment.entity';
 import { DeploymentRecords, DeploymentRun } from '../deployment-records';
 import type { DeploymentStatus } from '../core/deployment-state';
 import { IN_FLIGHT_HOST_STATUSES } from '../core/host-state';
@@ -34,9 +32,6 @@ export function prewarmLanes(maxParallel: number): number {
   return Math.max(1, Math.min(8, Math.ceil(maxParallel / 6)));
 }
 
-
-/** This process's name as a lease holder. */
-const WORKER_ID = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 
 class LeaseLostError extends Error {
   constructor(deploymentId: string) {
@@ -160,7 +155,7 @@ export class DeployRunner {
     job: Pick<JobContext, 'requeue'>,
     work: (lease: Lease) => Promise<void>,
   ): Promise<void> {
-    if (!(await this.records.acquireLease(deploymentId, WORKER_ID, this.leaseTtlMs))) {
+    if (!(await this.records.acquireLease(deploymentId, this.leaseTtlMs))) {
       const remaining = await this.records.leaseRemainingMs(deploymentId);
       this.logger.log({ deploymentId, retryInMs: remaining + 1000 }, 'deployment is driven by another worker; retrying later');
       await job.requeue(remaining + 1000);
@@ -168,7 +163,7 @@ export class DeployRunner {
     let lost = false;
     const timer = setInterval(() => {
       this.records
-        .acquireLease(deploymentId, WORKER_ID, this.leaseTtlMs)
+        .acquireLease(deploymentId, this.leaseTtlMs)
         .then((held) => {
           lost = !held;
         })
@@ -187,7 +182,7 @@ export class DeployRunner {
       await work(lease);
     } finally {
       lease.stop();
-      await this.records.releaseLease(deploymentId, WORKER_ID).catch(() => undefined);
+      await this.records.releaseLease(deploymentId).catch(() => undefined);
     }
   }
 
@@ -237,11 +232,13 @@ export class DeployRunner {
         const step = run.steps.find((s) => s.index === action.step);
         if (deployment.status !== 'running') await this.setStatus(run, 'running');
         if (step && step.status === 'pending') {
-          await this.records.updateStep(id, step.index, { status: 'running', startedAt: new Date() });
+          await this.records.transitionStep(id, step.index, { status: 'running', startedAt: new Date() });
         }
         // In flight on the record before they start, so the next decision counts
         // them; only hosts this call moved from pending are started.
         const started = await this.records.startHosts(id, action.hostIds);
+        // None moved: another run started them, or this worker lost its lease (then it must stop here).
+        if (started.length === 0 && !(await this.records.acquireLease(id, this.leaseTtlMs))) throw new LeaseLostError(id);
         for (const hostId of started) {
           const host = run.hosts.find((h) => h.hostId === hostId) as DeploymentHostEntity;
           host.status = 'capturing';
@@ -262,7 +259,7 @@ export class DeployRunner {
       case 'bake': {
         const step = run.steps.find((s) => s.index === action.step);
         if (step && !step.bakeUntil) {
-          await this.records.updateStep(id, action.step, { status: 'baking', bakeUntil: new Date(action.until) });
+          await this.records.transitionStep(id, action.step, { status: 'baking', bakeUntil: new Date(action.until) });
           this.events.publish(ctx.taskId, { type: 'step', index: action.step, status: 'baking', until: new Date(action.until).toISOString() });
         }
         // Short naps so a cancel or a shutdown is noticed during a long bake.
@@ -270,13 +267,13 @@ export class DeployRunner {
         return false;
       }
       case 'checkHealth': {
-        await this.records.updateStep(id, action.step, { status: 'checking' });
+        await this.records.transitionStep(id, action.step, { status: 'checking' });
         const hosts = run.hosts.filter((h) => action.hostIds.includes(h.hostId));
         // Re-checks change nothing on a host (maxParallel bounds hosts being patched),
         // so more of them run at once; their output is written in one statement.
         const results = await this.patcher.recheckAll(ctx, hosts, Math.max(deployment.strategy.maxParallel, RECHECK_PARALLEL));
         const allHealthy = results.every(Boolean);
-        await this.records.updateStep(id, action.step, { status: allHealthy ? 'succeeded' : 'failed', finishedAt: new Date() });
+        await this.records.transitionStep(id, action.step, { status: allHealthy ? 'succeeded' : 'failed', finishedAt: new Date() });
         this.events.publish(ctx.taskId, { type: 'step', index: action.step, status: allHealthy ? 'succeeded' : 'failed' });
         return false;
       }
@@ -297,7 +294,7 @@ export class DeployRunner {
         return true;
       }
       case 'rollback': {
-        await this.records.updateHosts(id, action.skippedHostIds, { status: 'skipped' });
+        await this.records.transitionHosts(id, action.skippedHostIds, 'pending', 'skipped');
         const rollbackTask = await this.tasks.create({
           type: 'rollback',
           createdBy: deployment.createdBy,
@@ -306,25 +303,27 @@ export class DeployRunner {
           parentTaskId: ctx.taskId,
           total: action.hostIds.length,
         });
-        await this.records.updateDeployment(id, {
+        await this.setStatus(run, 'rolling_back', {}, {
           rollbackTaskId: rollbackTask.id,
           error: { code: 'failure_budget_exceeded', message: action.reason },
         });
-        await this.setStatus(run, 'rolling_back');
         const outcome = await this.rollbacks.run(id, rollbackTask.id, action.hostIds, ctx.patch, ctx.sessions, deployment.strategy.maxParallel);
         await this.finishRollback(id, rollbackTask.id, outcome.status, outcome.failedHosts, action.reason);
-        await this.finishTask(ctx.taskId, outcome.status, { code: 'rolled_back', message: action.reason });
+        // `rolled_back` only when every host's rollback was run and verified.
+        await this.finishTask(ctx.taskId, outcome.status, {
+          code: outcome.status,
+          message: outcome.status === 'rolled_back' ? action.reason : `${action.reason}; rollback failed on: ${outcome.failedHosts.join(', ')}`,
+        });
         return true;
       }
       case 'complete': {
-        await this.records.updateHosts(id, action.skippedHostIds, { status: 'skipped' });
+        await this.records.transitionHosts(id, action.skippedHostIds, 'pending', 'skipped');
         const failedHosts = run.hosts.filter((h) => h.status === 'failed').map((h) => h.hostName);
         const error =
           action.status !== 'failed'
             ? null
             : (action.error ?? { code: 'deployment_failed', message: `hosts failed: ${failedHosts.join(', ')}`, hosts: failedHosts });
-        await this.records.updateDeployment(id, { finishedAt: new Date(), ...(error ? { error } : {}) });
-        await this.setStatus(run, action.status);
+        await this.setStatus(run, action.status, {}, { finishedAt: new Date(), ...(error ? { error } : {}) });
         await this.records.releaseClaims(id);
         await this.finishTask(ctx.taskId, action.status, error ?? undefined);
         return true;
@@ -338,23 +337,22 @@ export class DeployRunner {
 
   /**
    * Hosts the record shows in flight while no run of this process drives them:
-   * a worker died mid-host. Rule: a host whose rollback was not stored yet was
-   * not changed (capture only reads), so it simply starts again. A host that may
-   * have been changed is first restored with its stored rollback commands, then
-   * patched again from capture: never apply twice blindly, never leave a host
-   * whose real state differs from its record. If the restore fails, the host is
-   * `failed` with the reason, and the deployment's failure handling takes over.
+   * a worker died mid-host. A host whose rollback was not stored yet was not
+   * changed (capture only reads), so it simply starts again. A host that may
+   * have been changed is checked with verify, never applied twice blindly
+   * (HostPatcher.resumeInterrupted); if verify cannot tell, the host fails with
+   * the reason, and the deployment's failure handling takes over.
    */
   private async recoverInterruptedHosts(run: DeploymentRun, ctx: HostRunContext): Promise<void> {
     const interrupted = run.hosts.filter((h) => IN_FLIGHT_HOST_STATUSES.includes(h.status));
     for (const host of interrupted) {
       const changed = host.rollbackStoredAt !== null;
       if (!changed) {
-        await this.records.updateHost(run.deployment.id, host.hostId, { status: 'pending', startedAt: null, error: null });
+        await this.records.transitionHost(run.deployment.id, host.hostId, host.status, 'pending', { startedAt: null, error: null });
         continue;
       }
-      const restored = await this.patcher.restore(ctx, host);
-      this.logger.warn({ deploymentId: run.deployment.id, host: host.hostName, was: host.status, restored }, 'recovered an interrupted host');
+      const healthy = await this.patcher.resumeInterrupted(ctx, host);
+      this.logger.warn({ deploymentId: run.deployment.id, host: host.hostName, was: host.status, healthy }, 'recovered an interrupted host');
     }
   }
 
@@ -366,14 +364,13 @@ export class DeployRunner {
     reason: string,
   ): Promise<void> {
     const run = await this.mustLoad(deploymentId);
-    await this.records.updateDeployment(deploymentId, {
+    await this.setStatus(run, status, {}, {
       finishedAt: new Date(),
       error:
         status === 'rollback_failed'
           ? { code: 'rollback_failed', message: `rollback failed on: ${failedHosts.join(', ')}`, hosts: failedHosts }
           : { code: 'rolled_back', message: reason },
     });
-    await this.setStatus(run, status);
     await this.records.releaseClaims(deploymentId);
     const progress = deployProgress({ ...this.records.snapshot(await this.mustLoad(deploymentId)) });
     await this.tasks.transition(rollbackTaskId, status === 'rolled_back' ? 'succeeded' : 'failed', {
@@ -399,11 +396,17 @@ export class DeployRunner {
   }
 
   /** `pause`: why and, for a schedule, until when; any other status clears both. */
-  private async setStatus(run: DeploymentRun, status: DeploymentStatus, pause: { pausedReason?: PausedReason; resumeAt?: Date } = {}): Promise<void> {
-    const patch: Record<string, unknown> = { status, pausedReason: pause.pausedReason ?? null, resumeAt: pause.resumeAt ?? null };
+  private async setStatus(
+    run: DeploymentRun,
+    status: DeploymentStatus,
+    pause: { pausedReason?: PausedReason; resumeAt?: Date } = {},
+    extra: Partial<DeploymentEntity> = {},
+  ): Promise<void> {
+    const patch: Partial<DeploymentEntity> = { ...extra, pausedReason: pause.pausedReason ?? null, resumeAt: pause.resumeAt ?? null };
     if (status === 'running' && !run.deployment.startedAt) patch.startedAt = new Date();
-    await this.records.updateDeployment(run.deployment.id, patch);
-    Object.assign(run.deployment, patch);
+    // Through the transition table, conditional on the status read and on the lease.
+    await this.records.transitionDeployment(run.deployment.id, run.deployment.status, status, patch);
+    Object.assign(run.deployment, patch, { status });
     this.events.publish(run.deployment.taskId, {
       type: 'deployment',
       status,

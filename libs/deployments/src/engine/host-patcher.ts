@@ -5,6 +5,7 @@ import type { CommandRecord, DeploymentHostEntity } from '../deployment.entity';
 import { DeploymentRecords, HostEnd } from '../deployment-records';
 import type { HostStatus } from '../core/host-state';
 import { describeFailure, runRecorded } from './command-record';
+import { judgeVerify } from '../core/verify-verdict';
 import { observeHostOperation } from './engine-metrics';
 import { firstAttemptTimeoutMs, HealthChecker } from './health-checker';
 import type { HostSessions } from './host-sessions';
@@ -232,29 +233,43 @@ export class HostPatcher {
   }
 
   /**
-   * Puts an interrupted host back as it was, with its stored rollback commands,
-   * so it can be patched again from the start. True when restored (the host
-   * is `pending` again); false when the restore failed (the host is `failed`).
+   * A host a crash left mid-change (its rollback stored, so apply may have
+   * run): its state is unknown, and apply is never run twice blindly. verify
+   * decides: a change already in place is recorded as such and goes on to its
+   * health checks; when verify cannot tell (it fails, proves nothing, or the
+   * patch has none) the host fails with that reason, and the deployment's
+   * failure handling (its stored rollback) takes over. True when healthy.
    */
-  async restore(ctx: HostRunContext, host: DeploymentHostEntity): Promise<boolean> {
+  async resumeInterrupted(ctx: HostRunContext, host: DeploymentHostEntity): Promise<boolean> {
     const output: CommandRecord[] = [];
     const interruptedIn = host.status;
+    const unknown = (why: string) => `interrupted while ${interruptedIn} and ${why}: not applied again`;
     try {
+      if (!ctx.patch.verify) throw new HostStepFailed(unknown('the patch has no verify to tell whether the change is in place'), null);
       const session = await ctx.sessions.session(host.hostId);
-      for (const command of host.rollbackCommands ?? []) {
-        const record = await runRecorded(session, 'rollback', command, ctx.patch.timeoutSeconds * 1000);
-        output.push(record);
-        if (record.exitCode !== 0) throw new HostStepFailed(describeFailure(record), record.exitCode);
-      }
-      await this.records.appendOutput(ctx.deploymentId, host.hostId, output);
-      await this.records.updateHost(ctx.deploymentId, host.hostId, { status: 'pending', startedAt: null, error: null, exitCode: null });
-      host.status = 'pending';
-      this.events.publish(ctx.taskId, { type: 'host', hostId: host.hostId, hostName: host.hostName, status: 'pending', note: `restored after an interrupted ${interruptedIn}` });
+      const record = await runRecorded(session, 'verify', ctx.patch.verify, ctx.patch.timeoutSeconds * 1000);
+      output.push(record);
+      const verdict = judgeVerify(record, ctx.patch.timeoutSeconds);
+      if (verdict.kind === 'absent') throw new HostStepFailed(unknown(`verify says the change is not in place (exit ${verdict.exitCode})`), record.exitCode);
+      if (verdict.kind === 'unknown') throw new HostStepFailed(unknown(verdict.reason), record.exitCode);
+      if (host.status === 'applying') await this.transition(ctx, host, 'verifying', { error: null });
+      const health = await this.health.check(ctx.patch.healthChecks, session, host.address, 'health');
+      output.push(...health.records);
+      if (!health.passed) throw new HostStepFailed(`health: ${health.failure ?? 'health check failed'}`, null);
+      await this.finish(ctx, host, output.splice(0), 'healthy', { exitCode: 0, finishedAt: new Date(), error: null });
+      this.events.publish(ctx.taskId, {
+        type: 'host',
+        hostId: host.hostId,
+        hostName: host.hostName,
+        status: 'healthy',
+        note: `the change was already in place after an interrupted ${interruptedIn} (verify passed): not applied again`,
+      });
       return true;
     } catch (error) {
-      await this.records.appendOutput(ctx.deploymentId, host.hostId, output);
-      await this.transition(ctx, host, 'failed', {
-        error: `interrupted while ${interruptedIn} and the restore failed: ${(error as Error).message}`,
+      const message = error instanceof Error ? error.message : String(error);
+      await this.finish(ctx, host, output.splice(0), 'failed', {
+        exitCode: error instanceof HostStepFailed ? error.exitCode : null,
+        error: message.startsWith('interrupted') ? message : unknown(message),
         finishedAt: new Date(),
       });
       return false;
@@ -300,7 +315,7 @@ export class HostPatcher {
     status: HostStatus,
     extra: { exitCode?: number | null; error?: string | null; finishedAt?: Date | null } = {},
   ): Promise<void> {
-    await this.records.updateHost(ctx.deploymentId, host.hostId, { status, ...extra });
+    await this.records.transitionHost(ctx.deploymentId, host.hostId, host.status, status, extra);
     host.status = status;
     this.events.publish(ctx.taskId, { type: 'host', hostId: host.hostId, hostName: host.hostName, status, error: extra.error ?? null });
   }

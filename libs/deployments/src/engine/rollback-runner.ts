@@ -6,6 +6,7 @@ import { DeploymentRecords } from '../deployment-records';
 import { describeFailure, runRecorded } from './command-record';
 import { hostRollbacksTotal, observeHostOperation } from './engine-metrics';
 import { HealthChecker } from './health-checker';
+import { judgeVerify } from '../core/verify-verdict';
 import type { HostSessions } from './host-sessions';
 
 export interface RollbackOutcome {
@@ -81,12 +82,13 @@ export class RollbackRunner {
     const started = Date.now();
     const timeoutMs = patch.timeoutSeconds * 1000;
     const output: CommandRecord[] = [];
-    await this.records.updateHost(deploymentId, host.hostId, { status: 'rolling_back', rollbackStartedAt: new Date() });
+    await this.records.transitionHost(deploymentId, host.hostId, host.status, 'rolling_back', { rollbackStartedAt: new Date() });
     for (const taskId of taskIds) this.events.publish(taskId, { type: 'host', hostId: host.hostId, hostName: host.hostName, status: 'rolling_back' });
     let failure: string | null = null;
     let exitCode: number | null = null;
     try {
-      if (!host.rollbackCommands) throw new Error('no rollback commands were stored for this host');
+      // Nothing to run is never a rollback: the host stays as the record says it was changed.
+      if (!host.rollbackCommands || host.rollbackCommands.length === 0) throw new Error('no rollback commands were stored for this host');
       const session = await sessions.session(host.hostId);
       for (const command of host.rollbackCommands) {
         const record = await runRecorded(session, 'rollback', command, timeoutMs);
@@ -100,9 +102,10 @@ export class RollbackRunner {
       if (patch.verify) {
         const record = await runRecorded(session, 'rollback-verify', patch.verify, timeoutMs);
         output.push(record);
-        if (record.exitCode === 0) {
-          throw new Error('verify still passes after the rollback: the change is still on the host');
-        }
+        // Only a verify that ran to completion and failed proves the change is gone.
+        const verdict = judgeVerify(record, patch.timeoutSeconds);
+        if (verdict.kind === 'present') throw new Error('verify still passes after the rollback: the change is still on the host');
+        if (verdict.kind === 'unknown') throw new Error(`${verdict.reason}: the rollback is not proven`);
       }
     } catch (error) {
       failure = (error as Error).message;
@@ -110,8 +113,7 @@ export class RollbackRunner {
     }
     await this.records.appendOutput(deploymentId, host.hostId, output);
     const status = failure ? 'rollback_failed' : 'rolled_back';
-    await this.records.updateHost(deploymentId, host.hostId, {
-      status,
+    await this.records.transitionHost(deploymentId, host.hostId, 'rolling_back', status, {
       rollbackFinishedAt: new Date(),
       ...(failure ? { error: `rollback: ${failure}`, exitCode } : {}),
     });

@@ -1,6 +1,7 @@
 import { generatePackageCommands } from './package-patch';
 import {
   InvalidPatchDefinitionError,
+  isIrreversible,
   normalizePatchDefinition,
   PatchDefinition,
   validatePatchDefinition,
@@ -36,11 +37,14 @@ const openssl = { manager: 'apt', name: 'openssl', version: '3.0.15-1~deb12u1' }
 describe('validatePatchDefinition accepts', () => {
   it.each<[string, Record<string, unknown>]>([
     ['the SPEC §3 example', specExample()],
-    ['a patch with only a name and apply', { name: 'touch', apply: ['touch /etc/motd'] }],
+    ['a patch with only a name, apply and rollback', { name: 'touch', apply: ['touch /etc/motd'], rollback: ['rm -f /etc/motd'] }],
     ['a package patch', { name: 'openssl', package: openssl }],
     ['a package patch with health checks and a timeout', { name: 'p', package: openssl, healthChecks: [{ type: 'tcp', port: 22 }], timeoutSeconds: 60 }],
     ['a capture name no rollback command uses', aPatch({ capture: { previousVersion: 'cat /v', kernel: 'uname -r' } })],
-    ['null for every optional field (a view sent back)', { name: 'n', apply: ['true'], capture: null, rollback: null, verify: null, healthChecks: null, timeoutSeconds: null, package: null }],
+    ['null for every optional field of an irreversible patch (a view sent back)', { name: 'n', apply: ['true'], capture: null, rollback: null, verify: null, healthChecks: null, timeoutSeconds: null, package: null, irreversible: true }],
+    ['an irreversible patch with no rollback', { name: 'n', apply: ['true'], irreversible: true }],
+    ['an irreversible patch with an empty rollback', { name: 'n', apply: ['true'], rollback: [], irreversible: true }],
+    ['irreversible false with a rollback', aPatch({ irreversible: false })],
     [
       'a rollback template full of shell metacharacters around an unquoted placeholder',
       aPatch({ rollback: ["echo '$(id)' `id` ; rm -f /tmp/x && install {{previousVersion}} # \"{{\""] }),
@@ -50,7 +54,7 @@ describe('validatePatchDefinition accepts', () => {
     ['50 apply and 50 rollback commands', aPatch({ apply: Array(50).fill('true'), rollback: Array(50).fill('true') })],
     ['20 capture names and 20 health checks', aPatch({
       capture: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`v${i}`, 'true'])),
-      rollback: [],
+      rollback: ['true'],
       healthChecks: Array(20).fill({ type: 'tcp', port: 22 }),
     })],
     ['the timeout bounds', aPatch({ timeoutSeconds: 86_400, healthChecks: [{ type: 'tcp', port: 65535, timeoutSeconds: 3600, from: 'host' }] })],
@@ -63,7 +67,9 @@ describe('validatePatchDefinition accepts', () => {
 describe('validatePatchDefinition names every bad field', () => {
   it.each<[string, unknown, string[]]>([
     ['a body that is not an object', ['apply'], ['body']],
-    ['neither apply nor package', { name: 'nothing' }, ['apply']],
+    ['neither apply nor package', { name: 'nothing', irreversible: true }, ['apply']],
+    ['a name and apply alone (no way back, and not said to be irreversible)', { name: 'touch', apply: ['touch /etc/motd'] }, ['rollback']],
+    ['irreversible given with a package', { name: 'p', package: openssl, irreversible: true }, ['irreversible']],
     ['an unknown top-level field', aPatch({ applyy: ['x'] }), ['applyy']],
     ['a missing name', aPatch({ name: undefined }), ['name']],
     ['a blank name', aPatch({ name: '   ' }), ['name']],
@@ -78,17 +84,22 @@ describe('validatePatchDefinition names every bad field', () => {
     ['an apply command over 8 KiB in UTF-8 bytes', aPatch({ apply: ['é'.repeat(4097)] }), ['apply[0]']],
     ['an apply command with a placeholder', aPatch({ apply: ['true', 'install {{previousVersion}}'] }), ['apply[1]']],
     ['51 rollback commands', aPatch({ rollback: Array(51).fill('true') }), ['rollback']],
+    ['no rollback and not irreversible', aPatch({ rollback: undefined }), ['rollback']],
+    ['an empty rollback and not irreversible', aPatch({ rollback: [] }), ['rollback']],
+    ['an empty rollback with irreversible false', aPatch({ rollback: [], irreversible: false }), ['rollback']],
+    ['an irreversible patch that still gives rollback commands', aPatch({ irreversible: true }), ['rollback']],
+    ['irreversible as a string', aPatch({ irreversible: 'yes' }), ['irreversible']],
     ['an empty rollback command', aPatch({ rollback: [''] }), ['rollback[0]']],
     ['a verify with a placeholder', aPatch({ verify: 'test {{previousVersion}}' }), ['verify']],
     ['an empty verify', aPatch({ verify: '' }), ['verify']],
     ['a verify that is not a string', aPatch({ verify: ['x'] }), ['verify']],
-    ['capture as an array', aPatch({ capture: ['x'], rollback: [] }), ['capture']],
-    ['a capture name with a hyphen', aPatch({ capture: { 'bad-key': 'true' }, rollback: [] }), ['capture.bad-key']],
-    ['a capture name starting with a digit', aPatch({ capture: { '1st': 'true' }, rollback: [] }), ['capture.1st']],
-    ['a capture named __proto__', JSON.parse('{"name":"n","apply":["true"],"capture":{"__proto__":"id"}}'), ['capture.__proto__']],
+    ['capture as an array', aPatch({ capture: ['x'], rollback: ['true'] }), ['capture']],
+    ['a capture name with a hyphen', aPatch({ capture: { 'bad-key': 'true' }, rollback: ['true'] }), ['capture.bad-key']],
+    ['a capture name starting with a digit', aPatch({ capture: { '1st': 'true' }, rollback: ['true'] }), ['capture.1st']],
+    ['a capture named __proto__', JSON.parse('{"name":"n","apply":["true"],"rollback":["true"],"capture":{"__proto__":"id"}}'), ['capture.__proto__']],
     ['an empty capture command', aPatch({ capture: { previousVersion: '' } }), ['capture.previousVersion']],
     ['a capture command with a placeholder', aPatch({ capture: { previousVersion: 'echo {{x}}' } }), ['capture.previousVersion']],
-    ['21 capture names', aPatch({ capture: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`v${i}`, 'true'])), rollback: [] }), ['capture']],
+    ['21 capture names', aPatch({ capture: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`v${i}`, 'true'])), rollback: ['true'] }), ['capture']],
     ['a rollback placeholder with no capture', aPatch({ capture: {} }), ['rollback[0]']],
     ['a rollback placeholder with capture left out', aPatch({ capture: undefined }), ['rollback[0]']],
     ['a rollback placeholder inside double quotes', aPatch({ rollback: ['echo "{{previousVersion}}"'] }), ['rollback[0]']],
@@ -200,6 +211,7 @@ describe('package shorthand', () => {
       healthChecks: [],
       timeoutSeconds: 300,
       package: { manager: 'apt', name: 'openssl', version: '3.0.15-1~deb12u1' },
+      irreversible: false,
     });
     // The generated rollback passes the same placeholder rules as a hand-written one.
     expect(validatePatchDefinition({ ...definition, package: null })).toEqual([]);
@@ -221,19 +233,33 @@ describe('normalizePatchDefinition', () => {
       ],
       timeoutSeconds: 300,
       package: null,
+      irreversible: false,
     });
   });
 
+  it('marks an irreversible patch as such', () => {
+    const definition = normalizePatchDefinition({ name: 'm', apply: ['true'], irreversible: true });
+    expect(definition).toMatchObject({ rollback: [], irreversible: true });
+    expect(isIrreversible(definition)).toBe(true);
+  });
+
+  it('counts a stored patch with no rollback commands as irreversible, whatever its flag says', () => {
+    expect(isIrreversible({ rollback: [] })).toBe(true);
+    expect(isIrreversible({ rollback: [], irreversible: false })).toBe(true);
+    expect(isIrreversible({ rollback: ['true'], irreversible: false })).toBe(false);
+  });
+
   it('fills the defaults of a minimal patch', () => {
-    expect(normalizePatchDefinition({ name: 'm', apply: ['true'], healthChecks: [{ type: 'http', port: 80, path: '/' }] })).toEqual<PatchDefinition>({
+    expect(normalizePatchDefinition({ name: 'm', apply: ['true'], rollback: ['false'], healthChecks: [{ type: 'http', port: 80, path: '/' }] })).toEqual<PatchDefinition>({
       name: 'm',
       capture: {},
       apply: ['true'],
-      rollback: [],
+      rollback: ['false'],
       verify: null,
       healthChecks: [{ type: 'http', port: 80, path: '/', expectStatus: 200, from: 'worker', timeoutSeconds: 30 }],
       timeoutSeconds: 300,
       package: null,
+      irreversible: false,
     });
   });
 
@@ -255,7 +281,7 @@ describe('normalizePatchDefinition', () => {
   });
 
   it('throws InvalidPatchDefinitionError listing every problem', () => {
-    const normalize = () => normalizePatchDefinition({ name: '', apply: [] });
+    const normalize = () => normalizePatchDefinition({ name: '', apply: [], rollback: ['true'] });
     expect(normalize).toThrow(InvalidPatchDefinitionError);
     try {
       normalize();

@@ -35,6 +35,12 @@ export interface PatchDefinition {
   timeoutSeconds: number;
   /** Set for a package patch, whose four command sets were generated from it. */
   package: AptPackage | null;
+  /**
+   * Declared by the author: the change cannot be undone. Such a patch has no
+   * rollback commands, is deployed only with `autoRollback: false`, cannot be
+   * rolled back, and its failed hosts end `failed`, never `rolled_back`.
+   */
+  irreversible: boolean;
 }
 
 export const PATCH_LIMITS = {
@@ -62,6 +68,7 @@ export const PATCH_FIELDS = [
   'healthChecks',
   'timeoutSeconds',
   'package',
+  'irreversible',
 ] as const;
 
 /** The fields a package patch generates, so they must not be given with it. */
@@ -245,6 +252,15 @@ function checkHealthCheck(problems: ProblemList, field: string, value: unknown):
   }
 }
 
+/**
+ * Whether a deployment of the patch can be undone. A patch stored before
+ * `irreversible` existed with no rollback commands counts as irreversible:
+ * with nothing to run, no host may ever be called rolled back.
+ */
+export function isIrreversible(patch: Pick<PatchDefinition, 'rollback'> & { irreversible?: boolean }): boolean {
+  return patch.irreversible === true || patch.rollback.length === 0;
+}
+
 /** Every problem of a patch input, each named by its path; empty when it is valid. */
 export function validatePatchDefinition(input: unknown): FieldProblem[] {
   const problems = new ProblemList();
@@ -268,6 +284,9 @@ export function validatePatchDefinition(input: unknown): FieldProblem[] {
 
   if (isGiven(input.package)) {
     checkPackage(problems, input.package);
+    if (isGiven(input.irreversible) && input.irreversible !== false) {
+      problems.add('irreversible', 'must not be given with package: a package patch is always reversible');
+    }
     for (const field of GENERATED_FIELDS) {
       if (isGiven(input[field])) {
         problems.add(field, 'must not be given with package: the package patch generates it');
@@ -280,8 +299,21 @@ export function validatePatchDefinition(input: unknown): FieldProblem[] {
     } else {
       checkCommandList(problems, 'apply', input.apply, { min: 1, max: PATCH_LIMITS.applyCommands }, false);
     }
-    if (isGiven(input.rollback)) {
-      checkCommandList(problems, 'rollback', input.rollback, { min: 0, max: PATCH_LIMITS.rollbackCommands }, true);
+    if (isGiven(input.irreversible) && typeof input.irreversible !== 'boolean') {
+      problems.add('irreversible', 'must be true or false');
+    }
+    const irreversible = input.irreversible === true;
+    if (irreversible) {
+      if (isGiven(input.rollback) && !(Array.isArray(input.rollback) && input.rollback.length === 0)) {
+        problems.add('rollback', 'must be empty or left out when irreversible is true: the patch says it cannot be undone');
+      }
+    } else if (!isGiven(input.rollback) || (Array.isArray(input.rollback) && input.rollback.length === 0)) {
+      problems.add(
+        'rollback',
+        'is required: give at least one command that undoes apply, or say "irreversible": true (such a patch cannot be rolled back and is deployed only with autoRollback false)',
+      );
+    } else {
+      checkCommandList(problems, 'rollback', input.rollback, { min: 1, max: PATCH_LIMITS.rollbackCommands }, true);
     }
     if (isGiven(input.verify)) {
       const problem = commandProblem(input.verify);
@@ -369,6 +401,7 @@ export function normalizePatchDefinition(input: unknown): PatchDefinition {
       healthChecks,
       timeoutSeconds,
       package: aptPackage,
+      irreversible: false,
     };
   }
   return {
@@ -381,5 +414,6 @@ export function normalizePatchDefinition(input: unknown): PatchDefinition {
     healthChecks,
     timeoutSeconds,
     package: null,
+    irreversible: patch.irreversible === true,
   };
 }
