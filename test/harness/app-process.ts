@@ -11,6 +11,13 @@ export interface AppProcess {
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
+/**
+ * How long an app may take to start. Loading NestJS takes about a second on
+ * an idle machine but many times that on a loaded 2-core one; a slow start is
+ * not what any suite tests, so the bound only catches an app that never starts.
+ */
+const START_TIMEOUT_MS = 60_000;
+
 export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
@@ -59,7 +66,7 @@ export async function startGateway(overrides: Record<string, string> = {}): Prom
       if (proc.child.exitCode !== null) throw new Error(`gateway exited:\n${proc.logs()}`);
       return (await fetch(`${proc.url}/health/live`)).ok;
     },
-    20_000,
+    START_TIMEOUT_MS,
     'gateway /health/live',
   ).catch((error) => {
     throw new Error(`${(error as Error).message}\n${proc.logs()}`);
@@ -69,7 +76,7 @@ export async function startGateway(overrides: Record<string, string> = {}): Prom
 
 export async function startWorker(overrides: Record<string, string> = {}): Promise<AppProcess> {
   const proc = spawnApp('worker', appEnv(overrides));
-  await waitFor(() => proc.logs().includes('worker ready'), 20_000, 'worker ready').catch((error) => {
+  await waitFor(() => proc.logs().includes('worker ready'), START_TIMEOUT_MS, 'worker ready').catch((error) => {
     throw new Error(`${(error as Error).message}\n${proc.logs()}`);
   });
   return proc;
