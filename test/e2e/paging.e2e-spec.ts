@@ -38,6 +38,14 @@ describe('cursor pagination of every list route (real gateway, PostgreSQL)', () 
     adminId = (await admin.get('/auth/me')).body.id;
   });
 
+  /** What each test wrote, newest last: removed after it (the append-only audit trail aside), so other suites' lists stay theirs. */
+  let written: { table: string; ids: string[] }[] = [];
+
+  afterEach(async () => {
+    for (const { table, ids } of written.reverse()) await db.query(`DELETE FROM ${table} WHERE id::text = ANY($1)`, [ids]);
+    written = [];
+  });
+
   afterAll(async () => {
     await gateway?.stop();
     await db?.end();
@@ -68,6 +76,7 @@ describe('cursor pagination of every list route (real gateway, PostgreSQL)', () 
       );
       ids.push(result.rows[0].id as string);
     }
+    written.push({ table, ids });
     return ids;
   }
 
@@ -131,6 +140,7 @@ describe('cursor pagination of every list route (real gateway, PostgreSQL)', () 
       await insertCredentials([credentialId], `paging-${run}-finding-key`);
       [hostId] = await insertRows('hosts', 1, () => ({ name: `paging-${run}-finding-host`, address: '127.81.0.1', credential_id: credentialId }));
       await db.query(`INSERT INTO advisories (id, modified, severity, record) VALUES ($1, now(), 'high', '{}'::jsonb)`, [advisoryId]);
+      written.push({ table: 'advisories', ids: [advisoryId] });
       const scanId = randomUUID();
       ids = await insertRows('findings', ROWS, (i) => ({
         host_id: hostId,
@@ -267,6 +277,7 @@ describe('cursor pagination of every list route (real gateway, PostgreSQL)', () 
         [id, ids.length === 1 ? name : `${name}-${i}`, randomBytes(32), randomBytes(12), randomBytes(16)],
       );
     }
+    written.push({ table: 'credentials', ids });
   }
 
   it('walks every credential and host written in one transaction, each once, by name', async () => {
