@@ -1,6 +1,4 @@
 export * from './core/task-state';
-// Cursors moved to @vulnzero/database; re-exported while callers move over.
-export { encodeCursor, decodeCursor } from '@vulnzero/database';
 export * from './task.entity';
 export * from './tasks.service';
 export * from './tasks.module';
