@@ -106,7 +106,10 @@ describe('durability under faults (real processes)', () => {
 
   async function waitForDeployment(env: Env, id: string, predicate: (d: any) => boolean, what: string, timeoutMs = 60_000): Promise<any> {
     let current: any;
-    await waitFor(async () => predicate((current = await deployment(env, id))), timeoutMs, what);
+    await waitFor(async () => predicate((current = await deployment(env, id))), timeoutMs, what).catch((error: Error) => {
+      const hosts = (current?.hosts ?? []).map((h: any) => `${h.hostName}: ${h.status}${h.error ? ` (${h.error})` : ''}`);
+      throw new Error(`${error.message}; deployment ${current?.status} ${JSON.stringify(current?.error ?? null)}\n${hosts.join('\n')}`);
+    });
     return current;
   }
 
@@ -304,6 +307,7 @@ describe('durability under faults (real processes)', () => {
       await waitForDeployment(env, deploymentId, (d) => d.hosts.some((h: any) => h.status === 'applying'), 'a host applying');
       expect(await env.workers[0]!.stop('SIGTERM')).toBe(0);
       const afterStop = await deployment(env, deploymentId);
+      if (afterStop.hosts.some((h: any) => ['capturing', 'applying', 'verifying'].includes(h.status))) console.log('DEBUG', JSON.stringify(afterStop.hosts.map((h: any) => [h.status, h.error])), env.workers[0]!.logs().split('\n').filter((l) => !l.includes('InstanceLoader')).join('\n'));
       expect(afterStop.hosts.some((h: any) => ['capturing', 'applying', 'verifying'].includes(h.status))).toBe(false);
       env.workers = [await startWorker(LOCK)];
       expect((await waitForTask(env, taskId)).status).toBe('succeeded');

@@ -168,7 +168,7 @@ describe('DeploymentRecords', () => {
       await expect(records.transitionHost(id, hostIds[2] as string, 'capturing', 'failed')).rejects.toThrow(/no longer holds the deployment's lease/);
       expect(await records.startHosts(id, [hostIds[3] as string])).toEqual([]);
       await expect(records.transitionDeployment(id, 'running', 'failed')).rejects.toThrow(/no longer holds/);
-      await expect(records.transitionStep(id, 0, { status: 'running' })).rejects.toThrow();
+      await expect(records.transitionStep(id, 0, 'pending', 'running')).rejects.toThrow(/no longer holds/);
       const rows: { status: string; stored: boolean }[] = await db.query(
         `SELECT status, rollback_stored_at IS NOT NULL AS stored FROM deployment_hosts WHERE deployment_id = $1 ORDER BY position`,
         [id],

@@ -14,6 +14,7 @@ import type { DeploymentSnapshot } from './core/next-action';
 import { assertHostTransition, hostStatusesBefore, type HostStatus } from './core/host-state';
 import { assertTransition, type DeploymentStatus } from './core/deployment-state';
 import type { StepStatus } from './core/next-action';
+import { assertStepTransition } from './core/step-state';
 import { FencedWriteError, LEASE_HOLDER } from './lease-holder';
 
 /**
@@ -246,15 +247,30 @@ export class DeploymentRecords {
     if (!result.affected) throw new FencedWriteError(`deployment ${id}`);
   }
 
-  /** A step's status (and timings), written by the lease holder only. */
-  async transitionStep(deploymentId: string, index: number, patch: Partial<DeploymentStepEntity> & { status?: StepStatus }): Promise<void> {
+  /**
+   * A step's status (and timings): allowed by the step transition table, and
+   * conditional on the status it was read in and on this worker holding the lease.
+   */
+  async transitionStep(
+    deploymentId: string,
+    index: number,
+    from: StepStatus,
+    to: StepStatus,
+    patch: Omit<Partial<DeploymentStepEntity>, 'status'> = {},
+  ): Promise<void> {
+    assertStepTransition(from, to);
     const result = await this.db
       .createQueryBuilder()
       .update(DeploymentStepEntity)
-      .set(patch)
-      .where(`deployment_id = :deploymentId AND index = :index AND ${leaseHeld(':deploymentId', ':owner')}`, { deploymentId, index, owner: LEASE_HOLDER })
+      .set({ ...patch, status: to })
+      .where(`deployment_id = :deploymentId AND index = :index AND status = :from AND ${leaseHeld(':deploymentId', ':owner')}`, {
+        deploymentId,
+        index,
+        from,
+        owner: LEASE_HOLDER,
+      })
       .execute();
-    if (!result.affected) throw new FencedWriteError(`step ${index} of deployment ${deploymentId}`);
+    if (!result.affected) throw new FencedWriteError(`step ${index} of deployment ${deploymentId} ${from} → ${to}`);
   }
 
   /** A step's `promoted` mark, set by the gateway's promote: no status changes with it. */

@@ -2,6 +2,7 @@ import {
   assertHostTransition,
   canHostTransition,
   hasChangedHost,
+  hostStatusesBefore,
   HOST_STATUSES,
   isHostTerminal,
 } from './host-state';
@@ -79,5 +80,17 @@ describe('host status', () => {
     ['a rolled back host is no longer changed', 'rolled_back', true, false],
   ])('%s', (_name, status, rollbackStored, changed) => {
     expect(hasChangedHost({ status, rollbackStored })).toBe(changed);
+  });
+});
+
+describe('hostStatusesBefore', () => {
+  it.each<{ name: string; to: HostStatus; expected: HostStatus[] }>([
+    { name: 'a host is marked healthy only from verifying', to: 'healthy', expected: ['verifying'] },
+    { name: 'a host fails from any in-flight status or after a failed re-check', to: 'failed', expected: ['capturing', 'applying', 'verifying', 'healthy'] },
+    { name: 'a rollback starts from a changed host, or again over an interrupted one', to: 'rolling_back', expected: ['applying', 'verifying', 'healthy', 'failed', 'rolling_back', 'rollback_failed'] },
+    { name: 'the write-ahead moves a capturing host to applying', to: 'applying', expected: ['capturing'] },
+    { name: 'an unchanged host interrupted while capturing starts over', to: 'pending', expected: ['capturing'] },
+  ])('$name', ({ to, expected }) => {
+    expect(hostStatusesBefore(to)).toEqual(expected);
   });
 });

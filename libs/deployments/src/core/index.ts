@@ -11,3 +11,4 @@ export * from './retry-selection';
 export * from './host-output';
 export * from './maintenance-window';
 export * from './verify-verdict';
+export * from './step-state';

@@ -1,7 +1,7 @@
 /** Raised when code tries a status change the state machine does not allow. */
 export class InvalidTransitionError extends Error {
   constructor(
-    readonly entity: 'deployment' | 'host',
+    readonly entity: 'deployment' | 'host' | 'step',
     readonly from: string,
     readonly to: string,
   ) {

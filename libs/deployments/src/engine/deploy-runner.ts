@@ -232,7 +232,7 @@ export class DeployRunner {
         const step = run.steps.find((s) => s.index === action.step);
         if (deployment.status !== 'running') await this.setStatus(run, 'running');
         if (step && step.status === 'pending') {
-          await this.records.transitionStep(id, step.index, { status: 'running', startedAt: new Date() });
+          await this.records.transitionStep(id, step.index, 'pending', 'running', { startedAt: new Date() });
         }
         // In flight on the record before they start, so the next decision counts
         // them; only hosts this call moved from pending are started.
@@ -259,7 +259,8 @@ export class DeployRunner {
       case 'bake': {
         const step = run.steps.find((s) => s.index === action.step);
         if (step && !step.bakeUntil) {
-          await this.records.transitionStep(id, action.step, { status: 'baking', bakeUntil: new Date(action.until) });
+          await this.records.transitionStep(id, action.step, step.status, 'baking', { bakeUntil: new Date(action.until) });
+          step.status = 'baking';
           this.events.publish(ctx.taskId, { type: 'step', index: action.step, status: 'baking', until: new Date(action.until).toISOString() });
         }
         // Short naps so a cancel or a shutdown is noticed during a long bake.
@@ -267,13 +268,15 @@ export class DeployRunner {
         return false;
       }
       case 'checkHealth': {
-        await this.records.transitionStep(id, action.step, { status: 'checking' });
+        const step = run.steps.find((s) => s.index === action.step);
+        if (!step) throw new Error(`deployment ${id} has no step ${action.step}`);
+        await this.records.transitionStep(id, action.step, step.status, 'checking');
         const hosts = run.hosts.filter((h) => action.hostIds.includes(h.hostId));
         // Re-checks change nothing on a host (maxParallel bounds hosts being patched),
         // so more of them run at once; their output is written in one statement.
         const results = await this.patcher.recheckAll(ctx, hosts, Math.max(deployment.strategy.maxParallel, RECHECK_PARALLEL));
         const allHealthy = results.every(Boolean);
-        await this.records.transitionStep(id, action.step, { status: allHealthy ? 'succeeded' : 'failed', finishedAt: new Date() });
+        await this.records.transitionStep(id, action.step, 'checking', allHealthy ? 'succeeded' : 'failed', { finishedAt: new Date() });
         this.events.publish(ctx.taskId, { type: 'step', index: action.step, status: allHealthy ? 'succeeded' : 'failed' });
         return false;
       }

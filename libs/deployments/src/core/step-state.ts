@@ -1,0 +1,25 @@
+import type { StepStatus } from './next-action';
+import { InvalidTransitionError } from './invalid-transition.error';
+
+/**
+ * Every allowed status change of a deployment step (SPEC §4): its hosts run,
+ * it bakes, its hosts are checked again, and it ends. A status may be written
+ * over itself (a resumed run re-enters the phase it was in), and an end can
+ * close a step in any phase (the deployment aborted or was cancelled there).
+ */
+const TRANSITIONS: Readonly<Record<StepStatus, readonly StepStatus[]>> = {
+  pending: ['running', 'failed'],
+  running: ['baking', 'checking', 'succeeded', 'failed'],
+  baking: ['checking', 'succeeded', 'failed'],
+  checking: ['succeeded', 'failed'],
+  succeeded: [],
+  failed: [],
+};
+
+export function canStepTransition(from: StepStatus, to: StepStatus): boolean {
+  return from === to ? TRANSITIONS[from].length > 0 : TRANSITIONS[from].includes(to);
+}
+
+export function assertStepTransition(from: StepStatus, to: StepStatus): void {
+  if (!canStepTransition(from, to)) throw new InvalidTransitionError('step', from, to);
+}
