@@ -307,7 +307,6 @@ describe('durability under faults (real processes)', () => {
       await waitForDeployment(env, deploymentId, (d) => d.hosts.some((h: any) => h.status === 'applying'), 'a host applying');
       expect(await env.workers[0]!.stop('SIGTERM')).toBe(0);
       const afterStop = await deployment(env, deploymentId);
-      if (afterStop.hosts.some((h: any) => ['capturing', 'applying', 'verifying'].includes(h.status))) console.log('DEBUG', JSON.stringify(afterStop.hosts.map((h: any) => [h.status, h.error])), env.workers[0]!.logs().split('\n').filter((l) => !l.includes('InstanceLoader')).join('\n'));
       expect(afterStop.hosts.some((h: any) => ['capturing', 'applying', 'verifying'].includes(h.status))).toBe(false);
       env.workers = [await startWorker(LOCK)];
       expect((await waitForTask(env, taskId)).status).toBe('succeeded');
