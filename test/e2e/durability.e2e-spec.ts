@@ -59,6 +59,7 @@ describe('durability under faults (real processes)', () => {
         await fleet.writeHostFile(h, 'app/version', '1.0');
         await fleet.writeHostFile(h, 'app/health', 'ok');
         await fleet.writeHostFile(h, 'app/apply.log', '');
+        await fleet.writeHostFile(h, 'app/hold', '');
       }),
     );
   }
@@ -177,14 +178,20 @@ describe('durability under faults (real processes)', () => {
     try {
       const patchId = await env.patch({
         ...slowPatch(`kill-before-change-${randomSuffix()}`),
-        // The killed worker's channel is gone: the first command's output after the sleep meets a closed pipe, so nothing after it runs.
-        apply: ['sleep 4; echo slept', 'printf %s 2.0 > "$VZ_STATE_DIR/app/version"', 'echo applied >> "$VZ_STATE_DIR/app/apply.log"'],
+        // The killed worker's shell goes on by itself on the host: the test holds it
+        // (app/hold) so that it stops before making the change.
+        apply: [
+          'sleep 4; if [ -s "$VZ_STATE_DIR/app/hold" ]; then exit 1; fi',
+          'printf %s 2.0 > "$VZ_STATE_DIR/app/version"',
+          'echo applied >> "$VZ_STATE_DIR/app/apply.log"',
+        ],
       });
       const { deploymentId, taskId } = (
         await env.api.post('/deployments', { patchId, targets: { hostIds: env.hosts.slice(0, 1).map((h) => h.id) }, strategy: { type: 'all-at-once' } })
       ).body;
       await waitForDeployment(env, deploymentId, (d) => d.hosts[0].status === 'applying', 'the host applying');
       await env.workers[0]!.stop('SIGKILL');
+      await fleet.writeHostFile(env.hosts[0]!.fleet, 'app/hold', 'held');
       env.workers = [await startWorker(LOCK)];
 
       const task = await waitForTask(env, taskId);
