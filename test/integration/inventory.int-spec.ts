@@ -12,6 +12,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { Client } from 'pg';
 import { ConfigModule, parseConfig } from '@vulnzero/config';
 import { postgresOptions } from '@vulnzero/database';
+import { HostClaimsModule } from '@vulnzero/deployments';
 import { BadInputError } from '@vulnzero/http';
 import {
   CredentialEntity,
@@ -42,6 +43,7 @@ async function startInventory(masterKey: Buffer): Promise<INestApplicationContex
         entities: [CredentialEntity, HostEntity],
       }),
       InventoryModule,
+      HostClaimsModule,
     ],
   }).compile();
   return moduleRef.init();

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AppConfig, ConfigModule } from '@vulnzero/config';
 import { DatabaseModule } from '@vulnzero/database';
+import { HostClaimsModule } from '@vulnzero/deployments';
 import { HttpErrorFilter } from '@vulnzero/http';
 import { LoggingModule } from '@vulnzero/logging';
 import { GatewayMetricsModule } from '@vulnzero/metrics';
@@ -27,6 +28,7 @@ export class GatewayModule {
         GatewayMetricsModule.forRoot(),
         DatabaseModule.forRoot('vulnzero-gateway'),
         RedisModule,
+        HostClaimsModule,
         QueuesModule.forRoot(),
         // Routes are matched in the order their modules come: the ones polled
         // most (probes, then CI pipelines and pages waiting on a task) first.

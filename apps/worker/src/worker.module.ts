@@ -5,7 +5,7 @@ import { LoggingModule } from '@vulnzero/logging';
 import { WorkerMetricsModule } from '@vulnzero/metrics';
 import { JOB_HANDLERS, JobHandler, QueuesModule, RedisModule } from '@vulnzero/queues';
 import { TaskRecoveryModule, TasksModule } from '@vulnzero/tasks';
-import { DeploymentEngineModule } from '@vulnzero/deployments';
+import { DeploymentEngineModule, HostClaimsModule } from '@vulnzero/deployments';
 import { ScanEngineModule } from '@vulnzero/scans';
 import { DeployJobHandler } from './deployments/deploy.job-handler';
 import { RollbackJobHandler } from './deployments/rollback.job-handler';
@@ -24,6 +24,7 @@ export class WorkerModule {
         WorkerMetricsModule.forRoot(),
         DatabaseModule.forRoot('vulnzero-worker'),
         RedisModule,
+        HostClaimsModule,
         QueuesModule.forRoot(),
         TasksModule,
         DeploymentEngineModule,

@@ -47,7 +47,10 @@ interface HostRow {
   position: number;
   host_name: string;
   address: string;
+  resolved_address: string | null;
   port: number;
+  host_key: string | null;
+  credential_id: string | null;
   step: number;
   status: DeploymentHostEntity['status'];
   exit_code: number | null;
@@ -70,7 +73,10 @@ function hostOfRow(row: HostRow): DeploymentHostEntity {
     position: row.position,
     hostName: row.host_name,
     address: row.address,
+    resolvedAddress: row.resolved_address,
     port: row.port,
+    hostKey: row.host_key,
+    credentialId: row.credential_id,
     step: row.step,
     status: row.status,
     exitCode: row.exit_code,
@@ -206,7 +212,7 @@ export class DeploymentRecords {
 
   private async fetchHostRows(where: string, params: unknown[]): Promise<HostRow[]> {
     return (await this.db.query(
-      `SELECT deployment_id, host_id, position, host_name, address, port, step, status, exit_code, captured,
+      `SELECT deployment_id, host_id, position, host_name, address, resolved_address, port, host_key, credential_id, step, status, exit_code, captured,
               rollback_commands, rollback_stored_at, error, started_at, finished_at, rollback_started_at, rollback_finished_at,
               xmin::text AS version
        FROM deployment_hosts WHERE ${where} ORDER BY position, host_id`,

@@ -38,6 +38,8 @@ export function toDeploymentView(deployment: DeploymentEntity, steps: Deployment
       hostId: h.hostId,
       hostName: h.hostName,
       address: h.address,
+      /** Where this deployment connects (and health-checks from the worker): `address` resolved when it was created. */
+      resolvedAddress: h.resolvedAddress,
       port: h.port,
       step: h.step,
       status: h.status,

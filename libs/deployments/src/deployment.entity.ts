@@ -77,8 +77,18 @@ export class DeploymentHostEntity {
   @PrimaryColumn({ name: 'host_id', type: 'uuid' }) hostId!: string;
   @Column({ type: 'integer' }) position!: number;
   @Column({ name: 'host_name', type: 'text' }) hostName!: string;
+  /** The host's address as the inventory had it when the deployment was created: an IP or a DNS name. */
   @Column({ type: 'text' }) address!: string;
+  /**
+   * Pinned at creation, with port, hostKey and credentialId: the IP `address`
+   * resolved to then (itself for an IP). Every connection and worker-side
+   * health check of this deployment goes here; null: the name did not resolve.
+   */
+  @Column({ name: 'resolved_address', type: 'text', nullable: true }) resolvedAddress!: string | null;
   @Column({ type: 'integer' }) port!: number;
+  /** The host key pinned in the inventory when the deployment was created; null: the host was not pinned. */
+  @Column({ name: 'host_key', type: 'text', nullable: true }) hostKey!: string | null;
+  @Column({ name: 'credential_id', type: 'uuid', nullable: true }) credentialId!: string | null;
   @Column({ type: 'integer' }) step!: number;
   @Column({ type: 'text' }) status!: HostStatus;
   @Column({ name: 'exit_code', type: 'integer', nullable: true }) exitCode!: number | null;

@@ -20,6 +20,7 @@ import { HostPatcher } from './engine/host-patcher';
 import { HostOutputPublisher } from './engine/host-output-publisher';
 import { HostSessionsFactory } from './engine/host-sessions';
 import { RollbackRunner } from './engine/rollback-runner';
+import { TargetAddresses } from './target-addresses';
 
 const ENTITIES = TypeOrmModule.forFeature([
   DeploymentEntity,
@@ -32,7 +33,7 @@ const ENTITIES = TypeOrmModule.forFeature([
 /** Deployments as the gateway sees them: create, read, promote, cancel, roll back. */
 @Module({
   imports: [ENTITIES, InventoryModule, PatchesModule, TasksModule, SshModule],
-  providers: [DeploymentRecords, DeploymentsService, MaintenanceWindowsService],
+  providers: [DeploymentRecords, DeploymentsService, MaintenanceWindowsService, TargetAddresses],
   exports: [DeploymentsService, MaintenanceWindowsService],
 })
 export class DeploymentsModule {}

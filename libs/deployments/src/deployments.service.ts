@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
-import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { DataSource, EntityManager, In, IsNull } from 'typeorm';
 import type { Actor } from '@vulnzero/auth';
 import { BadInputError, ConflictError, DependencyUnavailableError, NotFoundError } from '@vulnzero/http';
 import { HostEntity, HostsService } from '@vulnzero/inventory';
@@ -38,6 +38,7 @@ import {
 } from './deployment.entity';
 import { DeploymentRecords } from './deployment-records';
 import { toDeploymentView, DeploymentView } from './deployment-view';
+import { TargetAddresses } from './target-addresses';
 
 export interface CreateDeploymentInput {
   patchId: string;
@@ -127,6 +128,7 @@ export class DeploymentsService {
     private readonly records: DeploymentRecords,
     private readonly connector: SshConnector,
     private readonly windows: MaintenanceWindowsService,
+    private readonly addresses: TargetAddresses,
   ) {}
 
   async create(actor: Actor, input: CreateDeploymentInput, idempotencyKey?: string, retryOf?: string): Promise<DeploymentAccepted> {
@@ -137,6 +139,8 @@ export class DeploymentsService {
     }
     const { targets, strategy, plan, schedule } = await this.prepare(input);
     const stepOf = new Map(plan.flatMap((step) => step.hostIds.map((id) => [id, step.index] as const)));
+    // Resolved before the transaction: no row stays locked while a resolver answers.
+    const resolved = await this.addresses.resolve(targets.map((h) => h.address));
 
     let accepted: DeploymentAccepted;
     try {
@@ -165,6 +169,7 @@ export class DeploymentsService {
             resumeAt: null,
           }),
         );
+        const pinned = await this.lockTargets(em, targets);
         if (retryOf) {
           // Linked both ways in one transaction; a second retry of the same deployment loses the race here.
           const linked = await em.getRepository(DeploymentEntity).update({ id: retryOf, retriedBy: IsNull() }, { retriedBy: deployment.id });
@@ -182,13 +187,16 @@ export class DeploymentsService {
           })),
         );
         await em.getRepository(DeploymentHostEntity).insert(
-          targets.map((host, position) => ({
+          pinned.map((host, position) => ({
             deploymentId: deployment.id,
             hostId: host.id,
             position,
             hostName: host.name,
             address: host.address,
+            resolvedAddress: resolved.get(host.address) ?? null,
             port: host.port,
+            hostKey: host.hostKey,
+            credentialId: host.credentialId,
             step: stepOf.get(host.id) as number,
             status: 'pending' as const,
             output: [],
@@ -475,6 +483,25 @@ export class DeploymentsService {
       throw new DependencyUnavailableError('queue', 'the rollback could not be enqueued; nothing was started');
     }
     return { taskId: task.id, statusUrl: `/tasks/${task.id}` };
+  }
+
+  /**
+   * The targets as they are now, locked until the deployment's transaction
+   * commits: what it pins. A change of the inventory waits for the lock and
+   * then finds the deployment's claims (409); a change that came first is
+   * what gets pinned, unless it moved a host after its address was resolved.
+   */
+  private async lockTargets(em: EntityManager, targets: HostEntity[]): Promise<HostEntity[]> {
+    const rows = await em.getRepository(HostEntity).find({ where: { id: In(targets.map((h) => h.id)) }, lock: { mode: 'pessimistic_read' } });
+    const byId = new Map(rows.map((h) => [h.id, h]));
+    return targets.map((target) => {
+      const now = byId.get(target.id);
+      if (!now) throw new ConflictError(`host ${target.name} was deleted while the deployment was being created`, { hostId: target.id });
+      if (now.address !== target.address) {
+        throw new ConflictError(`host ${target.name} moved while the deployment was being created: try again`, { hostId: target.id });
+      }
+      return now;
+    });
   }
 
   /** Takes every host for this deployment or none: 409 names the hosts another deployment holds. */

@@ -16,7 +16,8 @@ import { isUuid, nameProblem } from './core/host-input';
 import { decodeNameCursor, Page, pageOf } from './core/page-cursor';
 import { CredentialEntity } from './credential.entity';
 import { HostEntity } from './host.entity';
-import { CredentialUnavailableError } from './inventory.errors';
+import { HostHolds } from './host-holds';
+import { CredentialUnavailableError, HostHeldError } from './inventory.errors';
 import { FOREIGN_KEY_VIOLATION, sqlState, UNIQUE_VIOLATION } from './postgres-errors';
 import { SecretBox, SecretUnavailableError } from './secret-box';
 
@@ -79,6 +80,7 @@ export class CredentialsService {
     @InjectRepository(CredentialEntity) private readonly credentials: Repository<CredentialEntity>,
     @InjectRepository(HostEntity) private readonly hosts: Repository<HostEntity>,
     private readonly secrets: SecretBox,
+    private readonly holds: HostHolds,
   ) {}
 
   async create(input: NewCredential): Promise<CredentialView> {
@@ -138,9 +140,16 @@ export class CredentialsService {
     return toCredentialView(await this.find(id));
   }
 
-  /** Refused with 409 while any host still logs in with it. */
+  /**
+   * Refused with 409 while a deployment under way pinned it (naming the
+   * deployment) or any host still logs in with it.
+   */
   async remove(id: string): Promise<void> {
     const credential = await this.find(id);
+    // No lock needed: a held credential is also the credential of the held host
+    // (which cannot change while held), so the foreign key refuses a racing delete.
+    const hold = await this.holds.holdOnCredential(this.credentials.manager, credential.id);
+    if (hold) throw new HostHeldError(`credential ${credential.name}`, 'deleting it', hold);
     await this.assertUnused(credential);
     try {
       await this.credentials.delete({ id });

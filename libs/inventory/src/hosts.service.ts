@@ -5,6 +5,7 @@ import { DataSource, EntityManager, In, Repository } from 'typeorm';
 import { BadInputError, ConflictError, NotFoundError } from '@vulnzero/http';
 import { SshConnectionError, SshConnector, SshConnectTimeoutError, type SshTarget } from '@vulnzero/ssh';
 import {
+  connectionChanges,
   duplicateNames,
   HostDraft,
   hostKeyAfterPatch,
@@ -20,7 +21,8 @@ import { decodeNameCursor, Page, pageOf } from './core/page-cursor';
 import { CredentialEntity } from './credential.entity';
 import { CredentialsService } from './credentials.service';
 import { HostEntity } from './host.entity';
-import { HostKeyConflictError, HostNotPinnedError, HostTimeoutError, HostUnreachableError } from './inventory.errors';
+import { HostHolds } from './host-holds';
+import { HostHeldError, HostKeyConflictError, HostNotPinnedError, HostTimeoutError, HostUnreachableError } from './inventory.errors';
 import { FOREIGN_KEY_VIOLATION, sqlState, UNIQUE_VIOLATION } from './postgres-errors';
 
 export type HostKeyStatus = 'pinned' | 'unpinned';
@@ -84,6 +86,7 @@ export class HostsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly credentials: CredentialsService,
     private readonly ssh: SshConnector,
+    private readonly holds: HostHolds,
   ) {}
 
   /** Registers one host. `actor` is recorded as who pinned `hostKey`, when one is given. */
@@ -134,7 +137,9 @@ export class HostsService {
   /**
    * Changes any subset of a host's fields; labels are replaced as a whole.
    * Moving the host (address or port) unpins its key unless the same request
-   * pins a new one; `hostKey: null` unpins explicitly.
+   * pins a new one; `hostKey: null` unpins explicitly. While a deployment
+   * holds the host, a change of address, port, host key or credential is
+   * refused (409 naming it); name and labels still change.
    */
   async update(id: string, input: unknown, actor: string): Promise<HostEntity> {
     const result = validateHostPatch(input);
@@ -151,6 +156,8 @@ export class HostsService {
         hostKey: host.hostKey && host.hostKeyFingerprint ? { line: host.hostKey, fingerprint: host.hostKeyFingerprint } : null,
       };
       const pin = hostKeyAfterPatch(current, patch);
+      const moves = connectionChanges({ ...current, credentialId: host.credentialId }, patch);
+      if (moves.length > 0) await this.assertNotHeld(em, host, `changing its ${moves.join(', ')}`);
       const changes: Partial<HostEntity> = {
         ...(patch.name !== undefined ? { name: patch.name } : {}),
         ...(patch.address !== undefined ? { address: patch.address } : {}),
@@ -170,9 +177,21 @@ export class HostsService {
     });
   }
 
+  /** Refused (409 naming it) while a deployment holds the host. */
   async remove(id: string): Promise<void> {
-    const host = await this.get(id);
-    await this.hosts.delete({ id: host.id });
+    if (!isUuid(id)) throw new NotFoundError('host', id);
+    await this.dataSource.transaction(async (em) => {
+      const host = await em.findOne(HostEntity, { where: { id: id.toLowerCase() }, lock: { mode: 'pessimistic_write' } });
+      if (!host) throw new NotFoundError('host', id);
+      await this.assertNotHeld(em, host, 'deleting it');
+      await em.delete(HostEntity, { id: host.id });
+    });
+  }
+
+  /** The host's connection details are pinned by a deployment under way: they must not change. */
+  private async assertNotHeld(em: EntityManager, host: HostEntity, change: string): Promise<void> {
+    const hold = await this.holds.holdOnHost(em, host.id);
+    if (hold) throw new HostHeldError(`host ${host.name}`, change, hold);
   }
 
   /**
@@ -181,10 +200,13 @@ export class HostsService {
    * approved it. `expectedFingerprint` lets a careful operator insist on the
    * fingerprint they checked out of band. Replacing a different pinned key
    * requires that confirmation: a changed key is what an attacker in the path
-   * would present.
+   * would present. Refused (409 naming it) while a deployment holds the host:
+   * it connects with the key it pinned.
    */
   async trustHostKey(id: string, options: { expectedFingerprint?: string }, actor: string): Promise<HostEntity> {
     const host = await this.get(id);
+    // Before connecting anywhere; checked again with the row locked when pinning.
+    await this.assertNotHeld(this.dataSource.manager, host, 'trusting a host key');
     let presented: PinnedKey;
     try {
       presented = pinnedKeyOf(await this.ssh.fetchHostKey(host.address, host.port, TRUST_CONNECT_TIMEOUT_MS));
@@ -207,14 +229,15 @@ export class HostsService {
         { pinnedFingerprint: host.hostKeyFingerprint, presentedFingerprint: presented.fingerprint },
       );
     }
-    // Only if the host still points where we looked: a concurrent move must not inherit this key.
-    const updated = await this.hosts.update(
-      { id: host.id, address: host.address, port: host.port },
-      pinColumns(presented, actor, new Date()),
-    );
-    if (!updated.affected) {
-      throw new ConflictError(`host ${host.name} changed while its key was fetched: try again`);
-    }
+    await this.dataSource.transaction(async (em) => {
+      const now = await em.findOne(HostEntity, { where: { id: host.id }, lock: { mode: 'pessimistic_write' } });
+      // Only if the host still points where we looked: a concurrent move must not inherit this key.
+      if (!now || now.address !== host.address || now.port !== host.port) {
+        throw new ConflictError(`host ${host.name} changed while its key was fetched: try again`);
+      }
+      await this.assertNotHeld(em, now, 'trusting a host key');
+      await em.update(HostEntity, { id: host.id }, pinColumns(presented, actor, new Date()));
+    });
     this.logger.log({ hostId: host.id, fingerprint: presented.fingerprint, trustedBy: actor }, 'host key trusted');
     return this.get(host.id);
   }

@@ -6,6 +6,7 @@ export * from './core/page-cursor';
 export * from './credential.entity';
 export * from './host.entity';
 export * from './inventory.errors';
+export * from './host-holds';
 export * from './secret-box';
 export * from './credentials.service';
 export * from './hosts.service';

@@ -1,4 +1,5 @@
 import { ConflictError, DomainError } from '@vulnzero/http';
+import type { HostHold } from './host-holds';
 
 /** The host did not answer SSH (refused, reset, no route): the gateway's upstream failed. */
 export class HostUnreachableError extends DomainError {
@@ -29,5 +30,19 @@ export class HostNotPinnedError extends ConflictError {
 export class CredentialUnavailableError extends DomainError {
   constructor(credentialId: string, reason: string) {
     super(500, `credential ${credentialId} cannot be decrypted: ${reason}`, { credentialId });
+  }
+}
+
+/**
+ * A change that would move a host (or take its credential) from under a
+ * deployment that pinned it: refused until that deployment ends.
+ */
+export class HostHeldError extends ConflictError {
+  constructor(what: string, change: string, hold: HostHold) {
+    super(
+      `${what} is held by deployment ${hold.deploymentId} (${hold.deploymentStatus}), which pinned it when it started: ` +
+        `${change} is refused until that deployment ends`,
+      { deploymentId: hold.deploymentId, deploymentStatus: hold.deploymentStatus },
+    );
   }
 }

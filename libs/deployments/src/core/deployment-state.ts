@@ -47,17 +47,19 @@ export function assertTransition(from: DeploymentStatus, to: DeploymentStatus): 
 }
 
 /**
- * The deploy run is over: the engine has nothing more to do. (An operator may
- * still start a rollback from most of these, see the table.)
+ * The deploy run is over: the engine has nothing more to do, and the
+ * deployment holds its hosts no longer. (An operator may still start a
+ * rollback from most of these, see the table; that holds them again.) The one
+ * list: code and SQL that ask "has it ended?" use it.
  */
-export function isTerminal(status: DeploymentStatus): boolean {
-  return TERMINAL.has(status);
-}
-
-const TERMINAL: ReadonlySet<DeploymentStatus> = new Set<DeploymentStatus>([
+export const TERMINAL_DEPLOYMENT_STATUSES: readonly DeploymentStatus[] = [
   'succeeded',
   'failed',
   'cancelled',
   'rolled_back',
   'rollback_failed',
-]);
+];
+
+export function isTerminal(status: DeploymentStatus): boolean {
+  return TERMINAL_DEPLOYMENT_STATUSES.includes(status);
+}

@@ -1,4 +1,4 @@
-import type { DeploymentStatus } from './deployment-state';
+import { DeploymentStatus, isTerminal } from './deployment-state';
 import type { HostStatus } from './host-state';
 
 /** Largest live output message published for one host (bytes of JSON text). */
@@ -18,10 +18,9 @@ export function hostOutputChannel(deploymentId: string, hostId: string): string 
  * failed canary leaves later hosts pending for good).
  */
 const SETTLED: readonly HostStatus[] = ['healthy', 'failed', 'rolled_back', 'rollback_failed', 'skipped'];
-const ENDED: readonly DeploymentStatus[] = ['succeeded', 'failed', 'rolled_back', 'rollback_failed', 'cancelled'];
 
 export function isHostOutputSettled(status: HostStatus, deploymentStatus: DeploymentStatus): boolean {
-  return SETTLED.includes(status) || (status === 'pending' && ENDED.includes(deploymentStatus));
+  return SETTLED.includes(status) || (status === 'pending' && isTerminal(deploymentStatus));
 }
 
 /**

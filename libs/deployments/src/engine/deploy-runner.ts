@@ -89,7 +89,7 @@ export class DeployRunner {
   private async drive(deploymentId: string, taskId: string, job: Pick<JobContext, 'signal' | 'requeue'>, lease: Lease): Promise<void> {
     let run = await this.mustLoad(deploymentId);
     const patch = (await this.patches.getApproved(run.deployment.patchId)).definition;
-    const sessions = this.sessionsFactory.create(run.hosts.map((h) => h.hostId));
+    const sessions = this.sessionsFactory.create(run.hosts);
     const ctx: HostRunContext = { deploymentId, taskId, patch, sessions };
     const inFlight = new Map<string, Promise<void>>();
     const progress = new ProgressWriter((value) => this.tasks.updateProgress(taskId, value));
@@ -204,7 +204,7 @@ export class DeployRunner {
     if (lease.lost) throw new LeaseLostError(deploymentId);
     const patch = (await this.patches.getApproved(run.deployment.patchId)).definition;
     const hostIds = rollbackOrder(this.records.snapshot(run).hosts);
-    const sessions = this.sessionsFactory.create(hostIds);
+    const sessions = this.sessionsFactory.create(run.hosts);
     try {
       const reason = run.deployment.error?.message ?? 'rollback requested by an operator';
       if (run.deployment.status !== 'rolling_back') await this.setStatus(run, 'rolling_back');

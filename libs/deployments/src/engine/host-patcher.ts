@@ -8,7 +8,7 @@ import { describeFailure, runRecorded } from './command-record';
 import { judgeVerify } from '../core/verify-verdict';
 import { observeHostOperation } from './engine-metrics';
 import { firstAttemptTimeoutMs, HealthChecker } from './health-checker';
-import type { HostSessions } from './host-sessions';
+import { pinnedAddress, type HostSessions } from './host-sessions';
 import type { ExecResult, SequenceOptions, SshSession } from '@vulnzero/ssh';
 import { HostOutputPublisher } from './host-output-publisher';
 
@@ -140,7 +140,7 @@ export class HostPatcher {
         output.push(...batchedHealth);
       } else {
         // Not batched, or a first attempt failed: the checker retries each check within its timeout.
-        const health = await this.health.check(ctx.patch.healthChecks, session, host.address, 'health');
+        const health = await this.health.check(ctx.patch.healthChecks, session, pinnedAddress(host), 'health');
         output.push(...health.records);
         if (!health.passed) throw new HostStepFailed(health.failure ?? 'health check failed', null);
       }
@@ -292,7 +292,7 @@ export class HostPatcher {
         const started = Date.now();
         try {
           const runner = await ctx.sessions.runner(host.hostId);
-          const result = await this.health.check(ctx.patch.healthChecks, runner, host.address, 'health');
+          const result = await this.health.check(ctx.patch.healthChecks, runner, pinnedAddress(host), 'health');
           outputs.push({ hostId: host.hostId, records: result.records });
           observeHostOperation('health', result.passed ? 'ok' : 'failed', started);
           if (result.passed) passed[i] = true;

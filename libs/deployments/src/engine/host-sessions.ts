@@ -1,7 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In } from 'typeorm';
-import { CredentialForUse, CredentialsService, HostEntity } from '@vulnzero/inventory';
+import { CredentialForUse, CredentialsService } from '@vulnzero/inventory';
 import {
   ExecResult,
   PreparedKey,
@@ -11,7 +9,11 @@ import {
   SshConnector,
   SshSession,
 } from '@vulnzero/ssh';
+import type { DeploymentHostEntity } from '../deployment.entity';
 import { sshConnectionErrorsTotal } from './engine-metrics';
+
+/** What a deployment pinned of a target when it was created: the only values its connections use. */
+export type PinnedTarget = Pick<DeploymentHostEntity, 'hostId' | 'hostName' | 'address' | 'resolvedAddress' | 'port' | 'hostKey' | 'credentialId'>;
 
 /** What runs a command on a host: its session, or the resident shell its patch left there. */
 export interface HostCommandRunner {
@@ -26,25 +28,39 @@ export class HostNotReachableError extends Error {
 }
 
 /**
+ * The address a deployment reaches a target at, for SSH and for worker-side
+ * http/tcp health checks alike: the one pinned when the deployment was created.
+ */
+export function pinnedAddress(target: Pick<PinnedTarget, 'address' | 'resolvedAddress'>): string {
+  if (target.resolvedAddress === null) {
+    throw new HostNotReachableError(`${target.address} did not resolve when the deployment was created`);
+  }
+  return target.resolvedAddress;
+}
+
+/**
  * The SSH connections of one deployment run: one per host, opened on first
  * use and reused for capture, apply, verify, health and rollback; each
- * credential decrypted once per run. Host keys come from the inventory's pin
- * at connection time, and an unpinned host gets no connection at all.
+ * credential decrypted once per run. Address, port, host key and credential
+ * are the ones the deployment pinned when it was created, never the live host
+ * row: the machine it patched is the machine it re-checks and rolls back. A
+ * target pinned without a host key gets no connection at all.
  */
 export class HostSessions {
   private readonly sessions = new Map<string, Promise<SshSession>>();
   private readonly logins = new Map<string, Promise<CredentialForUse | (CredentialForUse & { prepared: PreparedKey })>>();
   /** Shells a host's patch left behind to run its health commands again (post-step re-checks). */
   private readonly residents = new Map<string, ResidentShell>();
-  private hosts?: Promise<Map<string, HostEntity>>;
+  private readonly targets: Map<string, PinnedTarget>;
   private closed = false;
 
   constructor(
-    private readonly hostIds: string[],
-    private readonly db: DataSource,
+    targets: PinnedTarget[],
     private readonly credentials: CredentialsService,
     private readonly connector: SshConnector,
-  ) {}
+  ) {
+    this.targets = new Map(targets.map((t) => [t.hostId, t]));
+  }
 
   session(hostId: string): Promise<SshSession> {
     let session = this.sessions.get(hostId);
@@ -123,18 +139,19 @@ export class HostSessions {
   }
 
   private async open(hostId: string): Promise<SshSession> {
-    this.hosts ??= this.db
-      .getRepository(HostEntity)
-      .findBy({ id: In(this.hostIds) })
-      .then((rows) => new Map(rows.map((h) => [h.id, h])));
-    const host = (await this.hosts).get(hostId);
-    if (!host) throw new HostNotReachableError('host no longer exists in the inventory');
+    const host = this.targets.get(hostId);
+    if (!host) throw new HostNotReachableError('host is not a target of this deployment');
+    const address = pinnedAddress(host);
     if (!host.hostKey) {
-      throw new HostNotReachableError(`host key of ${host.name} is not pinned: trust it (POST /hosts/${host.id}/host-key/trust) first`);
+      throw new HostNotReachableError(
+        `host key of ${host.hostName} was not pinned when the deployment was created: trust it (POST /hosts/${host.hostId}/host-key/trust), then retry`,
+      );
     }
-    let login = this.logins.get(host.credentialId);
+    const { credentialId } = host;
+    if (!credentialId) throw new HostNotReachableError(`no credential was pinned for ${host.hostName}`);
+    let login = this.logins.get(credentialId);
     if (!login) {
-      login = this.credentials.decryptForUse(host.credentialId).then((credential) => {
+      login = this.credentials.decryptForUse(credentialId).then((credential) => {
         // Parsed once per credential and run, not once per connection; an
         // unreadable key goes as text, and each connection reports it.
         try {
@@ -143,13 +160,13 @@ export class HostSessions {
           return credential;
         }
       });
-      this.logins.set(host.credentialId, login);
+      this.logins.set(credentialId, login);
     }
     const credential = await login;
     const { username, privateKey, passphrase } = credential;
     try {
       return await this.connector.connect({
-        address: host.address,
+        address,
         port: host.port,
         username,
         ...('prepared' in credential ? { privateKey: credential.prepared } : { privateKey, ...(passphrase !== undefined ? { passphrase } : {}) }),
@@ -165,12 +182,12 @@ export class HostSessions {
 @Injectable()
 export class HostSessionsFactory {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
     private readonly credentials: CredentialsService,
     private readonly connector: SshConnector,
   ) {}
 
-  create(hostIds: string[]): HostSessions {
-    return new HostSessions(hostIds, this.db, this.credentials, this.connector);
+  /** Sessions to a deployment's targets as it pinned them (its `deployment_hosts` rows). */
+  create(targets: PinnedTarget[]): HostSessions {
+    return new HostSessions(targets, this.credentials, this.connector);
   }
 }

@@ -7,7 +7,7 @@ import { describeFailure, runRecorded } from './command-record';
 import { hostRollbacksTotal, observeHostOperation } from './engine-metrics';
 import { HealthChecker } from './health-checker';
 import { judgeVerify } from '../core/verify-verdict';
-import type { HostSessions } from './host-sessions';
+import { pinnedAddress, type HostSessions } from './host-sessions';
 
 export interface RollbackOutcome {
   status: 'rolled_back' | 'rollback_failed';
@@ -96,7 +96,7 @@ export class RollbackRunner {
         exitCode = record.exitCode;
         if (record.exitCode !== 0) throw new Error(describeFailure(record));
       }
-      const health = await this.health.check(patch.healthChecks, session, host.address, 'rollback-health');
+      const health = await this.health.check(patch.healthChecks, session, pinnedAddress(host), 'rollback-health');
       output.push(...health.records);
       if (!health.passed) throw new Error(`health after rollback: ${health.failure ?? 'failed'}`);
       if (patch.verify) {

@@ -1,5 +1,6 @@
 import {
   duplicateNames,
+  connectionChanges,
   hostKeyAfterPatch,
   HostPatch,
   validateHostBatch,
@@ -149,5 +150,22 @@ describe('what a PATCH does to the pinned host key', () => {
     ['pins an unpinned host given a key', unpinned, { hostKey: keyB }, { hostKey: keyB, changed: true }],
   ])('%s', (_what, current, patch, expected) => {
     expect(hostKeyAfterPatch(current, patch)).toEqual(expected);
+  });
+});
+
+describe('which connection fields a PATCH changes (refused while a deployment holds the host)', () => {
+  const current = { address: '10.0.0.1', port: 22, hostKey: { line: KEY_A, fingerprint: FP_A }, credentialId: CREDENTIAL };
+  const other = '6f1c7f4e-3d6a-4c55-9a0e-2b1f3c4d5e6f';
+
+  it.each<{ name: string; patch: HostPatch; expected: ReturnType<typeof connectionChanges> }>([
+    { name: 'none for a new name and labels', patch: { name: 'web-9', labels: { a: 'b' } }, expected: [] },
+    { name: 'none for the same address, port, key and credential sent again', patch: { address: '10.0.0.1', port: 22, hostKey: current.hostKey, credentialId: CREDENTIAL }, expected: [] },
+    { name: 'the address and the key it unpins on a move', patch: { address: '10.0.0.2' }, expected: ['address', 'hostKey'] },
+    { name: 'the port and the key it unpins', patch: { port: 2222 }, expected: ['port', 'hostKey'] },
+    { name: 'the key alone', patch: { hostKey: { line: KEY_B, fingerprint: FP_B } }, expected: ['hostKey'] },
+    { name: 'the key on an explicit unpin', patch: { hostKey: null }, expected: ['hostKey'] },
+    { name: 'the credential', patch: { credentialId: other }, expected: ['credentialId'] },
+  ])('$name', ({ patch, expected }) => {
+    expect(connectionChanges(current, patch)).toEqual(expected);
   });
 });

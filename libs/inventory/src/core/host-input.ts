@@ -212,3 +212,20 @@ export function hostKeyAfterPatch(current: HostEndpointState, patch: HostPatch):
   if (moved && current.hostKey) return { hostKey: null, changed: true };
   return { hostKey: current.hostKey, changed: false };
 }
+
+/** What a deployment pins of a host: the fields a PATCH may not change while one holds it. */
+export type ConnectionField = 'address' | 'port' | 'hostKey' | 'credentialId';
+
+/**
+ * The connection fields a PATCH would really change (a value sent unchanged
+ * changes nothing; a move that unpins the key changes the key too), in a
+ * fixed order for messages.
+ */
+export function connectionChanges(current: HostEndpointState & { credentialId: string }, patch: HostPatch): ConnectionField[] {
+  const changed: ConnectionField[] = [];
+  if (patch.address !== undefined && patch.address !== current.address) changed.push('address');
+  if (patch.port !== undefined && patch.port !== current.port) changed.push('port');
+  if (hostKeyAfterPatch(current, patch).changed) changed.push('hostKey');
+  if (patch.credentialId !== undefined && patch.credentialId !== current.credentialId) changed.push('credentialId');
+  return changed;
+}
