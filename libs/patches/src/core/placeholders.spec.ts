@@ -161,6 +161,11 @@ describe('validatePatchPlaceholders', () => {
     { name: 'an argument next to a command substitution without one', template: 'echo "$(date)" {{v}}' },
     { name: 'an argument after a comment line', template: '# restore\necho {{v}}' },
     { name: 'an argument after a here-document', template: 'cat <<EOF\nplain\nEOF\necho {{v}}' },
+    {
+      name: 'an argument in a line with quotes, substitutions and a comment after it',
+      template: `printf '%s\\n' {{v}} > /etc/app/version; echo "1.0'; touch /tmp/pwned; echo '" $(id) \`uname\` # {{ not a placeholder`,
+    },
+    { name: 'an operand of a string test', template: 'test -n {{ v }} && systemctl restart app' },
   ])('accepts a placeholder as $name', ({ template }) => {
     expect(validatePatchPlaceholders({ v: 'x' }, [template])).toEqual([]);
   });
