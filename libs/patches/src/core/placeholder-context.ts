@@ -60,8 +60,21 @@ const RUNS_ARGUMENTS = new Set([
   // programs that start another command from their arguments
   'sudo', 'su', 'doas', 'runuser', 'env', 'xargs', 'parallel', 'find', 'nohup', 'nice', 'ionice', 'timeout',
   'stdbuf', 'chroot', 'nsenter', 'unshare', 'setsid', 'setpriv', 'watch', 'ssh', 'script', 'flock', 'strace',
-  'ltrace', 'systemd-run', 'start-stop-daemon', 'chpst', 'taskset', 'numactl', 'unbuffer', 'faketime',
+  'ltrace', 'systemd-run', 'start-stop-daemon', 'chpst', 'taskset', 'numactl', 'unbuffer', 'faketime', 'sg',
+  'pkexec', 'at', 'batch', 'crontab', 'chrt', 'cgexec', 'firejail', 'bwrap', 'toybox', 'dbus-run-session',
+  'xvfb-run', 'valgrind', 'gdb', 'make',
 ]);
+
+/** Programs that run what they read on stdin: a value piped into one is code. */
+const STDIN_RUNNERS = new Set([
+  'sh', 'bash', 'dash', 'zsh', 'ksh', 'ksh93', 'mksh', 'ash', 'busybox', 'fish', 'csh', 'tcsh', 'rbash',
+  'python', 'python2', 'python3', 'perl', 'ruby', 'node', 'nodejs', 'php', 'lua', 'tclsh', 'expect',
+  'sudo', 'su', 'doas', 'runuser', 'ssh', 'xargs', 'parallel', 'at', 'batch', 'crontab', 'source', '.', 'eval',
+  'env', 'nohup', 'nice', 'timeout', 'exec', 'command', 'builtin', 'sg', 'pkexec', 'toybox', 'ed', 'vi', 'vim',
+]);
+
+/** Commands after which a name may no longer mean what it says (functions and aliases from elsewhere). */
+const REDEFINES_NAMES = new Set(['.', 'source', 'alias', 'hash', 'enable']);
 
 /** Test operands bash (and ksh) evaluate arithmetically or as variable names (`a[$(…)]` runs). */
 const EVALUATING_TEST_OPERATORS = new Set(['-eq', '-ne', '-lt', '-le', '-gt', '-ge', '-v', '-R']);
@@ -109,6 +122,11 @@ class Scanner {
   /** Open `case` statements and `(` subshells, innermost last. */
   private readonly nesting: ('case' | 'subshell')[] = [];
   private opaque: string | undefined;
+  /** Redirection targets of the current simple command, judged with its name. */
+  private redirectWords: Word[] = [];
+  /** Placeholders accepted in the current pipeline so far, and whether a `|` just passed. */
+  private pipeUses: PlaceholderUse[] = [];
+  private piping = false;
 
   constructor(private readonly src: string) {
     for (const match of src.matchAll(placeholderPattern())) {
@@ -166,6 +184,7 @@ class Scanner {
       if (c === '\n') {
         this.endWord();
         this.endCommand();
+        this.endPipeline();
         this.i += 1;
         this.readHeredocs();
         continue;
@@ -186,6 +205,9 @@ class Scanner {
       if (c === ';' || c === '&' || c === '|') {
         this.endWord();
         this.endCommand();
+        const pipe = c === '|' && src[this.i + 1] !== '|';
+        if (pipe) this.piping = true;
+        else this.endPipeline();
         if (src.startsWith(';;', this.i) || src.startsWith(';&', this.i)) {
           this.i += src.startsWith(';;&', this.i) ? 3 : 2;
           if (this.nesting.at(-1) === 'case') this.expect = 'case-pattern';
@@ -204,6 +226,7 @@ class Scanner {
           this.expect = 'command';
         } else {
           this.endCommand();
+          this.endPipeline();
           if (this.nesting.at(-1) === 'subshell') this.nesting.pop();
         }
         this.i += 1;
@@ -289,6 +312,16 @@ class Scanner {
       this.i = stop;
     } else if (next === '(' || next === '{') {
       this.i = this.expansion(this.i);
+    } else if (next === '[') {
+      // bash's old arithmetic expansion $[…].
+      let depth = 0;
+      let end = this.i + 1;
+      for (; end < src.length; end++) {
+        if (src[end] === '[') depth += 1;
+        else if (src[end] === ']' && --depth === 0) break;
+      }
+      this.refuseWithin(start, end + 1, 'in arithmetic $[…], which evaluates `a[$(…)]` in a value');
+      this.i = Math.min(src.length, end + 1);
     } else {
       this.i += 1;
     }
@@ -337,6 +370,7 @@ class Scanner {
     }
     if (this.command !== undefined && /^\s*\)/.test(src.slice(this.i + 1))) {
       // `name ()`: a function definition; its body is a command.
+      this.opaque ??= 'the template defines a function, whose arguments could reach anything (eval included)';
       this.refuseWords(this.command.words, 'in a function name');
       this.command = undefined;
       this.expect = 'command';
@@ -344,6 +378,7 @@ class Scanner {
       return;
     }
     this.endCommand();
+    if (this.piping) this.refusePiped('a pipeline into a subshell, which this check cannot follow');
     this.nesting.push('subshell');
     this.i += 1;
   }
@@ -390,7 +425,7 @@ class Scanner {
       } else if (op === '<&' || op === '>&') {
         this.refuseWords([word], `as the target of \`${op}\`, where the value would pick or close a file descriptor`);
       } else {
-        this.accept(word);
+        this.redirectWords.push(word);
       }
       return;
     }
@@ -435,13 +470,18 @@ class Scanner {
     }
     if (word.literal && LEADING_RESERVED.has(word.text)) {
       if (word.text === 'esac' && this.nesting.at(-1) === 'case') this.nesting.pop();
+      if (this.piping && word.text !== '!') this.refusePiped(`a pipeline into a compound command (\`${word.text}\`), which this check cannot follow`);
       return;
+    }
+    if (this.piping && word.literal && ['for', 'select', 'case', 'function', '[['].includes(word.text)) {
+      this.refusePiped(`a pipeline into a compound command (\`${word.text}\`), which this check cannot follow`);
     }
     if (word.literal && (word.text === 'for' || word.text === 'select')) {
       this.expect = 'for-name';
       return;
     }
     if (word.literal && word.text === 'function') {
+      this.opaque ??= 'the template defines a function, whose arguments could reach anything (eval included)';
       this.expect = 'function-name';
       return;
     }
@@ -456,7 +496,13 @@ class Scanner {
     }
     this.refuseWords([word], 'in command position, where the value would name the command to run');
     const unquoted = word.text.replace(/\\(.)/g, '$1');
-    this.command = { name: unquoted.slice(unquoted.lastIndexOf('/') + 1), literalName: word.literal, words: [] };
+    const name = unquoted.slice(unquoted.lastIndexOf('/') + 1);
+    if (this.piping && (!word.literal || STDIN_RUNNERS.has(name))) {
+      this.refusePiped(word.literal ? `a pipeline into \`${name}\`, which runs what it reads as code` : 'a pipeline into a command whose name is not a literal word');
+    }
+    this.piping = false;
+    if (word.literal && REDEFINES_NAMES.has(name)) this.opaque ??= `the template runs \`${name}\`, after which a command name may be a function or alias this check cannot see`;
+    this.command = { name, literalName: word.literal, words: [] };
     this.expect = 'argument';
   }
 
@@ -517,15 +563,25 @@ class Scanner {
   private endCommand(): void {
     const command = this.command;
     this.command = undefined;
+    const redirectWords = this.redirectWords;
+    this.redirectWords = [];
     if (this.expect !== 'case-pattern' && this.expect !== 'case-in' && this.expect !== 'case-subject') this.expect = 'command';
-    if (command === undefined) return;
-    const { name, words } = command;
+    if (command === undefined) {
+      for (const word of redirectWords) this.accept(word);
+      return;
+    }
+    const { name } = command;
+    // A redirection feeds or names a file for the command: judged like its arguments.
+    const words = [...command.words, ...redirectWords];
     if (!command.literalName) {
       this.refuseWords(words, 'in an argument of a command whose name is not a literal word (it could be eval)');
     } else if (name !== null && RUNS_ARGUMENTS.has(name)) {
       this.refuseWords(words, `in an argument of \`${name}\`, which can run or evaluate its arguments as code`);
     } else if ((name === '[' || name === 'test') && words.some((w) => EVALUATING_TEST_OPERATORS.has(w.text))) {
       this.refuseWords(words, `in a \`${name}\` with an arithmetic or variable-name test (-eq, -lt, -v…), which some shells evaluate as arithmetic`);
+    } else if ((name === '[' || name === 'test') && command.words.filter((w) => w.placeholders.length > 0 || /[$`]/.test(w.text)).length > 1) {
+      // Values could supply both an operator (`-v`) and its operand.
+      this.refuseWords(words, `in a \`${name}\` with more than one expanded operand, where a value could become an operator such as -v`);
     } else if (name === 'printf') {
       words.forEach((word, index) => {
         if (word.text.startsWith('-v') || words[index - 1]?.text === '-v') this.refuseWords([word], 'as a variable name of `printf -v`');
@@ -555,6 +611,22 @@ class Scanner {
 
   private accept(word: Word): void {
     this.uses.push(...word.placeholders);
+    this.pipeUses.push(...word.placeholders);
+  }
+
+  private endPipeline(): void {
+    this.pipeUses = [];
+    this.piping = false;
+  }
+
+  /** The placeholders accepted so far in this pipeline feed `reason`'s reader: refused after all. */
+  private refusePiped(reason: string): void {
+    const piped = new Set(this.pipeUses.map((use) => use.offset));
+    for (const use of this.pipeUses) this.refuse(use, `in ${reason}`);
+    this.pipeUses = [];
+    const kept = this.uses.filter((use) => !piped.has(use.offset));
+    this.uses.length = 0;
+    this.uses.push(...kept);
   }
 
   private refuse(use: { name: string; offset: number }, reason: string): void {

@@ -166,6 +166,9 @@ describe('validatePatchPlaceholders', () => {
       template: `printf '%s\\n' {{v}} > /etc/app/version; echo "1.0'; touch /tmp/pwned; echo '" $(id) \`uname\` # {{ not a placeholder`,
     },
     { name: 'an operand of a string test', template: 'test -n {{ v }} && systemctl restart app' },
+    { name: 'an argument piped into a program that reads data', template: 'printf %s {{v}} | tr a b > /tmp/out' },
+    { name: 'a here-string into a program that reads data', template: 'cat <<< {{v}}' },
+    { name: 'one expanded operand of [ beside quoted literals', template: '[ "x" = {{v}} ] || echo differs' },
   ])('accepts a placeholder as $name', ({ template }) => {
     expect(validatePatchPlaceholders({ v: 'x' }, [template])).toEqual([]);
   });
@@ -213,6 +216,14 @@ describe('validatePatchPlaceholders', () => {
     { name: 'in a function name', template: 'f{{v}}() { true; }', offset: 1, reason: 'command position' },
     { name: 'as a loop variable', template: 'for {{v}} in a; do true; done', offset: 4, reason: 'loop variable' },
     { name: 'in command position after [[ ]]&&', template: '[[ x ]]&&{{v}}', offset: 9, reason: 'command position' },
+    { name: 'in $[ ] arithmetic', template: 'echo $[{{v}}]', offset: 7, reason: 'arithmetic $[' },
+    { name: 'piped into sh', template: 'printf %s {{v}} | sh', offset: 10, reason: 'pipeline into `sh`' },
+    { name: 'piped into a loop', template: 'echo {{v}} | while read -r l; do echo "$l"; done', offset: 5, reason: 'compound command' },
+    { name: 'in a here-string into bash', template: 'bash <<< {{v}}', offset: 9, reason: '`bash`' },
+    { name: 'in a [ with two expanded operands', template: '[ {{v}} "$x" ]', offset: 2, reason: 'more than one expanded operand' },
+    { name: 'in a template that defines a function', template: 'f() { eval "$1"; }; f {{v}}', offset: 22, reason: 'defines a function' },
+    { name: 'in a template that defines an alias', template: 'alias p=eval\np {{v}}', offset: 15, reason: '`alias`' },
+    { name: 'in a template that sources a file', template: '. /etc/app/functions; restore {{v}}', offset: 30, reason: '`.`' },
     {
       name: 'anywhere in a template with a here-document inside a substitution',
       template: 'x=$(cat <<E\n)\nE\n); echo {{v}}',
