@@ -62,7 +62,9 @@ const RUNS_ARGUMENTS = new Set([
   'stdbuf', 'chroot', 'nsenter', 'unshare', 'setsid', 'setpriv', 'watch', 'ssh', 'script', 'flock', 'strace',
   'ltrace', 'systemd-run', 'start-stop-daemon', 'chpst', 'taskset', 'numactl', 'unbuffer', 'faketime', 'sg',
   'pkexec', 'at', 'batch', 'crontab', 'chrt', 'cgexec', 'firejail', 'bwrap', 'toybox', 'dbus-run-session',
-  'xvfb-run', 'valgrind', 'gdb', 'make',
+  'xvfb-run', 'valgrind', 'gdb', 'make', 'jobs',
+  // numeric arguments zsh and ksh evaluate as arithmetic (`a[$(…)]` runs)
+  'shift', 'exit', 'return', 'break', 'continue', 'ulimit', 'kill', 'fg', 'bg', 'disown',
 ]);
 
 /** Programs that run what they read on stdin: a value piped into one is code. */
@@ -583,13 +585,32 @@ class Scanner {
       // Values could supply both an operator (`-v`) and its operand.
       this.refuseWords(words, `in a \`${name}\` with more than one expanded operand, where a value could become an operator such as -v`);
     } else if (name === 'printf') {
-      words.forEach((word, index) => {
-        if (word.text.startsWith('-v') || words[index - 1]?.text === '-v') this.refuseWords([word], 'as a variable name of `printf -v`');
-        else this.accept(word);
-      });
+      this.printfWords(command.words, redirectWords);
     } else {
       for (const word of words) this.accept(word);
     }
+  }
+
+  /**
+   * printf: a value is data only as an argument of a literal format whose
+   * conversions are all strings (`%s`, `%b`, `%q`, `%c`): bash's `-v` takes a
+   * variable name (its subscript is evaluated), and ksh and zsh evaluate the
+   * arguments of numeric conversions as arithmetic.
+   */
+  private printfWords(words: Word[], redirectWords: Word[]): void {
+    let at = 0;
+    if (words[at]?.literal && words[at]?.text === '--') at += 1;
+    const format = words[at];
+    const stringsOnly = format !== undefined && format.placeholders.length === 0 && !/[$`]/.test(format.text) && !words.slice(0, at).some((w) => w.text.startsWith('-v'))
+      && [...format.text.replace(/%%/g, '').matchAll(/%[^a-zA-Z%]*([a-zA-Z])/g)].every((m) => /^[-#0 +']*\d*(\.\d*)?[sbqc]$/.test(m[0].slice(1)));
+    if (format?.text.startsWith('-') && format.text !== '--') {
+      this.refuseWords(words, 'in a `printf` with options (`-v` takes a variable name whose subscript bash evaluates)');
+    } else if (!stringsOnly) {
+      this.refuseWords(words, 'in a `printf` whose format is not a literal of string conversions (%s, %b, %q, %c): numeric conversions evaluate arithmetic in ksh and zsh');
+    } else {
+      for (const word of words) this.accept(word);
+    }
+    for (const word of redirectWords) this.accept(word);
   }
 
   private readHeredocs(): void {
