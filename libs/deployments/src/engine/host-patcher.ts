@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { capturedValue, renderCommand, storedCapturedValue, type PatchDefinition } from '@vulnzero/patches';
+import { CaptureRefusedError, capturedValue, renderCommand, storedCapturedValue, type PatchDefinition } from '@vulnzero/patches';
 import { TaskEventsPublisher } from '@vulnzero/tasks';
 import type { CommandRecord, DeploymentHostEntity } from '../deployment.entity';
 import { DeploymentRecords, HostEnd } from '../deployment-records';
@@ -138,8 +138,9 @@ export class HostPatcher {
         }
       }
       if (captureFailure) {
-        const message = captureFailure.message;
-        throw new HostStepFailed(message.startsWith('capture ') ? message : `capture: ${message}`, null, true);
+        // `capture previousVersion: output over …` names its capture; a rendering failure gets the phase.
+        const message = captureFailure instanceof CaptureRefusedError ? captureFailure.message : `capture: ${captureFailure.message}`;
+        throw new HostStepFailed(message, null, true);
       }
       if (records.filter((r) => r.phase !== 'health').length < steps.filter((st) => st.phase !== 'health').length) {
         throw new HostStepFailed('the command sequence ended early', null);
