@@ -20,7 +20,7 @@ DB_NAME="${VZ_DB_NAME:-vulnzero}"
 DB_USER="${VZ_DB_USER:-vulnzero}"
 DB_PASS="${VZ_DB_PASSWORD:-vulnzero}"
 ENV_FILE="$STATE/services.env"
-APT_PACKAGES=(redis-server openssh-server openssh-client postgresql-15 postgresql-client-15 chromium)
+APT_PACKAGES=(redis-server openssh-server openssh-client postgresql-15 postgresql-client-15 chromium dash sudo)
 
 log() { printf '[services] %s\n' "$*"; }
 
@@ -31,6 +31,9 @@ missing_packages() {
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
   command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
+  # Captured values are tested under dash (Debian's /bin/sh) and through sudo, as a `become` runs them.
+  command -v dash >/dev/null 2>&1 || missing+=(dash)
+  command -v sudo >/dev/null 2>&1 || missing+=(sudo)
   # The web console's browser tests drive Debian's chromium (playwright-core, no download).
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   echo "${missing[@]:-}"

@@ -150,7 +150,8 @@ describe('web console (chromium + gateway + worker + sshd fleet)', () => {
     await page.locator(`.grid .host[data-host="${hostNames[0]}"]`).click();
     const detail = page.getByTestId('host-detail');
     await expect(detail.getByTestId('rollback-commands').textContent()).resolves.toBe(
-      `printf %s '1.0' > "$VZ_STATE_DIR/app/version"\nprintf %s 'ok' > "$VZ_STATE_DIR/app/health"`,
+      `vz_cap_previousVersion='1.0'; printf %s "\${vz_cap_previousVersion?}" > "$VZ_STATE_DIR/app/version"\n` +
+        `vz_cap_previousHealth='ok'; printf %s "\${vz_cap_previousHealth?}" > "$VZ_STATE_DIR/app/health"`,
     );
     await expect(detail.locator('.kv').textContent()).resolves.toContain('previousVersion1.0');
     await expect(detail.locator('.output .phase').allTextContents()).resolves.toEqual(expect.arrayContaining(['capture', 'apply', 'verify']));

@@ -138,8 +138,8 @@ describe('deploy engine (gateway + worker + sshd fleet)', () => {
           exitCode: 0,
           captured: { previousVersion: '1.0', previousHealth: 'ok' },
           rollbackCommands: [
-            `printf %s '1.0' > "$VZ_STATE_DIR/app/version"`,
-            `printf %s 'ok' > "$VZ_STATE_DIR/app/health"`,
+            `vz_cap_previousVersion='1.0'; printf %s "\${vz_cap_previousVersion?}" > "$VZ_STATE_DIR/app/version"`,
+            `vz_cap_previousHealth='ok'; printf %s "\${vz_cap_previousHealth?}" > "$VZ_STATE_DIR/app/health"`,
           ],
         }),
       );
@@ -287,7 +287,9 @@ describe('deploy engine (gateway + worker + sshd fleet)', () => {
     expect((await waitForTask(rollback.body.taskId)).status).toBe('succeeded');
     const record = (await api.get(`/deployments/${deploymentId}`)).body.hosts[0];
     expect(record.captured.previousVersion).toBe(hostile);
-    expect(record.rollbackCommands[0]).toBe(`printf %s '1.0'\\''; touch "$VZ_STATE_DIR/pwned"; echo '\\''' > "$VZ_STATE_DIR/app/version"`);
+    expect(record.rollbackCommands[0]).toBe(
+      `vz_cap_previousVersion='1.0'\\''; touch "$VZ_STATE_DIR/pwned"; echo '\\'''; printf %s "\${vz_cap_previousVersion?}" > "$VZ_STATE_DIR/app/version"`,
+    );
     expect(await fleet.readHostFile(host.fleet, VERSION)).toBe(hostile);
     expect(existsSync(join(host.fleet.stateDir, 'pwned'))).toBe(false);
   });

@@ -129,6 +129,8 @@ export async function runSequence(
       signal: sawMarker ? null : (channel?.signal ?? null),
       stdout: run.stdout.text(),
       stderr: run.stderr.text(),
+      stdoutBytes: run.stdout.bytes(),
+      stdoutTotalBytes: run.stdout.totalBytes,
       truncated: run.stdout.truncated || run.stderr.truncated,
       timedOut,
       durationMs: Math.round((sawMarker ? run.ended : performance.now()) - run.started),
@@ -222,7 +224,7 @@ export async function runSequence(
       channel = outcome;
     },
     (error: unknown) => {
-      channel = { exitCode: null, signal: null, stdout: '', stderr: '', truncated: false, timedOut: false, durationMs: 0 };
+      channel = { exitCode: null, signal: null, stdout: '', stderr: '', stdoutBytes: Buffer.alloc(0), stdoutTotalBytes: 0, truncated: false, timedOut: false, durationMs: 0 };
       throw error;
     },
   );

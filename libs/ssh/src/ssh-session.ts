@@ -32,6 +32,13 @@ export interface ExecResult {
   signal: string | null;
   stdout: string;
   stderr: string;
+  /**
+   * The kept stdout bytes exactly as the host sent them (`stdout` is their
+   * UTF-8 reading, NUL shown as U+FFFD): what a captured value is made of.
+   */
+  stdoutBytes: Buffer;
+  /** How many bytes the command printed on stdout, kept or not. */
+  stdoutTotalBytes: number;
   /** True when stdout or stderr exceeded maxOutputBytes and only the tail is kept. */
   truncated: boolean;
   timedOut: boolean;
@@ -121,6 +128,8 @@ export class SshSession {
           signal,
           stdout: stdout.text(),
           stderr: stderr.text(),
+          stdoutBytes: stdout.bytes(),
+          stdoutTotalBytes: stdout.totalBytes,
           truncated: stdout.truncated || stderr.truncated,
           timedOut,
           durationMs: Math.round(performance.now() - started),

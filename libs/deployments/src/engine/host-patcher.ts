@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { renderCommand, type PatchDefinition } from '@vulnzero/patches';
+import { CaptureRefusedError, capturedValue, renderCommand, storedCapturedValue, type PatchDefinition } from '@vulnzero/patches';
 import { TaskEventsPublisher } from '@vulnzero/tasks';
 import type { CommandRecord, DeploymentHostEntity } from '../deployment.entity';
 import { DeploymentRecords, HostEnd } from '../deployment-records';
@@ -47,6 +47,8 @@ class HostStepFailed extends Error {
   constructor(
     message: string,
     readonly exitCode: number | null,
+    /** The message already says where it failed (`capture previousVersion: …`). */
+    readonly namesPhase = false,
   ) {
     super(message);
   }
@@ -91,10 +93,25 @@ export class HostPatcher {
         ...Object.values(ctx.patch.capture).map((command): SequenceStep => ({ phase: 'capture', command, timeoutMs })),
         ...afterRollbackSteps(ctx.patch, timeoutMs),
       ];
+      // A value that cannot be captured whole (cut at the output bound, a NUL
+      // byte) or a rollback that cannot be rendered from it fails the host
+      // here, before apply: the gate answers no and the host never goes on.
+      let captureFailure: Error | undefined;
       const writeAhead = async (captures: ExecResult[]): Promise<boolean> => {
         const captured: Record<string, string> = {};
-        for (const [index, result] of captures.entries()) captured[captureNames[index] as string] = result.stdout.trim();
-        const rollbackCommands = ctx.patch.rollback.map((template) => renderCommand(template, captured));
+        let rollbackCommands: string[];
+        try {
+          const values: Record<string, Buffer> = {};
+          for (const [index, result] of captures.entries()) {
+            const name = captureNames[index] as string;
+            values[name] = capturedValue(name, result.stdoutBytes, result.stdoutTotalBytes);
+            captured[name] = storedCapturedValue(values[name]);
+          }
+          rollbackCommands = ctx.patch.rollback.map((template) => renderCommand(template, values));
+        } catch (error) {
+          captureFailure = error instanceof Error ? error : new Error(String(error));
+          return false;
+        }
         // Committed (with the host now `applying`) before the first apply command.
         await this.records.storeRollback(ctx.deploymentId, host.hostId, captured, rollbackCommands);
         host.status = 'applying';
@@ -120,6 +137,11 @@ export class HostPatcher {
           phase = step.phase;
           throw new HostStepFailed(describeFailure(record), record.exitCode);
         }
+      }
+      if (captureFailure) {
+        // `capture previousVersion: output over …` names its capture; a rendering failure gets the phase.
+        const message = captureFailure instanceof CaptureRefusedError ? captureFailure.message : `capture: ${captureFailure.message}`;
+        throw new HostStepFailed(message, null, true);
       }
       if (records.filter((r) => r.phase !== 'health').length < steps.filter((st) => st.phase !== 'health').length) {
         throw new HostStepFailed('the command sequence ended early', null);
@@ -155,7 +177,7 @@ export class HostPatcher {
       await (verifying as Promise<void> | undefined)?.catch(() => undefined);
       await this.finish(ctx, host, output.splice(0), 'failed', {
         exitCode: error instanceof HostStepFailed ? error.exitCode : null,
-        error: `${phase}: ${message}`,
+        error: error instanceof HostStepFailed && error.namesPhase ? message : `${phase}: ${message}`,
         finishedAt: new Date(),
       });
     }

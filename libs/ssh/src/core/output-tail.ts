@@ -34,13 +34,18 @@ export class OutputTail {
     return this.total > this.limit;
   }
 
+  /** The kept bytes, exactly as received. */
+  bytes(): Buffer {
+    this.compact();
+    return this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks);
+  }
+
   /**
    * The kept bytes as UTF-8. When the cut fell inside a multi-byte character,
    * its orphaned continuation bytes are dropped rather than shown as U+FFFD.
    */
   text(): string {
-    this.compact();
-    let bytes = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+    let bytes = this.bytes();
     if (this.truncated) {
       let skip = 0;
       while (skip < 3 && skip < bytes.length && (bytes[skip] & 0xc0) === 0x80) skip++;
