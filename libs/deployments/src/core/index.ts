@@ -10,3 +10,6 @@ export * from './plan-view';
 export * from './retry-selection';
 export * from './host-output';
 export * from './maintenance-window';
+export * from './step-closure';
+export * from './give-up';
+export * from './rollback-retry';
