@@ -4,5 +4,6 @@ export * from './deployment-view';
 export * from './deployments.service';
 export * from './deployments.module';
 export * from './engine/deploy-runner';
+export * from './engine/deployment-give-up';
 export * from './maintenance-windows.service';
 export * from './maintenance-window.entity';
