@@ -88,7 +88,10 @@ describe('deployments always end (real processes)', () => {
       }),
     );
     const gateway = await startGateway(overrides);
-    const workers = [await startWorker({ ...LOCK, ...overrides })];
+    const workers = [await startWorker({ ...LOCK, ...overrides }).catch(async (error: Error) => {
+      await gateway.stop('SIGKILL');
+      throw error;
+    })];
     const api = await new ApiClient(gateway.url).login(TEST_ADMIN.username, TEST_ADMIN.password);
     const run = randomSuffix();
     const credential = await api.post('/credentials', { name: `end-${run}`, username: fleet.username, privateKey: fleet.privateKey });
