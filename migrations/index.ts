@@ -10,6 +10,7 @@ import { AddDeploymentLeases1764070600000 } from './1764070600000-add-deployment
 import { AddDeploymentRetryLinks1764070700000 } from './1764070700000-add-deployment-retry-links';
 import { AddMaintenanceWindows1764070800000 } from './1764070800000-add-maintenance-windows';
 import { PinDeploymentTargets1764080500000 } from './1764080500000-pin-deployment-targets';
+import { AddStepClosureAndRollbackRetry1764080600000 } from './1764080600000-add-step-closure-and-rollback-retry';
 
 export const MIGRATIONS = [
   CreateTasks1764060000000,
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   AddDeploymentRetryLinks1764070700000,
   AddMaintenanceWindows1764070800000,
   PinDeploymentTargets1764080500000,
+  AddStepClosureAndRollbackRetry1764080600000,
 ];

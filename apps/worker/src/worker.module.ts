@@ -3,13 +3,11 @@ import { AppConfig, ConfigModule } from '@vulnzero/config';
 import { DatabaseModule } from '@vulnzero/database';
 import { LoggingModule } from '@vulnzero/logging';
 import { WorkerMetricsModule } from '@vulnzero/metrics';
-import { JOB_HANDLERS, JobHandler, QueuesModule, RedisModule } from '@vulnzero/queues';
+import { QueuesModule, RedisModule } from '@vulnzero/queues';
 import { TaskRecoveryModule, TasksModule } from '@vulnzero/tasks';
 import { DeploymentEngineModule, HostClaimsModule } from '@vulnzero/deployments';
 import { ScanEngineModule } from '@vulnzero/scans';
-import { DeployJobHandler } from './deployments/deploy.job-handler';
-import { RollbackJobHandler } from './deployments/rollback.job-handler';
-import { ScanJobHandler } from './scans/scan.job-handler';
+import { JobHandlersModule } from './jobs/job-handlers.module';
 import { JobDispatcher } from './jobs/job-dispatcher';
 import { QUEUE_PROCESSORS } from './jobs/queue.processors';
 
@@ -29,17 +27,10 @@ export class WorkerModule {
         TasksModule,
         DeploymentEngineModule,
         ScanEngineModule,
-        TaskRecoveryModule,
+        JobHandlersModule,
+        TaskRecoveryModule.withJobHandlers(JobHandlersModule),
       ],
       providers: [
-        DeployJobHandler,
-        RollbackJobHandler,
-        ScanJobHandler,
-        {
-          provide: JOB_HANDLERS,
-          inject: [DeployJobHandler, RollbackJobHandler, ScanJobHandler],
-          useFactory: (...handlers: JobHandler[]) => handlers,
-        },
         JobDispatcher,
         ...QUEUE_PROCESSORS,
       ],

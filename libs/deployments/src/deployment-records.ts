@@ -293,6 +293,17 @@ export class DeploymentRecords {
     await this.transitionHosts(deploymentId, [hostId], from, to, patch, true);
   }
 
+  /** Why the engine left a host as it is (its status unchanged), written by the lease holder only. */
+  async noteHostError(deploymentId: string, hostId: string, error: string): Promise<void> {
+    const result = await this.db
+      .createQueryBuilder()
+      .update(DeploymentHostEntity)
+      .set({ error })
+      .where(`deployment_id = :deploymentId AND host_id = :hostId AND ${leaseHeld(':deploymentId', ':owner')}`, { deploymentId, hostId, owner: LEASE_HOLDER })
+      .execute();
+    if (!result.affected) throw new FencedWriteError(`host ${hostId} of deployment ${deploymentId}`);
+  }
+
   /** Many hosts from one status to another (e.g. pending → skipped); `strict`: every one must move. */
   async transitionHosts(
     deploymentId: string,

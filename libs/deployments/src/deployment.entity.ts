@@ -4,6 +4,7 @@ import type { HostStatus } from './core/host-state';
 import type { StepStatus } from './core/next-action';
 import type { Strategy } from './core/strategy';
 import type { MaintenanceWindow, ScheduleHold } from './core/maintenance-window';
+import type { RollbackRetrySelection } from './core/rollback-retry';
 
 /** Why a deployment is paused: a gate awaiting promote, or its schedule (`notBefore`, a closed window). */
 export type PausedReason = 'gate' | ScheduleHold;
@@ -45,6 +46,12 @@ export class DeploymentEntity {
   @Column({ name: 'paused_reason', type: 'text', nullable: true }) pausedReason!: PausedReason | null;
   /** While paused by its schedule: when the engine wakes it. */
   @Column({ name: 'resume_at', type: 'timestamptz', nullable: true }) resumeAt!: Date | null;
+  /**
+   * The retried rollback of a `rollback_failed` deployment: the hosts it
+   * retries and those it left alone; null for a first rollback, which undoes
+   * every changed host. Kept so a resumed rollback retries the same hosts.
+   */
+  @Column({ name: 'rollback_retry', type: 'jsonb', nullable: true }) rollbackRetry!: RollbackRetrySelection | null;
 }
 
 @Entity('deployment_steps')

@@ -11,16 +11,19 @@ import {
   DeploymentStepEntity,
 } from './deployment.entity';
 import { DeploymentRecords } from './deployment-records';
+import { DeploymentEndings } from './deployment-endings';
 import { DeploymentsService } from './deployments.service';
 import { MaintenanceWindowEntity } from './maintenance-window.entity';
 import { MaintenanceWindowsService } from './maintenance-windows.service';
 import { DeployRunner } from './engine/deploy-runner';
+import { DeploymentGiveUp } from './engine/deployment-give-up';
 import { HealthChecker } from './engine/health-checker';
 import { HostPatcher } from './engine/host-patcher';
 import { HostOutputPublisher } from './engine/host-output-publisher';
 import { HostSessionsFactory } from './engine/host-sessions';
 import { RollbackRunner } from './engine/rollback-runner';
 import { TargetAddresses } from './target-addresses';
+import { RollbackRetryCheck } from './engine/rollback-retry-check';
 
 const ENTITIES = TypeOrmModule.forFeature([
   DeploymentEntity,
@@ -33,7 +36,7 @@ const ENTITIES = TypeOrmModule.forFeature([
 /** Deployments as the gateway sees them: create, read, promote, cancel, roll back. */
 @Module({
   imports: [ENTITIES, InventoryModule, PatchesModule, TasksModule, SshModule],
-  providers: [DeploymentRecords, DeploymentsService, MaintenanceWindowsService, TargetAddresses],
+  providers: [DeploymentRecords, DeploymentEndings, DeploymentsService, MaintenanceWindowsService, TargetAddresses],
   exports: [DeploymentsService, MaintenanceWindowsService],
 })
 export class DeploymentsModule {}
@@ -41,7 +44,18 @@ export class DeploymentsModule {}
 /** The deploy engine, for workers: runs deployments and rollbacks over SSH. */
 @Module({
   imports: [ENTITIES, InventoryModule, PatchesModule, TasksModule, SshModule],
-  providers: [DeploymentRecords, DeployRunner, RollbackRunner, HostPatcher, HostOutputPublisher, HealthChecker, HostSessionsFactory],
-  exports: [DeployRunner],
+  providers: [
+    DeploymentRecords,
+    DeploymentEndings,
+    DeployRunner,
+    DeploymentGiveUp,
+    RollbackRunner,
+    RollbackRetryCheck,
+    HostPatcher,
+    HostOutputPublisher,
+    HealthChecker,
+    HostSessionsFactory,
+  ],
+  exports: [DeployRunner, DeploymentGiveUp],
 })
 export class DeploymentEngineModule {}

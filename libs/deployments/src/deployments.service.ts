@@ -29,6 +29,7 @@ import { MaintenanceWindowsService } from './maintenance-windows.service';
 import type { HostStatus } from './core/host-state';
 import { canTransition } from './core/deployment-state';
 import { rollbackOrder } from './core/next-action';
+import { RollbackRetrySelection, selectRollbackRetry, SkippedHost } from './core/rollback-retry';
 import {
   CommandRecord,
   DeploymentEntity,
@@ -37,6 +38,7 @@ import {
   DeploymentTargets,
 } from './deployment.entity';
 import { DeploymentRecords } from './deployment-records';
+import { DeploymentEndings } from './deployment-endings';
 import { toDeploymentView, DeploymentView } from './deployment-view';
 import { TargetAddresses } from './target-addresses';
 
@@ -67,6 +69,14 @@ export interface HostOutputView {
   settled: boolean;
   error: string | null;
   output: CommandRecord[];
+}
+
+/** `POST /deployments/:id/rollback`: the rollback task, the hosts it undoes (newest change first), and those it leaves alone. */
+export interface RollbackAccepted {
+  taskId: string;
+  statusUrl: string;
+  hosts: { hostId: string; hostName: string }[];
+  skipped: SkippedHost[];
 }
 
 export interface DeploymentAccepted {
@@ -129,6 +139,7 @@ export class DeploymentsService {
     private readonly connector: SshConnector,
     private readonly windows: MaintenanceWindowsService,
     private readonly addresses: TargetAddresses,
+    private readonly endings: DeploymentEndings,
   ) {}
 
   async create(actor: Actor, input: CreateDeploymentInput, idempotencyKey?: string, retryOf?: string): Promise<DeploymentAccepted> {
@@ -444,7 +455,13 @@ export class DeploymentsService {
     return this.get(id);
   }
 
-  async rollback(actor: Actor, id: string): Promise<{ taskId: string; statusUrl: string }> {
+  /**
+   * Rolls back every host the deployment changed, newest first. Of a
+   * `rollback_failed` deployment, only the hosts not rolled back yet that no
+   * later deployment has targeted since (see `selectRollbackRetry`); the
+   * worker then checks each one's verify before undoing it.
+   */
+  async rollback(actor: Actor, id: string): Promise<RollbackAccepted> {
     const run = await this.mustLoad(id);
     const { deployment } = run;
     if (!canTransition(deployment.status, 'rolling_back') || deployment.status === 'running') {
@@ -463,16 +480,31 @@ export class DeploymentsService {
         { patchId: patch.id },
       );
     }
-    const hostIds = rollbackOrder(this.records.snapshot(run).hosts);
-    if (hostIds.length === 0) throw new ConflictError(`deployment ${id} changed no host: nothing to roll back`);
     const names = new Map(run.hosts.map((h) => [h.hostId, h.hostName]));
+    const snapshot = this.records.snapshot(run);
+    let retry: RollbackRetrySelection | null = null;
+    if (deployment.status === 'rollback_failed') {
+      const candidates = rollbackOrder(snapshot.hosts);
+      retry = selectRollbackRetry(
+        snapshot.hosts.map((h) => ({ ...h, hostName: names.get(h.hostId) ?? h.hostId })),
+        await this.laterDeployments(id, candidates),
+      );
+      if (retry.hostIds.length === 0 && candidates.length > 0) {
+        throw new ConflictError(
+          `deployment ${id}: no host left to retry the rollback on: ${retry.skipped.map((h) => `${h.hostName} (${h.reason})`).join('; ')}`,
+          { skipped: retry.skipped },
+        );
+      }
+    }
+    const hostIds = retry ? retry.hostIds : rollbackOrder(snapshot.hosts);
+    if (hostIds.length === 0) throw new ConflictError(`deployment ${id} changed no host: nothing to roll back`);
     const task = await this.db.transaction(async (em) => {
       if (deployment.status !== 'paused') await this.claimHosts(em, id, hostIds, names);
       const created = await this.tasks.create(
         { type: 'rollback', createdBy: actor.name, resourceType: 'deployment', resourceId: id, parentTaskId: deployment.taskId ?? undefined, total: hostIds.length },
         em,
       );
-      await em.getRepository(DeploymentEntity).update({ id }, { rollbackTaskId: created.id });
+      await em.getRepository(DeploymentEntity).update({ id }, { rollbackTaskId: created.id, rollbackRetry: retry });
       return created;
     });
     try {
@@ -482,7 +514,26 @@ export class DeploymentsService {
       if (deployment.status !== 'paused') await this.records.releaseClaims(id);
       throw new DependencyUnavailableError('queue', 'the rollback could not be enqueued; nothing was started');
     }
-    return { taskId: task.id, statusUrl: `/tasks/${task.id}` };
+    return {
+      taskId: task.id,
+      statusUrl: `/tasks/${task.id}`,
+      hosts: hostIds.map((hostId) => ({ hostId, hostName: names.get(hostId) ?? hostId })),
+      skipped: retry?.skipped ?? [],
+    };
+  }
+
+  /** Of `hostIds`, those a deployment created after this one has targeted since: host id → the latest such deployment. */
+  private async laterDeployments(id: string, hostIds: string[]): Promise<Map<string, string>> {
+    if (hostIds.length === 0) return new Map();
+    const rows: { host_id: string; deployment_id: string }[] = await this.db.query(
+      `SELECT DISTINCT ON (dh.host_id) dh.host_id, dh.deployment_id
+       FROM deployment_hosts dh JOIN deployments d ON d.id = dh.deployment_id
+       WHERE dh.host_id = ANY($2::uuid[]) AND dh.deployment_id <> $1
+         AND d.created_at > (SELECT created_at FROM deployments WHERE id = $1)
+       ORDER BY dh.host_id, d.created_at DESC`,
+      [id, hostIds],
+    );
+    return new Map(rows.map((r) => [r.host_id, r.deployment_id]));
   }
 
   /**
@@ -547,6 +598,7 @@ export class DeploymentsService {
         finishedAt: new Date(),
         error: { code: 'queue_unavailable', message: 'the deploy job could not be enqueued' },
       });
+      await this.endings.closeSteps(accepted.deploymentId, 'failed');
       await this.records.releaseClaims(accepted.deploymentId);
       await this.tasks.transition(accepted.taskId, 'failed', {
         error: { code: 'queue_unavailable', message: (error as Error).message },

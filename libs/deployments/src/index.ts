@@ -5,5 +5,6 @@ export * from './deployments.service';
 export * from './deployments.module';
 export * from './host-claims';
 export * from './engine/deploy-runner';
+export * from './engine/deployment-give-up';
 export * from './maintenance-windows.service';
 export * from './maintenance-window.entity';

@@ -17,6 +17,20 @@ export interface JobContext {
 export interface JobHandler<J extends JobName = JobName> {
   readonly job: J;
   handle(payload: JobPayloads[J], context: JobContext): Promise<void>;
+  /**
+   * The job failed for good (attempts exhausted, or an error retrying cannot
+   * fix), or the reconciler gave up on it after it was lost too often: bring
+   * what it drives to an end and fail its task with `reason`. Resolves false
+   * when a live worker drives that resource now: the job is not lost, and its
+   * task is left to that worker.
+   */
+  giveUp?(payload: JobPayloads[J], reason: JobGiveUpReason): Promise<boolean>;
+}
+
+/** Why a job was given up: `job_failed` (it failed for good) or `job_lost` (lost too often). */
+export interface JobGiveUpReason {
+  code: string;
+  message: string;
 }
 
 export const JOB_HANDLERS = Symbol('JOB_HANDLERS');

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type Redis from 'ioredis';
 import { In, LessThan, Repository } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@vulnzero/config';
-import { JobEnqueuer, jobIdFor, JobName, queueOf, REDIS_CLIENT } from '@vulnzero/queues';
+import { indexJobHandlers, JOB_HANDLERS, JobEnqueuer, JobHandler, jobIdFor, JobName, queueOf, REDIS_CLIENT } from '@vulnzero/queues';
 import { TaskEntity } from './task.entity';
 import { InvalidTaskTransitionError, type TaskType } from './core/task-state';
 import { TasksService } from './tasks.service';
@@ -25,7 +25,9 @@ function payloadOf(task: TaskEntity): Record<string, string> {
  * tasks whose BullMQ job is gone (Redis flushed, restarted without
  * persistence, or a gateway that died between its commit and its enqueue) are
  * enqueued again and resume from the record; after five lost jobs the task
- * fails with a clear error. One worker reconciles at a time (a Redis lock).
+ * fails with a clear error, and its handler ends what the job drove (a
+ * deployment ends `failed` or `rollback_failed` and frees its hosts). One
+ * worker reconciles at a time (a Redis lock).
  */
 @Injectable()
 export class TaskReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -33,6 +35,7 @@ export class TaskReconciler implements OnApplicationBootstrap, OnApplicationShut
   private timer?: NodeJS.Timeout;
   /** Every WORKER_JOB_LOCK_SECONDS: a job lost for that long is past any stalled-job recovery. */
   private readonly intervalMs: number;
+  private readonly handlers: Map<JobName, JobHandler>;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -40,8 +43,10 @@ export class TaskReconciler implements OnApplicationBootstrap, OnApplicationShut
     private readonly tasks: TasksService,
     private readonly jobs: JobEnqueuer,
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(JOB_HANDLERS) handlers: JobHandler[],
   ) {
     this.intervalMs = config.workerJobLockSeconds * 1000;
+    this.handlers = indexJobHandlers(handlers);
   }
 
   onApplicationBootstrap(): void {
@@ -77,10 +82,16 @@ export class TaskReconciler implements OnApplicationBootstrap, OnApplicationShut
       const recoveries = await this.redis.incr(`vz:recoveries:${task.id}`);
       await this.redis.expire(`vz:recoveries:${task.id}`, 7 * 24 * 3600);
       if (recoveries > MAX_RECOVERIES) {
+        const reason = { code: 'job_lost', message: `the task's job was lost ${MAX_RECOVERIES} times; giving up` };
+        const handler = this.handlers.get(job);
+        // A live worker still driving the resource: not lost after all; asked again next round.
+        if (handler?.giveUp) {
+          // It ends the task too, with what became of the resource.
+          if (await handler.giveUp(payloadOf(task) as never, reason)) outcome.failed.push(task.id);
+          continue;
+        }
         try {
-          await this.tasks.transition(task.id, 'failed', {
-            error: { code: 'job_lost', message: `the task's job was lost ${MAX_RECOVERIES} times; giving up` },
-          });
+          await this.tasks.transition(task.id, 'failed', { error: reason });
         } catch (error) {
           // It finished (or moved on) since it was read: its own outcome stands.
           if (!(error instanceof InvalidTaskTransitionError)) throw error;

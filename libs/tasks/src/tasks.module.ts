@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module, Type } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { TaskEntity } from './task.entity';
 import { TasksService } from './tasks.service';
@@ -12,10 +12,19 @@ import { TaskReconciler } from './task-reconciler';
 })
 export class TasksModule {}
 
-/** For workers only: re-enqueues tasks whose jobs were lost (see TaskReconciler). */
-@Module({
-  imports: [TypeOrmModule.forFeature([TaskEntity]), TasksModule],
-  providers: [TaskReconciler],
-  exports: [TaskReconciler],
-})
-export class TaskRecoveryModule {}
+/**
+ * For workers only: re-enqueues tasks whose jobs were lost (see TaskReconciler).
+ * `handlers` exports JOB_HANDLERS: the reconciler asks a job's handler to end
+ * what the job drives when it gives the job up.
+ */
+@Module({})
+export class TaskRecoveryModule {
+  static withJobHandlers(handlers: Type): DynamicModule {
+    return {
+      module: TaskRecoveryModule,
+      imports: [TypeOrmModule.forFeature([TaskEntity]), TasksModule, handlers],
+      providers: [TaskReconciler],
+      exports: [TaskReconciler],
+    };
+  }
+}

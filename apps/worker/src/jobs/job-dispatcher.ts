@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { DomainError } from '@vulnzero/http';
-import { JOB_HANDLERS, JobHandler, JobName, indexJobHandlers, missingJobHandlers } from '@vulnzero/queues';
+import { JOB_HANDLERS, JobGiveUpReason, JobHandler, JobName, indexJobHandlers, missingJobHandlers } from '@vulnzero/queues';
 import { TasksService } from '@vulnzero/tasks';
 
 /**
@@ -60,9 +60,24 @@ export class JobDispatcher implements OnApplicationBootstrap, OnApplicationShutd
       const final = error instanceof DomainError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       this.logger.error({ err: error, taskId, job: job.name, attempt: job.attemptsMade + 1, final }, 'job failed');
       if (!final) throw error;
-      if (taskId) await this.failTask(taskId, 'job_failed', (error as Error).message).catch(() => undefined);
+      if (taskId) await this.giveUp(handler, job.data, taskId, { code: 'job_failed', message: (error as Error).message });
       throw error instanceof DomainError ? new UnrecoverableError((error as Error).message) : error;
     }
+  }
+
+  /**
+   * A job that failed for good: what it drives ends too (a deployment never
+   * stays running after its job is gone), then its task. A handler that finds
+   * another live worker driving the resource keeps the task open for it.
+   */
+  private async giveUp(handler: JobHandler, payload: { taskId: string }, taskId: string, reason: JobGiveUpReason): Promise<void> {
+    let ended = true;
+    try {
+      if (handler.giveUp) ended = await handler.giveUp(payload as never, reason);
+    } catch (error) {
+      this.logger.error({ err: error, taskId, job: handler.job }, 'could not end what the failed job drives; its task is failed all the same');
+    }
+    if (ended) await this.failTask(taskId, reason.code, reason.message).catch((error: Error) => this.logger.error({ err: error, taskId }, 'could not fail the task'));
   }
 
   private async failTask(taskId: string, code: string, message: string): Promise<void> {

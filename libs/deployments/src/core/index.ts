@@ -12,3 +12,6 @@ export * from './host-output';
 export * from './maintenance-window';
 export * from './verify-verdict';
 export * from './step-state';
+export * from './step-closure';
+export * from './give-up';
+export * from './rollback-retry';

@@ -5,7 +5,12 @@ import type { HostStatus } from './host-state';
 import { DeploymentSchedule, ScheduleHold, startGate } from './maintenance-window';
 import type { Strategy } from './strategy';
 
-export type StepStatus = 'pending' | 'running' | 'baking' | 'checking' | 'succeeded' | 'failed';
+/**
+ * A step's life: pending → running → baking → checking → succeeded | failed;
+ * a deployment that ends before a step is checked closes it (see `closeSteps`):
+ * aborted if it had started, skipped if it never did.
+ */
+export type StepStatus = 'pending' | 'running' | 'baking' | 'checking' | 'succeeded' | 'failed' | 'aborted' | 'skipped';
 
 /** One planned step as stored on its row. */
 export interface StepSnapshot {

@@ -8,12 +8,16 @@ import { InvalidTransitionError } from './invalid-transition.error';
  * close a step in any phase (the deployment aborted or was cancelled there).
  */
 const TRANSITIONS: Readonly<Record<StepStatus, readonly StepStatus[]>> = {
-  pending: ['running', 'failed'],
-  running: ['baking', 'checking', 'succeeded', 'failed'],
-  baking: ['checking', 'succeeded', 'failed'],
-  checking: ['succeeded', 'failed'],
+  // skipped: the deployment ended before the step started; succeeded: an empty step of a finished deployment.
+  pending: ['running', 'failed', 'skipped', 'succeeded'],
+  // aborted: the deployment ended (rolled back, cancelled, given up) while the step was under way.
+  running: ['baking', 'checking', 'succeeded', 'failed', 'aborted'],
+  baking: ['checking', 'succeeded', 'failed', 'aborted'],
+  checking: ['succeeded', 'failed', 'aborted'],
   succeeded: [],
   failed: [],
+  aborted: [],
+  skipped: [],
 };
 
 export function canStepTransition(from: StepStatus, to: StepStatus): boolean {

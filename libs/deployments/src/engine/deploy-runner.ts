@@ -5,15 +5,18 @@ import type { JobContext } from '@vulnzero/queues';
 import { ProgressWriter, TaskEventsPublisher, TasksService } from '@vulnzero/tasks';
 import type { DeploymentEntity, DeploymentHostEntity, PausedReason } from '../deployment.entity';
 import { DeploymentRecords, DeploymentRun } from '../deployment-records';
+import { DeploymentEndings } from '../deployment-endings';
 import type { DeploymentStatus } from '../core/deployment-state';
 import { IN_FLIGHT_HOST_STATUSES } from '../core/host-state';
 import { scheduleOf, startGate } from '../core/maintenance-window';
 import { Action, nextAction, rollbackOrder } from '../core/next-action';
 import { deployProgress } from '../core/task-progress';
+import type { SkippedHost } from '../core/rollback-retry';
 import { HostPatcher, HostRunContext } from './host-patcher';
 import { HostSessionsFactory } from './host-sessions';
 
 import { RollbackRunner } from './rollback-runner';
+import { RollbackRetryCheck } from './rollback-retry-check';
 
 const BAKE_POLL_MS = 1_000;
 /** Post-step health re-checks at once, when maxParallel is lower. */
@@ -70,6 +73,8 @@ export class DeployRunner {
     private readonly sessionsFactory: HostSessionsFactory,
     private readonly patcher: HostPatcher,
     private readonly rollbacks: RollbackRunner,
+    private readonly endings: DeploymentEndings,
+    private readonly retryCheck: RollbackRetryCheck,
   ) {
     this.leaseTtlMs = config.workerJobLockSeconds * 1000;
   }
@@ -203,15 +208,27 @@ export class DeployRunner {
     }
     if (lease.lost) throw new LeaseLostError(deploymentId);
     const patch = (await this.patches.getApproved(run.deployment.patchId)).definition;
-    const hostIds = rollbackOrder(this.records.snapshot(run).hosts);
+    let hostIds = rollbackOrder(this.records.snapshot(run).hosts);
     const sessions = this.sessionsFactory.create(run.hosts);
     try {
-      const reason = run.deployment.error?.message ?? 'rollback requested by an operator';
+      // A retried rollback: only the hosts chosen when it was asked for, and of those only where verify still passes.
+      const retry = run.deployment.rollbackRetry;
+      const reason = retry ? 'rollback retried by an operator' : (run.deployment.error?.message ?? 'rollback requested by an operator');
       if (run.deployment.status !== 'rolling_back') await this.setStatus(run, 'rolling_back');
+      let skipped: SkippedHost[] | undefined;
+      if (retry) {
+        const open = new Set(hostIds);
+        const candidates = retry.hostIds.flatMap((id) => run.hosts.filter((h) => h.hostId === id && open.has(id)));
+        const checked = await this.retryCheck.check(deploymentId, candidates, patch, sessions, run.deployment.strategy.maxParallel);
+        hostIds = checked.hostIds;
+        skipped = [...retry.skipped, ...checked.skipped];
+      }
       const outcome = await this.rollbacks.run(deploymentId, rollbackTaskId, hostIds, patch, sessions, run.deployment.strategy.maxParallel);
-      await this.finishRollback(deploymentId, rollbackTaskId, outcome.status, outcome.failedHosts, reason);
+      const left = [...outcome.failedHosts, ...(skipped ?? []).map((h) => h.hostName)];
+      const status = left.length > 0 ? 'rollback_failed' : outcome.status;
+      await this.finishRollback(deploymentId, rollbackTaskId, status, left, reason, skipped);
       if (run.deployment.taskId) {
-        await this.finishTask(run.deployment.taskId, outcome.status, { code: outcome.status, message: reason });
+        await this.finishTask(run.deployment.taskId, status, { code: status, message: reason });
       }
     } finally {
       await sessions.closeAll();
@@ -327,6 +344,7 @@ export class DeployRunner {
             ? null
             : (action.error ?? { code: 'deployment_failed', message: `hosts failed: ${failedHosts.join(', ')}`, hosts: failedHosts });
         await this.setStatus(run, action.status, {}, { finishedAt: new Date(), ...(error ? { error } : {}) });
+        await this.endings.closeSteps(id, action.status);
         await this.records.releaseClaims(id);
         await this.finishTask(ctx.taskId, action.status, error ?? undefined);
         return true;
@@ -365,6 +383,8 @@ export class DeployRunner {
     status: 'rolled_back' | 'rollback_failed',
     failedHosts: string[],
     reason: string,
+    /** A retried rollback's hosts left alone, and why: in the task's result. */
+    skipped?: SkippedHost[],
   ): Promise<void> {
     const run = await this.mustLoad(deploymentId);
     await this.setStatus(run, status, {}, {
@@ -374,11 +394,12 @@ export class DeployRunner {
           ? { code: 'rollback_failed', message: `rollback failed on: ${failedHosts.join(', ')}`, hosts: failedHosts }
           : { code: 'rolled_back', message: reason },
     });
+    await this.endings.closeSteps(deploymentId, status);
     await this.records.releaseClaims(deploymentId);
     const progress = deployProgress({ ...this.records.snapshot(await this.mustLoad(deploymentId)) });
     await this.tasks.transition(rollbackTaskId, status === 'rolled_back' ? 'succeeded' : 'failed', {
       progress,
-      result: { deploymentStatus: status, failedHosts },
+      result: { deploymentStatus: status, failedHosts, ...(skipped ? { skipped } : {}) },
       ...(status === 'rollback_failed'
         ? { error: { code: 'rollback_failed', message: `rollback failed on: ${failedHosts.join(', ')}` } }
         : {}),
