@@ -9,7 +9,7 @@ import { CreateScansAndFindings1764070500000 } from './1764070500000-create-scan
 import { AddDeploymentLeases1764070600000 } from './1764070600000-add-deployment-leases';
 import { AddDeploymentRetryLinks1764070700000 } from './1764070700000-add-deployment-retry-links';
 import { AddMaintenanceWindows1764070800000 } from './1764070800000-add-maintenance-windows';
-import { AddSystemAuditActor1764080400000 } from './1764080400000-add-system-audit-actor';
+import { AuditSystemActorAndPatchCreator1764080400000 } from './1764080400000-audit-system-actor-and-patch-creator';
 
 export const MIGRATIONS = [
   CreateTasks1764060000000,
@@ -22,5 +22,5 @@ export const MIGRATIONS = [
   AddDeploymentLeases1764070600000,
   AddDeploymentRetryLinks1764070700000,
   AddMaintenanceWindows1764070800000,
-  AddSystemAuditActor1764080400000,
+  AuditSystemActorAndPatchCreator1764080400000,
 ];
