@@ -64,6 +64,8 @@ export interface AuditChange {
 
 /** The name workers record their own decisions under. */
 export const SYSTEM_WORKER_ACTOR = 'system:worker';
+/** A change made by a service call outside any request (a script, a test). */
+export const INTERNAL_ACTOR = 'system:internal';
 
 /** The head of the chain when it was verified, to pin elsewhere: a later, shorter or different chain shows. */
 export interface AuditChainHead {
@@ -162,31 +164,42 @@ export class AuditService implements BeforeApplicationShutdown {
    * change's transaction: if the row cannot be written, the change rolls back
    * with it. Call it last in the transaction: it takes the chain lock, which
    * is held until the commit. The caller, request id and address come from
-   * the request being handled (`scopeChangesToRequest`).
+   * the request being handled (`scopeChangesToRequest`); outside any request
+   * the actor is `system:internal`.
    */
   async recordChange(manager: EntityManager, change: AuditChange): Promise<AuditEventView> {
+    const [row] = await this.recordChanges(manager, [change]);
+    return row as AuditEventView;
+  }
+
+  /** `recordChange` for a request that changes many resources at once (a bulk host registration): one row each. */
+  async recordChanges(manager: EntityManager, changes: AuditChange[]): Promise<AuditEventView[]> {
+    if (changes.length === 0) return [];
     const request = currentAuditedRequest();
-    if (!request) throw new Error(`audit: ${change.action} was made outside a request; record it with recordSystem`);
-    const actor = request.actor;
-    const fields = normalizeAuditEvent(
-      {
-        actorKind: actor ? actor.kind : 'anonymous',
-        actorId: actor?.userId ?? null,
-        actorName: actor?.name ?? null,
-        action: change.action,
-        resourceType: change.resourceType,
-        resourceId: change.resourceId ?? null,
-        requestId: request.id ?? null,
-        address: request.ip ?? null,
-        outcome: 'success',
-        detail: { ...(change.detail ?? {}), ...(actor?.apiKeyId ? { apiKeyId: actor.apiKeyId } : {}) },
-      },
-      new Date(),
+    const actor = request?.actor;
+    const now = new Date();
+    const fields = changes.map((change) =>
+      normalizeAuditEvent(
+        {
+          // No request: a service called by the process itself (a script, a test), never by a caller.
+          actorKind: actor ? actor.kind : request ? 'anonymous' : 'system',
+          actorId: actor?.userId ?? null,
+          actorName: actor?.name ?? (request ? null : INTERNAL_ACTOR),
+          action: change.action,
+          resourceType: change.resourceType,
+          resourceId: change.resourceId ?? null,
+          requestId: request?.id ?? null,
+          address: request?.ip ?? null,
+          outcome: 'success',
+          detail: { ...(change.detail ?? {}), ...(actor?.apiKeyId ? { apiKeyId: actor.apiKeyId } : {}) },
+        },
+        now,
+      ),
     );
-    const [row] = await this.appendWithin(manager, [fields]);
-    // The HTTP hook leaves a successful request to this row.
-    request.auditRecorded = true;
-    return toAuditEventView(row as AuditRow);
+    const rows = await this.appendWithin(manager, fields);
+    // The HTTP hook leaves a successful request to these rows.
+    if (request) request.auditRecorded = true;
+    return rows.map(toAuditEventView);
   }
 
   /**

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, Repository } from 'typeorm';
+import { AuditService } from '@vulnzero/audit';
 import { utils, type ParsedKey } from 'ssh2';
 import { BadInputError, ConflictError, NotFoundError } from '@vulnzero/http';
 import { fingerprintSha256 } from '@vulnzero/ssh';
@@ -79,6 +80,8 @@ export class CredentialsService {
     @InjectRepository(CredentialEntity) private readonly credentials: Repository<CredentialEntity>,
     @InjectRepository(HostEntity) private readonly hosts: Repository<HostEntity>,
     private readonly secrets: SecretBox,
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly audit: AuditService,
   ) {}
 
   async create(input: NewCredential): Promise<CredentialView> {
@@ -113,7 +116,15 @@ export class CredentialsService {
       passphraseTag: phrase?.tag ?? null,
     });
     try {
-      await this.credentials.insert(entity);
+      await this.db.transaction(async (em) => {
+        await em.insert(CredentialEntity, entity);
+        await this.audit.recordChange(em, {
+          action: 'credential.create',
+          resourceType: 'credential',
+          resourceId: id,
+          detail: { name: entity.name, username: entity.username, publicKeyFingerprint: entity.publicKeyFingerprint, passphrase: phrase !== null },
+        });
+      });
     } catch (error) {
       if (sqlState(error) === UNIQUE_VIOLATION) {
         throw new ConflictError(`name: a credential named ${input.name} already exists`, { name: input.name });
@@ -143,7 +154,11 @@ export class CredentialsService {
     const credential = await this.find(id);
     await this.assertUnused(credential);
     try {
-      await this.credentials.delete({ id });
+      await this.db.transaction(async (em) => {
+        const removed = await em.delete(CredentialEntity, { id });
+        if (!removed.affected) throw new NotFoundError('credential', id);
+        await this.audit.recordChange(em, { action: 'credential.delete', resourceType: 'credential', resourceId: id, detail: { name: credential.name, username: credential.username } });
+      });
     } catch (error) {
       // A host registered between the check and the delete.
       if (sqlState(error) === FOREIGN_KEY_VIOLATION) await this.assertUnused(credential);

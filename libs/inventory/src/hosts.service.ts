@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, Repository } from 'typeorm';
+import { AuditService } from '@vulnzero/audit';
 import { BadInputError, ConflictError, NotFoundError } from '@vulnzero/http';
 import { SshConnectionError, SshConnector, SshConnectTimeoutError, type SshTarget } from '@vulnzero/ssh';
 import {
@@ -74,6 +75,15 @@ function pinColumns(key: PinnedKey | null, by: string, now: Date): Partial<HostE
     : { hostKey: null, hostKeyFingerprint: null, hostKeyTrustedBy: null, hostKeyTrustedAt: null };
 }
 
+/** What a host change did, field by field; a key is named by its fingerprint. */
+function hostChanges(host: HostEntity, changes: Partial<HostEntity>): Record<string, { from: unknown; to: unknown }> {
+  const diff: Record<string, { from: unknown; to: unknown }> = {};
+  for (const field of ['name', 'address', 'port', 'credentialId', 'labels', 'hostKeyFingerprint'] as const) {
+    if (field in changes && JSON.stringify(changes[field]) !== JSON.stringify(host[field])) diff[field] = { from: host[field], to: changes[field] };
+  }
+  return diff;
+}
+
 /** The fleet: hosts, their labels and their pinned host keys. */
 @Injectable()
 export class HostsService {
@@ -84,6 +94,7 @@ export class HostsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly credentials: CredentialsService,
     private readonly ssh: SshConnector,
+    private readonly audit: AuditService,
   ) {}
 
   /** Registers one host. `actor` is recorded as who pinned `hostKey`, when one is given. */
@@ -166,13 +177,18 @@ export class HostsService {
           throw this.translateWriteError(error, [patch.name ?? host.name], () => 'credentialId');
         }
       }
+      await this.audit.recordChange(em, { action: 'host.update', resourceType: 'host', resourceId: host.id, detail: { name: host.name, changes: hostChanges(host, changes) } });
       return em.findOneByOrFail(HostEntity, { id: host.id });
     });
   }
 
   async remove(id: string): Promise<void> {
     const host = await this.get(id);
-    await this.hosts.delete({ id: host.id });
+    await this.dataSource.transaction(async (em) => {
+      const removed = await em.delete(HostEntity, { id: host.id });
+      if (!removed.affected) throw new NotFoundError('host', id);
+      await this.audit.recordChange(em, { action: 'host.delete', resourceType: 'host', resourceId: host.id, detail: { name: host.name, address: host.address, port: host.port } });
+    });
   }
 
   /**
@@ -208,13 +224,18 @@ export class HostsService {
       );
     }
     // Only if the host still points where we looked: a concurrent move must not inherit this key.
-    const updated = await this.hosts.update(
-      { id: host.id, address: host.address, port: host.port },
-      pinColumns(presented, actor, new Date()),
-    );
-    if (!updated.affected) {
-      throw new ConflictError(`host ${host.name} changed while its key was fetched: try again`);
-    }
+    await this.dataSource.transaction(async (em) => {
+      const updated = await em.update(HostEntity, { id: host.id, address: host.address, port: host.port }, pinColumns(presented, actor, new Date()));
+      if (!updated.affected) {
+        throw new ConflictError(`host ${host.name} changed while its key was fetched: try again`);
+      }
+      await this.audit.recordChange(em, {
+        action: 'host.trust-key',
+        resourceType: 'host',
+        resourceId: host.id,
+        detail: { name: host.name, hostKeyFingerprint: { from: host.hostKeyFingerprint, to: presented.fingerprint } },
+      });
+    });
     this.logger.log({ hostId: host.id, fingerprint: presented.fingerprint, trustedBy: actor }, 'host key trusted');
     return this.get(host.id);
   }
@@ -306,6 +327,15 @@ export class HostsService {
         throw this.translateWriteError(error, names, (i) => fieldAt(i, 'credentialId'));
       }
       const created = await em.find(HostEntity, { where: { id: In(rows.map((r) => r.id)) } });
+      await this.audit.recordChanges(
+        em,
+        rows.map((r) => ({
+          action: 'host.create',
+          resourceType: 'host',
+          resourceId: r.id,
+          detail: { name: r.name, address: r.address, port: r.port, credentialId: r.credentialId, labels: r.labels, hostKeyFingerprint: r.hostKeyFingerprint },
+        })),
+      );
       const byId = new Map(created.map((h) => [h.id, h]));
       return rows.map((r) => byId.get(r.id) as HostEntity);
     });

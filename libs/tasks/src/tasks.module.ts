@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '@vulnzero/audit';
 import { TaskEntity } from './task.entity';
 import { TasksService } from './tasks.service';
 import { TaskEventsPublisher } from './task-events';
@@ -14,7 +15,7 @@ export class TasksModule {}
 
 /** For workers only: re-enqueues tasks whose jobs were lost (see TaskReconciler). */
 @Module({
-  imports: [TypeOrmModule.forFeature([TaskEntity]), TasksModule],
+  imports: [TypeOrmModule.forFeature([TaskEntity]), TasksModule, AuditModule],
   providers: [TaskReconciler],
   exports: [TaskReconciler],
 })

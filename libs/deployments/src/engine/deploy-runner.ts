@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AuditService } from '@vulnzero/audit';
 import { APP_CONFIG, AppConfig } from '@vulnzero/config';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -75,6 +76,7 @@ export class DeployRunner {
     private readonly sessionsFactory: HostSessionsFactory,
     private readonly patcher: HostPatcher,
     private readonly rollbacks: RollbackRunner,
+    private readonly audit: AuditService,
   ) {
     this.leaseTtlMs = config.workerJobLockSeconds * 1000;
   }
@@ -84,6 +86,7 @@ export class DeployRunner {
       const first = await this.mustLoad(deploymentId);
       if (first.deployment.status === 'rolling_back' && first.deployment.rollbackTaskId) {
         // A worker died during the automatic rollback: finish it.
+        await this.audit.recordSystem({ action: 'deployment.rollback.resume', resourceType: 'deployment', resourceId: deploymentId, detail: { rollbackTaskId: first.deployment.rollbackTaskId } });
         await this.rollbackRun(deploymentId, first.deployment.rollbackTaskId, lease);
         return;
       }
@@ -311,6 +314,12 @@ export class DeployRunner {
           error: { code: 'failure_budget_exceeded', message: action.reason },
         });
         await this.setStatus(run, 'rolling_back');
+        await this.audit.recordSystem({
+          action: 'deployment.rollback.automatic',
+          resourceType: 'deployment',
+          resourceId: id,
+          detail: { reason: action.reason, status: { from: deployment.status, to: 'rolling_back' }, hosts: action.hostIds.length, rollbackTaskId: rollbackTask.id },
+        });
         const outcome = await this.rollbacks.run(id, rollbackTask.id, action.hostIds, ctx.patch, ctx.sessions, deployment.strategy.maxParallel);
         await this.finishRollback(id, rollbackTask.id, outcome.status, outcome.failedHosts, action.reason);
         await this.finishTask(ctx.taskId, outcome.status, { code: 'rolled_back', message: action.reason });
@@ -347,6 +356,9 @@ export class DeployRunner {
    */
   private async recoverInterruptedHosts(run: DeploymentRun, ctx: HostRunContext): Promise<void> {
     const interrupted = run.hosts.filter((h) => IN_FLIGHT_HOST_STATUSES.includes(h.status));
+    if (interrupted.length > 0) {
+      await this.audit.recordSystem({ action: 'deployment.resume', resourceType: 'deployment', resourceId: run.deployment.id, detail: { interruptedHosts: interrupted.length, first: interrupted.slice(0, 20).map((h) => h.hostName) } });
+    }
     for (const host of interrupted) {
       const changed = host.rollbackStoredAt !== null;
       if (!changed) {
