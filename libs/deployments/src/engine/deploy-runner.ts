@@ -313,12 +313,13 @@ export class DeployRunner {
           rollbackTaskId: rollbackTask.id,
           error: { code: 'failure_budget_exceeded', message: action.reason },
         });
+        const decidedIn = deployment.status;
         await this.setStatus(run, 'rolling_back');
         await this.audit.recordSystem({
           action: 'deployment.rollback.automatic',
           resourceType: 'deployment',
           resourceId: id,
-          detail: { reason: action.reason, status: { from: deployment.status, to: 'rolling_back' }, hosts: action.hostIds.length, rollbackTaskId: rollbackTask.id },
+          detail: { reason: action.reason, status: { from: decidedIn, to: 'rolling_back' }, hosts: action.hostIds.length, rollbackTaskId: rollbackTask.id },
         });
         const outcome = await this.rollbacks.run(id, rollbackTask.id, action.hostIds, ctx.patch, ctx.sessions, deployment.strategy.maxParallel);
         await this.finishRollback(id, rollbackTask.id, outcome.status, outcome.failedHosts, action.reason);
