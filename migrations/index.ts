@@ -9,6 +9,7 @@ import { CreateScansAndFindings1764070500000 } from './1764070500000-create-scan
 import { AddDeploymentLeases1764070600000 } from './1764070600000-add-deployment-leases';
 import { AddDeploymentRetryLinks1764070700000 } from './1764070700000-add-deployment-retry-links';
 import { AddMaintenanceWindows1764070800000 } from './1764070800000-add-maintenance-windows';
+import { AuditSystemActorAndPatchCreator1764080400000 } from './1764080400000-audit-system-actor-and-patch-creator';
 import { PinDeploymentTargets1764080500000 } from './1764080500000-pin-deployment-targets';
 import { AddStepClosureAndRollbackRetry1764080600000 } from './1764080600000-add-step-closure-and-rollback-retry';
 
@@ -23,6 +24,7 @@ export const MIGRATIONS = [
   AddDeploymentLeases1764070600000,
   AddDeploymentRetryLinks1764070700000,
   AddMaintenanceWindows1764070800000,
+  AuditSystemActorAndPatchCreator1764080400000,
   PinDeploymentTargets1764080500000,
   AddStepClosureAndRollbackRetry1764080600000,
 ];

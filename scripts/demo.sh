@@ -3,6 +3,8 @@
 # Installs what is missing (apt, as root), starts PostgreSQL and Redis,
 # builds, migrates, then scripts/demo.ts brings up a 12-host sshd fleet, the
 # gateway and a worker, and walks through scan → canary → automatic rollback.
+# Patches are written by the admin and approved by a second user, "approver"
+# (REQUIRE_SEPARATE_APPROVER=true, the default: nobody approves their own patch).
 #   npm run demo             stops everything at the end (Ctrl-C while it waits)
 #   npm run demo -- --keep   leaves gateway, worker and fleet running
 set -euo pipefail

@@ -22,16 +22,27 @@ function step(text: string): void {
   console.log(`\n\x1b[1m== ${text}\x1b[0m`);
 }
 
+/** The second user of the demo: REQUIRE_SEPARATE_APPROVER (default true) lets no one approve their own patch. */
+const APPROVER = 'approver';
+
 /** Secrets of this demo installation, kept so a second run can still read what the first stored. */
 function demoSecrets(): Record<string, string> {
   const file = join(DEMO_DIR, 'demo.env');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+  if (existsSync(file)) {
+    const kept = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+    // Installations from before the demo had a second user get its password now.
+    if (kept.APPROVER_PASSWORD) return kept;
+    const upgraded = { ...kept, APPROVER_PASSWORD: `Approve-${randomBytes(9).toString('base64url')}` };
+    writeFileSync(file, JSON.stringify(upgraded, null, 2), { mode: 0o600 });
+    return upgraded;
+  }
   const secrets = {
     JWT_SECRET: randomBytes(48).toString('base64url'),
     VULNZERO_MASTER_KEY: randomBytes(32).toString('base64'),
     ADMIN_USERNAME: 'admin',
     ADMIN_PASSWORD: `Demo-${randomBytes(9).toString('base64url')}`,
     METRICS_TOKEN: randomBytes(24).toString('base64url'),
+    APPROVER_PASSWORD: `Approve-${randomBytes(9).toString('base64url')}`,
   };
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
@@ -68,7 +79,7 @@ let cleanup: () => Promise<void> = async () => undefined;
 
 async function main(): Promise<void> {
   mkdirSync(join(DEMO_DIR, 'bin'), { recursive: true });
-  const secrets = demoSecrets();
+  const { APPROVER_PASSWORD: approverPassword, ...secrets } = demoSecrets();
   const port = process.env.PORT ?? '3000';
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -148,17 +159,34 @@ async function main(): Promise<void> {
   }
   console.log(`${HOSTS} hosts registered, each pinned to its sshd host key`);
 
-  const cli = (cliArgs: string[]): number => {
-    console.log(`\n$ vulnzero ${cliArgs.join(' ')}`);
+  step('3b. a second user, an operator who approves patches: nobody approves a patch they wrote (REQUIRE_SEPARATE_APPROVER=true)');
+  const users = (await admin.get('/users?limit=500')).body.items as { username: string }[];
+  if (!users.some((u) => u.username === APPROVER)) {
+    const created = await admin.post('/users', { username: APPROVER, password: approverPassword, role: 'operator' });
+    if (created.status !== 201) throw new Error(`approver: ${JSON.stringify(created.body)}`);
+  }
+  const approver = await new ApiClient(url).login(APPROVER, approverPassword as string);
+  const approverKey = (await approver.post('/api-keys', { name: `demo-approver-${Date.now()}`, role: 'operator' })).body.key as string;
+  console.log(`user "${APPROVER}" (operator) with an API key of its own`);
+
+  const cli = (cliArgs: string[], token = apiKey): number => {
+    console.log(`\n$ ${token === approverKey ? `VULNZERO_TOKEN=<${APPROVER}'s key> ` : ''}vulnzero ${cliArgs.join(' ')}`);
     const result = spawnSync(process.execPath, [CLI, ...cliArgs], {
       stdio: 'inherit',
-      env: { ...process.env, VULNZERO_URL: url, VULNZERO_TOKEN: apiKey, CI: 'true' },
+      env: { ...process.env, VULNZERO_URL: url, VULNZERO_TOKEN: token, CI: 'true' },
     });
     return result.status ?? 1;
   };
   const cliJson = (cliArgs: string[]): { id?: string; patch?: { id?: string } } => {
     const out = execFileSync(process.execPath, [CLI, ...cliArgs, '--json'], { env: { ...process.env, VULNZERO_URL: url, VULNZERO_TOKEN: apiKey } });
     return JSON.parse(out.toString());
+  };
+  /** The admin writes the patch; the approver, a second user, approves it. */
+  const approvedPatch = (file: string): string => {
+    const created = cliJson(['patch', 'create', file]);
+    const id = (created.id ?? created.patch?.id) as string;
+    if (cli(['patch', 'approve', id], approverKey) !== 0) throw new Error(`patch ${id} was not approved`);
+    return id;
   };
 
   step('4. scan: installed packages over SSH, matched against OSV advisories');
@@ -174,16 +202,14 @@ async function main(): Promise<void> {
 
   step('5. a good patch, deployed as a canary: 1 host, then 25%, then all');
   writeFileSync(join(DEMO_DIR, 'good-patch.json'), JSON.stringify(appPatch(`app 2.0 (${new Date().toISOString()})`), null, 2));
-  const good = cliJson(['patch', 'create', join(DEMO_DIR, 'good-patch.json'), '--approve']);
-  const goodExit = cli(['deploy', '--patch', (good.id ?? good.patch?.id) as string, '--labels', 'demo=true', '--steps', '1,25%,100%', '--max-parallel', '4', '--wait']);
+  const goodExit = cli(['deploy', '--patch', approvedPatch(join(DEMO_DIR, 'good-patch.json')), '--labels', 'demo=true', '--steps', '1,25%,100%', '--max-parallel', '4', '--wait']);
   step('5b. roll the good deployment back by hand: every host is restored and verified');
   const goodDeployment = (await admin.get('/tasks?type=deploy&limit=1')).body.items[0].resourceId as string;
   const goodRollback = cli(['rollback', goodDeployment, '--wait']);
 
   step('6. a bad patch that breaks fleet-007: the canary stops and every changed host is rolled back');
   writeFileSync(join(DEMO_DIR, 'bad-patch.json'), JSON.stringify(appPatch(`app 2.1, broken on fleet-007 (${new Date().toISOString()})`, 'fleet-007'), null, 2));
-  const bad = cliJson(['patch', 'create', join(DEMO_DIR, 'bad-patch.json'), '--approve']);
-  const badExit = cli(['deploy', '--patch', (bad.id ?? bad.patch?.id) as string, '--labels', 'demo=true', '--steps', '2,50%,100%', '--max-parallel', '4', '--wait']);
+  const badExit = cli(['deploy', '--patch', approvedPatch(join(DEMO_DIR, 'bad-patch.json')), '--labels', 'demo=true', '--steps', '2,50%,100%', '--max-parallel', '4', '--wait']);
   const versions = await Promise.all(fleet.hosts.map(async (h) => `${h.name}=${await fleet.readHostFile(h, 'app/version')}`));
   console.log(`\nfiles on the hosts after the rollback: ${versions.join(' ')}`);
 
@@ -191,6 +217,7 @@ async function main(): Promise<void> {
   console.log(`API docs:        ${url}/docs`);
   console.log(`API key (admin): ${apiKey}`);
   console.log(`admin login:     ${secrets.ADMIN_USERNAME} / ${secrets.ADMIN_PASSWORD}   (kept in .vulnzero/demo/demo.env)`);
+  console.log(`approver login:  ${APPROVER} / ${approverPassword}   (operator: approves the admin's patches)`);
   console.log(`metrics:         curl -H "Authorization: Bearer ${secrets.METRICS_TOKEN}" ${url}/metrics`);
   console.log(`try:             export VULNZERO_URL=${url} VULNZERO_TOKEN=${apiKey}`);
   console.log('                 node bin/vulnzero.js findings --severity high');

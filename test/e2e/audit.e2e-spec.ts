@@ -107,12 +107,14 @@ describe('audit trail (real gateway, PostgreSQL, Redis)', () => {
         actorKind: 'user',
         actorId: me.id,
         actorName: TEST_ADMIN.username,
-        action: 'POST /api-keys',
+        // Written in the change's own transaction, before any status code existed.
+        action: 'api-key.create',
         resourceType: 'api-key',
         resourceId: created.body.id,
         outcome: 'success',
-        statusCode: 201,
+        statusCode: null,
         requestId: created.headers.get('x-request-id'),
+        detail: expect.objectContaining({ name, role: 'viewer', prefix: created.body.prefix }),
       }),
     );
     expect(JSON.stringify(createdEvent)).not.toContain(created.body.key);
@@ -139,7 +141,7 @@ describe('audit trail (real gateway, PostgreSQL, Redis)', () => {
     const revoked = await admin.delete(`/api-keys/${created.body.id}`);
     expect(revoked.status).toBe(204);
     expect(await auditEventOf(revoked.headers.get('x-request-id'))).toEqual(
-      expect.objectContaining({ action: 'DELETE /api-keys/:id', resourceId: created.body.id, outcome: 'success', statusCode: 204 }),
+      expect.objectContaining({ action: 'api-key.revoke', resourceId: created.body.id, outcome: 'success', statusCode: null }),
     );
     // Reads are not audited: the GET before the DELETE left no event.
     const recent = (await admin.get('/audit?limit=500')).body.items as AuditItem[];
@@ -165,7 +167,11 @@ describe('audit trail (real gateway, PostgreSQL, Redis)', () => {
   it('verifies the whole chain as valid', async () => {
     const response = await admin.get('/audit/verify');
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ valid: true, checked: expect.any(Number) });
+    expect(response.body).toEqual({
+      valid: true,
+      checked: expect.any(Number),
+      head: { id: expect.any(String), hash: expect.stringMatching(/^[0-9a-f]{64}$/), count: response.body.checked },
+    });
     expect(response.body.checked).toBeGreaterThanOrEqual(6);
     expect(gateway.logs()).not.toContain('audit event not recorded');
   });

@@ -105,9 +105,10 @@ describe('audit trail on PostgreSQL', () => {
       expect(BigInt(row.id)).toBe(BigInt(all[index - 1]?.id as string) + 1n);
     });
 
-    expect(await a.verify()).toEqual({ valid: true, checked: all.length });
-    // Small batches prove verification streams: same verdict, same count.
-    expect(await b.verify(7)).toEqual({ valid: true, checked: all.length });
+    const head = { id: all[all.length - 1]?.id, hash: all[all.length - 1]?.hash, count: all.length };
+    expect(await a.verify()).toEqual({ valid: true, checked: all.length, head });
+    // Small batches prove verification streams: same verdict, same count, same head.
+    expect(await b.verify({ batchSize: 7 })).toEqual({ valid: true, checked: all.length, head });
     // Generous bound: on a laptop this takes well under a second.
     expect(elapsedMs).toBeLessThan(10_000);
   });
@@ -165,8 +166,10 @@ describe('audit trail on PostgreSQL', () => {
     const total = Number((await sql.query<{ n: string }>('SELECT count(*) AS n FROM audit_events')).rows[0]?.n);
     const position = Number((await sql.query<{ n: string }>('SELECT count(*) AS n FROM audit_events WHERE id <= $1', [victim.id])).rows[0]?.n);
 
-    expect(await service.verify()).toEqual({ valid: false, checked: position, firstBrokenId: victim.id });
-    expect(await gatewayB.get(AuditService).verify(5)).toEqual({ valid: false, checked: position, firstBrokenId: victim.id });
+    // A broken chain still reports its head, counting every row.
+    const head = expect.objectContaining({ count: total });
+    expect(await service.verify()).toEqual({ valid: false, checked: position, firstBrokenId: victim.id, head });
+    expect(await gatewayB.get(AuditService).verify({ batchSize: 5 })).toEqual({ valid: false, checked: position, firstBrokenId: victim.id, head });
 
     try {
       await sql.query('ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only');
@@ -174,6 +177,6 @@ describe('audit trail on PostgreSQL', () => {
     } finally {
       await sql.query('ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only');
     }
-    expect(await service.verify()).toEqual({ valid: true, checked: total });
+    expect(await service.verify()).toEqual({ valid: true, checked: total, head: expect.objectContaining({ count: total }) });
   });
 });

@@ -4,7 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { loadConfigOrExit } from '@vulnzero/config';
 import { applyHttpSecurity, createValidationPipe, weakEtag } from '@vulnzero/http';
-import { recordMutatingRequests } from '@vulnzero/audit';
+import { recordMutatingRequests, scopeChangesToRequest } from '@vulnzero/audit';
 import { logCompletedRequests } from '@vulnzero/logging';
 import { timeHttpRequests } from '@vulnzero/metrics';
 import { GatewayModule } from './gateway.module';
@@ -28,6 +28,8 @@ async function bootstrap(): Promise<void> {
   // The advisory import streams bodies far larger than the JSON limit: keep the parser off it.
   app.use(leaveAdvisoryImportBodyOnStream);
   app.useBodyParser('json', { limit: config.bodyLimitBytes });
+  // After the parser (its stream callbacks would lose the scope): services record their changes under this request.
+  scopeChangesToRequest(app);
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   // Closing waits for Redis and PostgreSQL clients; with one of them down it

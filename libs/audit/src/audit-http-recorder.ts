@@ -1,27 +1,19 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { httpAuditEvent, HttpRequestFacts, isMutatingMethod } from './core/http-audit-event';
+import { httpAuditEvent, isMutatingMethod, outcomeForStatus } from './core/http-audit-event';
 import { AuditService } from './audit.service';
-
-/**
- * What handlers and the access guard leave on the request for the audit
- * trail (the same fields as `RequestWithActor` in @vulnzero/auth, plus an
- * optional action name).
- */
-export interface AuditedRequest {
-  id?: string;
-  actor?: HttpRequestFacts['actor'];
-  auditResource?: { type: string; id?: string };
-  auditAction?: string;
-}
+import type { AuditedRequest } from './audit-request-context';
 
 /**
  * Records every POST/PUT/PATCH/DELETE in the audit trail once its response is
- * over, whatever it was: success, 401/403 from the guard, 400 from
- * validation, 413/400 from the body parser, 404, 429, 500, or a client that
- * hung up. Install it right after the request id middleware and before the
- * body parser, so requests the parser rejects are recorded too. Write errors
- * are logged with the request id; they never touch the response.
+ * over, whatever it was: 401/403 from the guard, 400 from validation, 413/400
+ * from the body parser, 404, 429, 500, a client that hung up, or a success no
+ * service recorded. A successful change whose service recorded it in its own
+ * transaction (`AuditService.recordChange`) already has its row, which says
+ * what changed: no second one. Install it right after the request id
+ * middleware and before the body parser, so requests the parser rejects are
+ * recorded too. Write errors are logged with the request id; they never touch
+ * the response.
  */
 export function recordMutatingRequests(app: INestApplication): void {
   const audit = app.get(AuditService);
@@ -31,6 +23,8 @@ export function recordMutatingRequests(app: INestApplication): void {
     const startedAt = Date.now();
     // 'close' also fires when the client goes away before the response, unlike 'finish'.
     res.once('close', () => {
+      const statusCode = res.writableFinished ? res.statusCode : null;
+      if (req.auditRecorded && outcomeForStatus(statusCode) === 'success') return;
       let recorded: Promise<unknown>;
       try {
         recorded = audit.record(
@@ -45,7 +39,7 @@ export function recordMutatingRequests(app: INestApplication): void {
             body: req.body as unknown,
             requestId: req.id,
             address: req.ip,
-            statusCode: res.writableFinished ? res.statusCode : null,
+            statusCode,
             durationMs: Date.now() - startedAt,
           }),
         );

@@ -1,11 +1,12 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, LessThan, MoreThan, Repository } from 'typeorm';
+import { And, DataSource, EntityManager, LessThan, LessThanOrEqual, MoreThan, Repository } from 'typeorm';
 import { BadInputError } from '@vulnzero/http';
 import { AuditEventInput, normalizeAuditEvent, type AuditEventFields } from './core/audit-event';
 import { AuditRow, ChainVerification, ChainVerifier, GENESIS_HASH, sealAuditRows } from './core/audit-chain';
 import { decodeAuditCursor, encodeAuditCursor } from './core/audit-cursor';
 import { AuditEventEntity } from './audit-event.entity';
+import { currentAuditedRequest } from './audit-request-context';
 
 /**
  * Key of the transaction-scoped advisory lock that serializes chain appends
@@ -51,6 +52,35 @@ export interface AuditEventView {
   hash: string;
 }
 
+/** What a change did: the actor, request id and address come from the request (or the worker). */
+export interface AuditChange {
+  /** `user.update`, `api-key.create`, `deployment.rollback.automatic`... */
+  action: string;
+  resourceType: string;
+  resourceId?: string | null;
+  /** What changed, e.g. `{ role: { from: 'viewer', to: 'operator' } }`. Never a secret. */
+  detail?: Record<string, unknown>;
+}
+
+/** The name workers record their own decisions under. */
+export const SYSTEM_WORKER_ACTOR = 'system:worker';
+/** A change made by a service call outside any request (a script, a test). */
+export const INTERNAL_ACTOR = 'system:internal';
+
+/** The head of the chain when it was verified, to pin elsewhere: a later, shorter or different chain shows. */
+export interface AuditChainHead {
+  /** Id of the newest row, null while the trail is empty. */
+  id: string | null;
+  /** Its hash (the genesis hash while the trail is empty). */
+  hash: string;
+  /** Rows up to and including it. */
+  count: number;
+}
+
+export interface AuditVerification extends ChainVerification {
+  head: AuditChainHead;
+}
+
 export interface AuditPage {
   items: AuditEventView[];
   nextCursor: string | null;
@@ -87,10 +117,15 @@ function toAuditRow(entity: AuditEventEntity): AuditRow {
 }
 
 /**
- * The append-only, hash-chained audit trail. `record` queues the event and
- * resolves once it is committed; events recorded while a write is in flight
- * go out together in the next transaction, so a busy gateway takes the chain
- * lock once per batch rather than once per request.
+ * The append-only, hash-chained audit trail.
+ * - `recordChange(manager, change)`: a change's row, written in the change's
+ *   own transaction, so a change that cannot be audited does not commit.
+ * - `recordSystem(change, manager?)`: what a worker decided on its own, as
+ *   `system:worker`.
+ * - `record(event)`: an attempt that changed nothing (a denied or failed
+ *   request). It is queued and resolves once committed; events recorded while
+ *   a write is in flight go out together in the next transaction, so a busy
+ *   gateway takes the chain lock once per batch rather than once per request.
  */
 @Injectable()
 export class AuditService implements BeforeApplicationShutdown {
@@ -124,6 +159,70 @@ export class AuditService implements BeforeApplicationShutdown {
     return stored.then(toAuditEventView);
   }
 
+  /**
+   * Appends the row of a change made while handling a request, inside the
+   * change's transaction: if the row cannot be written, the change rolls back
+   * with it. Call it last in the transaction: it takes the chain lock, which
+   * is held until the commit. The caller, request id and address come from
+   * the request being handled (`scopeChangesToRequest`); outside any request
+   * the actor is `system:internal`.
+   */
+  async recordChange(manager: EntityManager, change: AuditChange): Promise<AuditEventView> {
+    const [row] = await this.recordChanges(manager, [change]);
+    return row as AuditEventView;
+  }
+
+  /** `recordChange` for a request that changes many resources at once (a bulk host registration): one row each. */
+  async recordChanges(manager: EntityManager, changes: AuditChange[]): Promise<AuditEventView[]> {
+    if (changes.length === 0) return [];
+    const request = currentAuditedRequest();
+    const actor = request?.actor;
+    const now = new Date();
+    const fields = changes.map((change) =>
+      normalizeAuditEvent(
+        {
+          // No request: a service called by the process itself (a script, a test), never by a caller.
+          actorKind: actor ? actor.kind : request ? 'anonymous' : 'system',
+          actorId: actor?.userId ?? null,
+          actorName: actor?.name ?? (request ? null : INTERNAL_ACTOR),
+          action: change.action,
+          resourceType: change.resourceType,
+          resourceId: change.resourceId ?? null,
+          requestId: request?.id ?? null,
+          address: request?.ip ?? null,
+          outcome: 'success',
+          detail: { ...(change.detail ?? {}), ...(actor?.apiKeyId ? { apiKeyId: actor.apiKeyId } : {}) },
+        },
+        now,
+      ),
+    );
+    const rows = await this.appendWithin(manager, fields);
+    // The HTTP hook leaves a successful request to these rows.
+    if (request) request.auditRecorded = true;
+    return rows.map(toAuditEventView);
+  }
+
+  /**
+   * A worker's own decision (automatic rollback, resume, giving up on a lost
+   * job), as actor `system:worker` (or another `system:` name): in
+   * `manager`'s transaction when given, else in a transaction of its own
+   * (resolves once committed).
+   */
+  async recordSystem(change: AuditChange, manager?: EntityManager, actorName = SYSTEM_WORKER_ACTOR): Promise<AuditEventView> {
+    const event: AuditEventInput = {
+      actorKind: 'system',
+      actorName,
+      action: change.action,
+      resourceType: change.resourceType,
+      resourceId: change.resourceId ?? null,
+      outcome: 'success',
+      detail: change.detail,
+    };
+    if (!manager) return this.record(event);
+    const [row] = await this.appendWithin(manager, [normalizeAuditEvent(event, new Date())]);
+    return toAuditEventView(row as AuditRow);
+  }
+
   async list(filter: { cursor?: string; limit: number }): Promise<AuditPage> {
     let below: string | undefined;
     if (filter.cursor !== undefined) {
@@ -141,21 +240,36 @@ export class AuditService implements BeforeApplicationShutdown {
     return { items, nextCursor: rows.length > filter.limit && last ? encodeAuditCursor(last.id) : null };
   }
 
-  /** Re-computes the chain from the first row, reading `batchSize` rows at a time. */
-  async verify(batchSize = 1000): Promise<ChainVerification> {
-    const verifier = new ChainVerifier();
+  /**
+   * Re-computes the chain from the first row up to the head found at the
+   * start, reading `batchSize` rows at a time, and returns that head (id,
+   * hash, count) to pin elsewhere. With `pinnedHash` (a head pinned earlier)
+   * it also says where that row is now: nowhere means rows were cut off.
+   */
+  async verify(options: { batchSize?: number; pinnedHash?: string } = {}): Promise<AuditVerification> {
+    const batchSize = options.batchSize ?? 1000;
+    const [newest] = await this.events.find({ select: { id: true, hash: true }, order: { id: 'DESC' }, take: 1 });
+    const verifier = new ChainVerifier(options.pinnedHash);
+    let count = 0;
     let after: string | undefined;
-    for (;;) {
+    while (newest) {
       const batch = await this.events.find({
-        where: after ? { id: MoreThan(after) } : {},
+        where: { id: after ? And(MoreThan(after), LessThanOrEqual(newest.id)) : LessThanOrEqual(newest.id) },
         order: { id: 'ASC' },
         take: batchSize,
       });
-      if (batch.length === 0 || !verifier.add(batch.map(toAuditRow))) break;
+      count += batch.length;
+      const intact = verifier.add(batch.map(toAuditRow));
       if (batch.length < batchSize) break;
       after = batch[batch.length - 1]?.id;
+      if (!intact) {
+        // A broken chain is not checked further, but the head still counts every row.
+        const [rest] = (await this.dataSource.query('SELECT count(*)::int AS n FROM audit_events WHERE id > $1 AND id <= $2', [after, newest.id])) as { n: number }[];
+        count += rest?.n ?? 0;
+        break;
+      }
     }
-    return verifier.result();
+    return { ...verifier.result(), head: { id: newest?.id ?? null, hash: newest?.hash ?? GENESIS_HASH, count } };
   }
 
   /** Lets queued events reach the database before the connection pool closes. */
@@ -198,46 +312,48 @@ export class AuditService implements BeforeApplicationShutdown {
    * taken while the lock is held, so id order is chain order across writers.
    */
   private append(events: AuditEventFields[]): Promise<AuditRow[]> {
-    return this.dataSource.transaction(async (manager: EntityManager) => {
-      await manager.query('SELECT pg_advisory_xact_lock($1::bigint)', [AUDIT_CHAIN_LOCK_KEY]);
-      const [head] = (await manager.query(
-        `SELECT (SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1) AS last_hash,
-                ARRAY(SELECT nextval(pg_get_serial_sequence('audit_events', 'id'))::text
-                      FROM generate_series(1, $1::int)) AS ids`,
-        [events.length],
-      )) as { last_hash: string | null; ids: string[] }[];
-      const ids = [...(head?.ids ?? [])].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
-      const rows = sealAuditRows(
-        head?.last_hash ?? GENESIS_HASH,
-        events.map((event, index) => ({ ...event, id: ids[index] as string })),
-      );
-      const params: unknown[] = [];
-      const tuples = rows.map((row) => {
-        const values = [
-          row.id,
-          row.occurredAt.toISOString(),
-          row.actorKind,
-          row.actorId,
-          row.actorName,
-          row.action,
-          row.resourceType,
-          row.resourceId,
-          row.requestId,
-          row.address,
-          row.outcome,
-          row.statusCode,
-          JSON.stringify(row.detail),
-          row.prevHash,
-          row.hash,
-        ];
-        const placeholders = values.map((value) => {
-          params.push(value);
-          return `$${params.length}`;
-        });
-        return `(${placeholders.join(', ')})`;
+    return this.dataSource.transaction((manager) => this.appendWithin(manager, events));
+  }
+
+  private async appendWithin(manager: EntityManager, events: AuditEventFields[]): Promise<AuditRow[]> {
+    await manager.query('SELECT pg_advisory_xact_lock($1::bigint)', [AUDIT_CHAIN_LOCK_KEY]);
+    const [head] = (await manager.query(
+      `SELECT (SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1) AS last_hash,
+              ARRAY(SELECT nextval(pg_get_serial_sequence('audit_events', 'id'))::text
+                    FROM generate_series(1, $1::int)) AS ids`,
+      [events.length],
+    )) as { last_hash: string | null; ids: string[] }[];
+    const ids = [...(head?.ids ?? [])].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+    const rows = sealAuditRows(
+      head?.last_hash ?? GENESIS_HASH,
+      events.map((event, index) => ({ ...event, id: ids[index] as string })),
+    );
+    const params: unknown[] = [];
+    const tuples = rows.map((row) => {
+      const values = [
+        row.id,
+        row.occurredAt.toISOString(),
+        row.actorKind,
+        row.actorId,
+        row.actorName,
+        row.action,
+        row.resourceType,
+        row.resourceId,
+        row.requestId,
+        row.address,
+        row.outcome,
+        row.statusCode,
+        JSON.stringify(row.detail),
+        row.prevHash,
+        row.hash,
+      ];
+      const placeholders = values.map((value) => {
+        params.push(value);
+        return `$${params.length}`;
       });
-      await manager.query(`INSERT INTO audit_events (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, params);
-      return rows;
+      return `(${placeholders.join(', ')})`;
     });
+    await manager.query(`INSERT INTO audit_events (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, params);
+    return rows;
   }
 }

@@ -6,3 +6,4 @@ export * from './audit-event.entity';
 export * from './audit.service';
 export * from './audit.module';
 export * from './audit-http-recorder';
+export * from './audit-request-context';

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { IsNull, Repository } from 'typeorm';
+import { DataSource, IsNull, Repository } from 'typeorm';
+import { AuditService } from '@vulnzero/audit';
 import { keysetPage, Page } from '@vulnzero/database';
 import { BadInputError, DomainError, NotFoundError } from '@vulnzero/http';
 import type { Actor } from './actor';
@@ -47,9 +48,18 @@ export class ApiKeysService {
   constructor(
     @InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>,
     private readonly users: UsersService,
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly audit: AuditService,
   ) {}
 
+  /**
+   * Only a signed-in user creates keys: a key that could mint keys would
+   * outlive its own revocation (revoke it, and its children still work).
+   */
   async create(creator: Actor, input: { name: string; role: Role; expiresAt?: Date }, now = new Date()): Promise<{ entity: ApiKeyEntity; key: string }> {
+    if (creator.kind !== 'user') {
+      throw new DomainError(403, 'an API key cannot create API keys: sign in as a user (POST /auth/login) to create one');
+    }
     if (!roleWithin(input.role, creator.role)) {
       throw new DomainError(403, `a key with role ${input.role} would exceed your role ${creator.role}`, { field: 'role' });
     }
@@ -57,18 +67,28 @@ export class ApiKeysService {
       throw new BadInputError('expiresAt must be in the future', { field: 'expiresAt' });
     }
     const { key, prefix } = formatApiKey(randomBytes(32));
-    const entity = await this.keys.save(
-      this.keys.create({
-        name: input.name,
-        prefix,
-        keyHash: sha256(key),
-        role: input.role,
-        ownerId: creator.userId,
-        expiresAt: input.expiresAt ?? null,
-        lastUsedAt: null,
-        revokedAt: null,
-      }),
-    );
+    const entity = await this.db.transaction(async (em) => {
+      const keys = em.getRepository(ApiKeyEntity);
+      const saved = await keys.save(
+        keys.create({
+          name: input.name,
+          prefix,
+          keyHash: sha256(key),
+          role: input.role,
+          ownerId: creator.userId,
+          expiresAt: input.expiresAt ?? null,
+          lastUsedAt: null,
+          revokedAt: null,
+        }),
+      );
+      await this.audit.recordChange(em, {
+        action: 'api-key.create',
+        resourceType: 'api-key',
+        resourceId: saved.id,
+        detail: { name: saved.name, prefix: saved.prefix, role: saved.role, ownerId: saved.ownerId, expiresAt: saved.expiresAt },
+      });
+      return saved;
+    });
     return { entity, key };
   }
 
@@ -84,7 +104,16 @@ export class ApiKeysService {
     if (!key || !visible) throw new NotFoundError('api key', id);
     if (!key.revokedAt) {
       key.revokedAt = now;
-      await this.keys.update({ id, revokedAt: IsNull() }, { revokedAt: now });
+      await this.db.transaction(async (em) => {
+        const revoked = await em.getRepository(ApiKeyEntity).update({ id, revokedAt: IsNull() }, { revokedAt: now });
+        if (!revoked.affected) return;
+        await this.audit.recordChange(em, {
+          action: 'api-key.revoke',
+          resourceType: 'api-key',
+          resourceId: id,
+          detail: { name: key.name, prefix: key.prefix, ownerId: key.ownerId },
+        });
+      });
     }
     return key;
   }

@@ -4,6 +4,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type Redis from 'ioredis';
+import { AuditModule } from '@vulnzero/audit';
 import { APP_CONFIG, AppConfig } from '@vulnzero/config';
 import { REDIS_CLIENT } from '@vulnzero/queues';
 import { AccessGuard } from './access.guard';
@@ -27,6 +28,7 @@ import { UsersService } from './users.service';
 @Module({
   imports: [
     TypeOrmModule.forFeature([UserEntity, ApiKeyEntity]),
+    AuditModule,
     JwtModule.register({}),
     ThrottlerModule.forRootAsync({
       inject: [APP_CONFIG, REDIS_CLIENT],

@@ -31,7 +31,6 @@ function leaseHeld(deploymentIdSql: string, ownerParam: string, margin = 0): str
 /** How much of its lease a worker must still hold when it commits a host's write-ahead (the host applies right after). */
 const WRITE_AHEAD_LEASE_MARGIN_MS = 1000;
 
-
 /** TypeORM answers `UPDATE … RETURNING` on PostgreSQL with `[rows, rowCount]`, an INSERT or SELECT with the rows. */
 function returnedRows<T>(result: unknown): T[] {
   if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
@@ -277,11 +276,6 @@ export class DeploymentRecords {
       })
       .execute();
     if (!result.affected) throw new FencedWriteError(`step ${index} of deployment ${deploymentId} ${from} → ${to}`);
-  }
-
-  /** A step's `promoted` mark, set by the gateway's promote: no status changes with it. */
-  async markPromoted(deploymentId: string, index: number): Promise<void> {
-    await this.db.getRepository(DeploymentStepEntity).update({ deploymentId, index }, { promoted: true });
   }
 
   /**

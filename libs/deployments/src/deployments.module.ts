@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '@vulnzero/audit';
 import { InventoryModule } from '@vulnzero/inventory';
 import { PatchesModule } from '@vulnzero/patches';
 import { SshModule } from '@vulnzero/ssh';
@@ -35,7 +36,7 @@ const ENTITIES = TypeOrmModule.forFeature([
 
 /** Deployments as the gateway sees them: create, read, promote, cancel, roll back. */
 @Module({
-  imports: [ENTITIES, InventoryModule, PatchesModule, TasksModule, SshModule],
+  imports: [ENTITIES, InventoryModule, PatchesModule, TasksModule, SshModule, AuditModule],
   providers: [DeploymentRecords, DeploymentEndings, DeploymentsService, MaintenanceWindowsService, TargetAddresses],
   exports: [DeploymentsService, MaintenanceWindowsService],
 })
@@ -43,7 +44,7 @@ export class DeploymentsModule {}
 
 /** The deploy engine, for workers: runs deployments and rollbacks over SSH. */
 @Module({
-  imports: [ENTITIES, InventoryModule, PatchesModule, TasksModule, SshModule],
+  imports: [ENTITIES, InventoryModule, PatchesModule, TasksModule, SshModule, AuditModule],
   providers: [
     DeploymentRecords,
     DeploymentEndings,

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { DataSource, EntityManager, In, IsNull } from 'typeorm';
+import { AuditService } from '@vulnzero/audit';
 import type { Actor } from '@vulnzero/auth';
 import { BadInputError, ConflictError, DependencyUnavailableError, NotFoundError } from '@vulnzero/http';
 import { HostEntity, HostsService } from '@vulnzero/inventory';
@@ -140,6 +141,7 @@ export class DeploymentsService {
     private readonly windows: MaintenanceWindowsService,
     private readonly addresses: TargetAddresses,
     private readonly endings: DeploymentEndings,
+    private readonly audit: AuditService,
   ) {}
 
   async create(actor: Actor, input: CreateDeploymentInput, idempotencyKey?: string, retryOf?: string): Promise<DeploymentAccepted> {
@@ -218,6 +220,12 @@ export class DeploymentsService {
           em,
         );
         await em.getRepository(DeploymentEntity).update({ id: deployment.id }, { taskId: task.id });
+        await this.audit.recordChange(em, {
+          action: retryOf ? 'deployment.retry' : 'deployment.create',
+          resourceType: 'deployment',
+          resourceId: deployment.id,
+          detail: { patchId: input.patchId, hosts: targets.length, steps: plan.length, taskId: task.id, ...(retryOf ? { retryOf } : {}) },
+        });
         return { deploymentId: deployment.id, taskId: task.id, statusUrl: `/tasks/${task.id}` };
       });
     } catch (error) {
@@ -434,7 +442,11 @@ export class DeploymentsService {
     }
     const gate = run.steps.filter((s) => s.status === 'succeeded' && !s.promoted && run.deployment.strategy.pauseAfterStep.includes(s.index))[0];
     if (!gate) throw new ConflictError(`deployment ${id} has no gate to pass`);
-    await this.records.markPromoted(id, gate.index);
+    await this.db.transaction(async (em) => {
+      const passed = await em.getRepository(DeploymentStepEntity).update({ deploymentId: id, index: gate.index, promoted: false }, { promoted: true });
+      if (!passed.affected) throw new ConflictError(`deployment ${id}: the gate after step ${gate.index} was already passed`);
+      await this.audit.recordChange(em, { action: 'deployment.promote', resourceType: 'deployment', resourceId: id, detail: { step: gate.index, promoted: { from: false, to: true } } });
+    });
     const taskId = run.deployment.taskId as string;
     await this.tasks.setJobId(taskId, await this.jobs.enqueue('deploy.run', { taskId, deploymentId: id }, `promote-${gate.index}`));
     return this.get(id);
@@ -446,7 +458,10 @@ export class DeploymentsService {
     if (!['pending', 'running', 'paused'].includes(status)) {
       throw new ConflictError(`deployment ${id} is ${status}: nothing to cancel`, { status });
     }
-    await this.records.updateDeployment(id, { cancelRequested: true });
+    await this.db.transaction(async (em) => {
+      await em.getRepository(DeploymentEntity).update({ id }, { cancelRequested: true });
+      await this.audit.recordChange(em, { action: 'deployment.cancel', resourceType: 'deployment', resourceId: id, detail: { status, cancelRequested: { from: run.deployment.cancelRequested, to: true } } });
+    });
     // Wake a job to record the cancel: a paused deployment has none running, and
     // a running one may be about to sleep until its window opens. The lease
     // orders it after any job still driving; an extra job finds nothing to do.
@@ -505,6 +520,7 @@ export class DeploymentsService {
         em,
       );
       await em.getRepository(DeploymentEntity).update({ id }, { rollbackTaskId: created.id, rollbackRetry: retry });
+      await this.audit.recordChange(em, { action: 'deployment.rollback', resourceType: 'deployment', resourceId: id, detail: { status: deployment.status, hosts: hostIds.length, taskId: created.id, ...(retry ? { skipped: retry.skipped.length } : {}) } });
       return created;
     });
     try {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { AuditService } from '@vulnzero/audit';
 import type { Actor } from '@vulnzero/auth';
 import { keysetPage, Page } from '@vulnzero/database';
 import { BadInputError, ConflictError, NotFoundError } from '@vulnzero/http';
@@ -46,7 +47,10 @@ export function toMaintenanceWindowView(row: MaintenanceWindowEntity, now = new 
 /** Named, reusable maintenance windows: a recurrence and a duration in a time zone. */
 @Injectable()
 export class MaintenanceWindowsService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly audit: AuditService,
+  ) {}
 
   async create(actor: Actor, input: CreateMaintenanceWindowInput): Promise<MaintenanceWindowView> {
     const name = String(input.name ?? '');
@@ -56,9 +60,13 @@ export class MaintenanceWindowsService {
     const window = { recurrence: input.recurrence, duration: input.duration, timezone: input.timezone };
     problems.push(...validateWindow(window, '').map((p) => `${p.field.replace(/^\./, '')}: ${p.message}`));
     if (problems.length > 0) throw new BadInputError(problems, { field: problems[0].split(':')[0] });
-    const repo = this.db.getRepository(MaintenanceWindowEntity);
     try {
-      const row = await repo.save(repo.create({ name: input.name, ...window, createdBy: actor.name }));
+      const row = await this.db.transaction(async (em) => {
+        const repo = em.getRepository(MaintenanceWindowEntity);
+        const saved = await repo.save(repo.create({ name: input.name, ...window, createdBy: actor.name }));
+        await this.audit.recordChange(em, { action: 'maintenance-window.create', resourceType: 'maintenance-window', resourceId: saved.id, detail: { name: saved.name, ...window } });
+        return saved;
+      });
       return toMaintenanceWindowView(row);
     } catch (error) {
       if ((error as { code?: string }).code === '23505') {
@@ -88,7 +96,7 @@ export class MaintenanceWindowsService {
 
   /** Refused while a deployment that has not ended uses it; ended ones keep their copy of it. */
   async remove(id: string): Promise<void> {
-    await this.mustFind(id);
+    const window = await this.mustFind(id);
     await this.db.transaction(async (em) => {
       const active: { id: string }[] = await em.query(
         `SELECT id FROM deployments WHERE maintenance_window_id = $1 AND status IN ('pending', 'running', 'paused') LIMIT 5`,
@@ -101,6 +109,7 @@ export class MaintenanceWindowsService {
       }
       await em.query(`UPDATE deployments SET maintenance_window_id = NULL WHERE maintenance_window_id = $1`, [id]);
       await em.query(`DELETE FROM maintenance_windows WHERE id = $1`, [id]);
+      await this.audit.recordChange(em, { action: 'maintenance-window.delete', resourceType: 'maintenance-window', resourceId: id, detail: { name: window.name } });
     });
   }
 

@@ -39,7 +39,9 @@ export class HttpErrorFilter implements ExceptionFilter {
   }
 
   private toBody(exception: unknown, requestId: string): ErrorBody {
-    if (exception instanceof DomainError) {
+    // A 500 is what we did not foresee: whatever its message says (a path, a
+    // driver's text), the caller gets the generic body and the log the rest.
+    if (exception instanceof DomainError && exception.statusCode !== 500) {
       // A list of problems is the message itself, as the validation pipe answers.
       const { errors, ...details } = exception.details;
       return {

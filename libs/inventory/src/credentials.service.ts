@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, Repository } from 'typeorm';
+import { AuditService } from '@vulnzero/audit';
 import { utils, type ParsedKey } from 'ssh2';
 import { BadInputError, ConflictError, NotFoundError } from '@vulnzero/http';
 import { fingerprintSha256 } from '@vulnzero/ssh';
@@ -81,6 +82,8 @@ export class CredentialsService {
     @InjectRepository(HostEntity) private readonly hosts: Repository<HostEntity>,
     private readonly secrets: SecretBox,
     private readonly holds: HostHolds,
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly audit: AuditService,
   ) {}
 
   async create(input: NewCredential): Promise<CredentialView> {
@@ -115,7 +118,15 @@ export class CredentialsService {
       passphraseTag: phrase?.tag ?? null,
     });
     try {
-      await this.credentials.insert(entity);
+      await this.db.transaction(async (em) => {
+        await em.insert(CredentialEntity, entity);
+        await this.audit.recordChange(em, {
+          action: 'credential.create',
+          resourceType: 'credential',
+          resourceId: id,
+          detail: { name: entity.name, username: entity.username, publicKeyFingerprint: entity.publicKeyFingerprint, passphrase: phrase !== null },
+        });
+      });
     } catch (error) {
       if (sqlState(error) === UNIQUE_VIOLATION) {
         throw new ConflictError(`name: a credential named ${input.name} already exists`, { name: input.name });
@@ -152,7 +163,11 @@ export class CredentialsService {
     if (hold) throw new HostHeldError(`credential ${credential.name}`, 'deleting it', hold);
     await this.assertUnused(credential);
     try {
-      await this.credentials.delete({ id });
+      await this.db.transaction(async (em) => {
+        const removed = await em.delete(CredentialEntity, { id });
+        if (!removed.affected) throw new NotFoundError('credential', id);
+        await this.audit.recordChange(em, { action: 'credential.delete', resourceType: 'credential', resourceId: id, detail: { name: credential.name, username: credential.username } });
+      });
     } catch (error) {
       // A host registered between the check and the delete.
       if (sqlState(error) === FOREIGN_KEY_VIOLATION) await this.assertUnused(credential);

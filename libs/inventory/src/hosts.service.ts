@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, Repository } from 'typeorm';
+import { AuditService } from '@vulnzero/audit';
 import { BadInputError, ConflictError, NotFoundError } from '@vulnzero/http';
 import { SshConnectionError, SshConnector, SshConnectTimeoutError, type SshTarget } from '@vulnzero/ssh';
 import {
@@ -76,6 +77,15 @@ function pinColumns(key: PinnedKey | null, by: string, now: Date): Partial<HostE
     : { hostKey: null, hostKeyFingerprint: null, hostKeyTrustedBy: null, hostKeyTrustedAt: null };
 }
 
+/** What a host change did, field by field; a key is named by its fingerprint. */
+function hostChanges(host: HostEntity, changes: Partial<HostEntity>): Record<string, { from: unknown; to: unknown }> {
+  const diff: Record<string, { from: unknown; to: unknown }> = {};
+  for (const field of ['name', 'address', 'port', 'credentialId', 'labels', 'hostKeyFingerprint'] as const) {
+    if (field in changes && JSON.stringify(changes[field]) !== JSON.stringify(host[field])) diff[field] = { from: host[field], to: changes[field] };
+  }
+  return diff;
+}
+
 /** The fleet: hosts, their labels and their pinned host keys. */
 @Injectable()
 export class HostsService {
@@ -87,6 +97,7 @@ export class HostsService {
     private readonly credentials: CredentialsService,
     private readonly ssh: SshConnector,
     private readonly holds: HostHolds,
+    private readonly audit: AuditService,
   ) {}
 
   /** Registers one host. `actor` is recorded as who pinned `hostKey`, when one is given. */
@@ -173,6 +184,7 @@ export class HostsService {
           throw this.translateWriteError(error, [patch.name ?? host.name], () => 'credentialId');
         }
       }
+      await this.audit.recordChange(em, { action: 'host.update', resourceType: 'host', resourceId: host.id, detail: { name: host.name, changes: hostChanges(host, changes) } });
       return em.findOneByOrFail(HostEntity, { id: host.id });
     });
   }
@@ -185,6 +197,7 @@ export class HostsService {
       if (!host) throw new NotFoundError('host', id);
       await this.assertNotHeld(em, host, 'deleting it');
       await em.delete(HostEntity, { id: host.id });
+      await this.audit.recordChange(em, { action: 'host.delete', resourceType: 'host', resourceId: host.id, detail: { name: host.name, address: host.address, port: host.port } });
     });
   }
 
@@ -237,6 +250,12 @@ export class HostsService {
       }
       await this.assertNotHeld(em, now, 'trusting a host key');
       await em.update(HostEntity, { id: host.id }, pinColumns(presented, actor, new Date()));
+      await this.audit.recordChange(em, {
+        action: 'host.trust-key',
+        resourceType: 'host',
+        resourceId: host.id,
+        detail: { name: host.name, hostKeyFingerprint: { from: host.hostKeyFingerprint, to: presented.fingerprint } },
+      });
     });
     this.logger.log({ hostId: host.id, fingerprint: presented.fingerprint, trustedBy: actor }, 'host key trusted');
     return this.get(host.id);
@@ -329,6 +348,15 @@ export class HostsService {
         throw this.translateWriteError(error, names, (i) => fieldAt(i, 'credentialId'));
       }
       const created = await em.find(HostEntity, { where: { id: In(rows.map((r) => r.id)) } });
+      await this.audit.recordChanges(
+        em,
+        rows.map((r) => ({
+          action: 'host.create',
+          resourceType: 'host',
+          resourceId: r.id,
+          detail: { name: r.name, address: r.address, port: r.port, credentialId: r.credentialId, labels: r.labels, hostKeyFingerprint: r.hostKeyFingerprint },
+        })),
+      );
       const byId = new Map(created.map((h) => [h.id, h]));
       return rows.map((r) => byId.get(r.id) as HostEntity);
     });

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '@vulnzero/audit';
 import { SshModule } from '@vulnzero/ssh';
 import { CredentialEntity } from './credential.entity';
 import { CredentialsService } from './credentials.service';
@@ -12,7 +13,7 @@ import { SecretBox } from './secret-box';
  * host keys). Needs ConfigModule (the master key) and a TypeORM connection.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([CredentialEntity, HostEntity]), SshModule],
+  imports: [TypeOrmModule.forFeature([CredentialEntity, HostEntity]), SshModule, AuditModule],
   providers: [SecretBox, CredentialsService, HostsService],
   exports: [CredentialsService, HostsService],
 })

@@ -1,8 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import { stdSerializers } from 'pino';
 import { APP_CONFIG, AppConfig } from '@vulnzero/config';
 import { currentLogContext } from './log-context';
+import { serializeError } from './error-serializer';
 
 /** Fields that may carry a secret anywhere in a log object: never printed. */
 export const REDACTED_PATHS = [
@@ -49,7 +49,7 @@ export class LoggingModule {
               // Plain serializers: the request lines pass the fields they print.
               wrapSerializers: false,
               serializers: {
-                err: stdSerializers.err,
+                err: serializeError,
                 req: (req: { id: unknown; method: string; originalUrl?: string; url: string }) => ({
                   id: req.id,
                   method: req.method,

@@ -12,6 +12,8 @@ export class PatchEntity {
   @Column({ type: 'jsonb' }) definition!: PatchDefinition;
   @Column({ type: 'text' }) status!: PatchStatus;
   @Column({ name: 'created_by', type: 'text' }) createdBy!: string;
+  /** The user behind the creator (a key's owner); null on patches older than the column. */
+  @Column({ name: 'created_by_user_id', type: 'uuid', nullable: true }) createdByUserId!: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
   @Column({ name: 'approved_by', type: 'text', nullable: true }) approvedBy!: string | null;

@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, Repository } from 'typeorm';
+import { AuditService } from '@vulnzero/audit';
 import { Actor, roleHas } from '@vulnzero/auth';
+import { APP_CONFIG, AppConfig } from '@vulnzero/config';
 import { keysetPage, Page } from '@vulnzero/database';
 import { BadInputError, DomainError, NotFoundError } from '@vulnzero/http';
 import type { AptPackage } from './core/package-patch';
@@ -13,7 +15,7 @@ import {
   validatePatchDefinition,
 } from './core/patch-definition';
 import { PatchEntity, PatchStatus } from './patch.entity';
-import { PatchAlreadyApprovedError, PatchNotApprovedError } from './patches.errors';
+import { PatchAlreadyApprovedError, PatchNotApprovedError, SelfApprovalError } from './patches.errors';
 
 /** A patch as the API shows it: the definition's fields flattened next to its record. */
 export interface PatchView {
@@ -44,6 +46,11 @@ export interface ApprovedPatch {
   approvedAt: Date;
 }
 
+/** Older patches know their creator by name only. */
+function createdBySameUser(patch: PatchEntity, actor: Actor): boolean {
+  return patch.createdByUserId ? patch.createdByUserId === actor.userId : patch.createdBy === actor.name;
+}
+
 export function toPatchView(patch: PatchEntity): PatchView {
   const d = patch.definition;
   return {
@@ -67,23 +74,34 @@ export function toPatchView(patch: PatchEntity): PatchView {
 
 @Injectable()
 export class PatchesService {
-  constructor(@InjectRepository(PatchEntity) private readonly patches: Repository<PatchEntity>) {}
+  constructor(
+    @InjectRepository(PatchEntity) private readonly patches: Repository<PatchEntity>,
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly audit: AuditService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   /** Validates the input (400 naming every bad field) and stores it as a draft. */
   async create(actor: Actor, input: unknown): Promise<PatchView> {
     const problems = validatePatchDefinition(input);
     if (problems.length > 0) throw new BadInputError(problems.map((p) => `${p.field}: ${p.message}`));
     const definition = normalizePatchDefinition(input);
-    const saved = await this.patches.save(
-      this.patches.create({
-        name: definition.name,
-        definition,
-        status: 'draft',
-        createdBy: actor.name,
-        approvedBy: null,
-        approvedAt: null,
-      }),
-    );
+    const saved = await this.db.transaction(async (em) => {
+      const patches = em.getRepository(PatchEntity);
+      const patch = await patches.save(
+        patches.create({
+          name: definition.name,
+          definition,
+          status: 'draft',
+          createdBy: actor.name,
+          createdByUserId: actor.userId,
+          approvedBy: null,
+          approvedAt: null,
+        }),
+      );
+      await this.audit.recordChange(em, { action: 'patch.create', resourceType: 'patch', resourceId: patch.id, detail: { name: patch.name } });
+      return patch;
+    });
     return toPatchView(saved);
   }
 
@@ -98,21 +116,34 @@ export class PatchesService {
     return { items: page.items.map(toPatchView), nextCursor: page.nextCursor };
   }
 
-  /** draft → approved, once. A conditional UPDATE, so two concurrent approvals cannot both win. */
+  /**
+   * draft → approved, once. A conditional UPDATE, so two concurrent approvals
+   * cannot both win. With REQUIRE_SEPARATE_APPROVER (the default) the user
+   * who created the patch, signed in or through any of their keys, gets 403.
+   */
   async approve(actor: Actor, id: string): Promise<PatchView> {
     // The route checks this too; a service caller must not bypass it.
     if (!roleHas(actor.role, 'patches:approve')) {
       throw new DomainError(403, `role ${actor.role} cannot approve patches`);
     }
-    const result = await this.patches
-      .createQueryBuilder()
-      .update(PatchEntity)
-      .set({ status: 'approved', approvedBy: actor.name, approvedAt: () => 'now()' })
-      .where('id = :id AND status = :draft', { id, draft: 'draft' })
-      .execute();
-    const patch = await this.find(id);
-    if (!result.affected) throw new PatchAlreadyApprovedError(id);
-    return toPatchView(patch);
+    const draft = await this.find(id);
+    if (this.config.requireSeparateApprover && createdBySameUser(draft, actor)) throw new SelfApprovalError(id, draft.createdBy);
+    await this.db.transaction(async (em) => {
+      const result = await em
+        .createQueryBuilder()
+        .update(PatchEntity)
+        .set({ status: 'approved', approvedBy: actor.name, approvedAt: () => 'now()' })
+        .where('id = :id AND status = :draft', { id, draft: 'draft' })
+        .execute();
+      if (!result.affected) throw new PatchAlreadyApprovedError(id);
+      await this.audit.recordChange(em, {
+        action: 'patch.approve',
+        resourceType: 'patch',
+        resourceId: id,
+        detail: { name: draft.name, status: { from: 'draft', to: 'approved' }, createdBy: draft.createdBy },
+      });
+    });
+    return toPatchView(await this.find(id));
   }
 
   /**

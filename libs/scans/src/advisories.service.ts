@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryRunner } from 'typeorm';
+import { AuditService } from '@vulnzero/audit';
 import { BadInputError, DomainError } from '@vulnzero/http';
 import { AdvisoryRecord, OsvRecordSplitter, OsvSyntaxError, validateOsvRecord } from './core';
 
@@ -42,7 +43,10 @@ interface Pending {
 export class AdvisoriesService {
   private readonly logger = new Logger(AdvisoriesService.name);
 
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly audit: AuditService,
+  ) {}
 
   async import(body: AsyncIterable<Buffer | string>, options: { maxBytes: number }): Promise<AdvisoryImportReport> {
     const report: AdvisoryImportReport = { received: 0, imported: 0, updated: 0, unchanged: 0, skipped: { records: 0, ecosystems: {} } };
@@ -84,6 +88,7 @@ export class AdvisoriesService {
         throw new BadInputError(problems.slice(0, MAX_PROBLEMS), { imported: 0 });
       }
       await this.write(runner, pending, report);
+      await this.audit.recordChange(runner.manager, { action: 'advisories.import', resourceType: 'advisories', detail: { ...report } });
       await runner.commitTransaction();
       this.logger.log({ ...report }, 'advisories imported');
       return report;

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '@vulnzero/audit';
 import { InventoryModule } from '@vulnzero/inventory';
 import { PatchesModule } from '@vulnzero/patches';
 import { SshModule } from '@vulnzero/ssh';
@@ -16,7 +17,7 @@ const ENTITIES = TypeOrmModule.forFeature(SCAN_ENTITIES);
 
 /** Scans, findings and advisories as the gateway sees them. Needs QueuesModule (global) for the scan queue. */
 @Module({
-  imports: [ENTITIES, InventoryModule, PatchesModule, TasksModule],
+  imports: [ENTITIES, InventoryModule, PatchesModule, TasksModule, AuditModule],
   providers: [ScansService, FindingsService, AdvisoriesService],
   exports: [ScansService, FindingsService, AdvisoriesService],
 })

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { AuditService } from '@vulnzero/audit';
 import type { Actor } from '@vulnzero/auth';
 import { BadInputError, DependencyUnavailableError, NotFoundError } from '@vulnzero/http';
 import { HostsService, HostTargets } from '@vulnzero/inventory';
@@ -25,6 +26,7 @@ export class ScansService {
     private readonly hosts: HostsService,
     private readonly tasks: TasksService,
     private readonly jobs: JobEnqueuer,
+    private readonly audit: AuditService,
   ) {}
 
   async create(actor: Actor, targets: HostTargets): Promise<ScanAccepted> {
@@ -39,6 +41,7 @@ export class ScansService {
       );
       const task = await this.tasks.create({ type: 'scan', createdBy: actor.name, resourceType: 'scan', resourceId: scan.id, total: hosts.length }, em);
       await em.getRepository(ScanEntity).update({ id: scan.id }, { taskId: task.id });
+      await this.audit.recordChange(em, { action: 'scan.create', resourceType: 'scan', resourceId: scan.id, detail: { hosts: hosts.length, taskId: task.id } });
       return { scanId: scan.id, taskId: task.id, statusUrl: `/tasks/${task.id}` };
     });
     try {

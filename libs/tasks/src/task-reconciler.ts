@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { InjectRepository } from '@nestjs/typeorm';
 import type Redis from 'ioredis';
 import { In, LessThan, Repository } from 'typeorm';
+import { AuditService } from '@vulnzero/audit';
 import { APP_CONFIG, AppConfig } from '@vulnzero/config';
 import { indexJobHandlers, JOB_HANDLERS, JobEnqueuer, JobHandler, jobIdFor, JobName, queueOf, REDIS_CLIENT } from '@vulnzero/queues';
 import { TaskEntity } from './task.entity';
@@ -44,6 +45,7 @@ export class TaskReconciler implements OnApplicationBootstrap, OnApplicationShut
     private readonly jobs: JobEnqueuer,
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     @Inject(JOB_HANDLERS) handlers: JobHandler[],
+    private readonly audit: AuditService,
   ) {
     this.intervalMs = config.workerJobLockSeconds * 1000;
     this.handlers = indexJobHandlers(handlers);
@@ -97,6 +99,12 @@ export class TaskReconciler implements OnApplicationBootstrap, OnApplicationShut
           if (!(error instanceof InvalidTaskTransitionError)) throw error;
           continue;
         }
+        await this.audit.recordSystem({
+          action: 'task.give-up',
+          resourceType: 'task',
+          resourceId: task.id,
+          detail: { type: task.type, resourceId: task.resourceId, lostJobs: MAX_RECOVERIES, status: { from: task.status, to: 'failed' } },
+        });
         outcome.failed.push(task.id);
         continue;
       }

@@ -1,5 +1,6 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '@vulnzero/audit';
 import { TaskEntity } from './task.entity';
 import { TasksService } from './tasks.service';
 import { TaskEventsPublisher } from './task-events';
@@ -22,7 +23,7 @@ export class TaskRecoveryModule {
   static withJobHandlers(handlers: Type): DynamicModule {
     return {
       module: TaskRecoveryModule,
-      imports: [TypeOrmModule.forFeature([TaskEntity]), TasksModule, handlers],
+      imports: [TypeOrmModule.forFeature([TaskEntity]), TasksModule, AuditModule, handlers],
       providers: [TaskReconciler],
       exports: [TaskReconciler],
     };

@@ -1,4 +1,4 @@
-import { AuditChainFields, AuditRow, canonicalAuditRow, chainHash, GENESIS_HASH, sealAuditRows, verifyChain } from './audit-chain';
+import { AuditChainFields, AuditRow, canonicalAuditRow, ChainVerifier, chainHash, GENESIS_HASH, sealAuditRows, verifyChain } from './audit-chain';
 import { normalizeAuditEvent } from './audit-event';
 
 const T0 = new Date('2026-03-01T12:00:00.000Z');
@@ -103,5 +103,19 @@ describe('verifyChain', () => {
     ['refuses a chain that does not start at the genesis hash', (rows) => rows.slice(1), { valid: false, checked: 1, firstBrokenId: '2' }],
   ])('%s', (_name, change, expected) => {
     expect(verifyChain(change(aChain(5)))).toEqual(expected);
+  });
+});
+
+describe('ChainVerifier with a pinned head', () => {
+  it.each([
+    { name: 'finds a head pinned earlier at its position in a longer chain', pinAt: 2, rows: (chain: AuditRow[]) => chain, expected: 3 },
+    { name: 'finds the pinned head at the end of an unchanged chain', pinAt: 4, rows: (chain: AuditRow[]) => chain, expected: 5 },
+    { name: 'does not find a pinned head whose rows were cut off the end', pinAt: 4, rows: (chain: AuditRow[]) => chain.slice(0, 3), expected: null },
+  ])('$name', ({ pinAt, rows, expected }) => {
+    const chain = aChain(5);
+    const pinned = chain[pinAt]!.hash;
+    const verifier = new ChainVerifier(pinned);
+    verifier.add(rows(chain));
+    expect(verifier.result()).toEqual(expect.objectContaining({ valid: true, pinned: { hash: pinned, position: expected } }));
   });
 });

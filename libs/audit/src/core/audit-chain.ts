@@ -23,6 +23,8 @@ export interface ChainVerification {
   valid: boolean;
   checked: number;
   firstBrokenId?: string;
+  /** Where a hash an operator pinned earlier sits in the chain: null when no verified row has it. */
+  pinned?: { hash: string; position: number | null };
 }
 
 /**
@@ -97,6 +99,10 @@ export class ChainVerifier {
   private previous = GENESIS_HASH;
   private checked = 0;
   private firstBrokenId: string | undefined;
+  private pinnedPosition: number | null = null;
+
+  /** `pinnedHash`: a head pinned elsewhere earlier; the result says at which position it was found. */
+  constructor(private readonly pinnedHash?: string) {}
 
   /** Returns false once the chain is broken (later rows need not be read). */
   add(rows: Iterable<AuditRow>): boolean {
@@ -108,14 +114,18 @@ export class ChainVerifier {
         return false;
       }
       this.previous = row.hash;
+      if (this.pinnedHash !== undefined && row.hash === this.pinnedHash) this.pinnedPosition = this.checked;
     }
     return this.firstBrokenId === undefined;
   }
 
   result(): ChainVerification {
-    return this.firstBrokenId === undefined
-      ? { valid: true, checked: this.checked }
-      : { valid: false, checked: this.checked, firstBrokenId: this.firstBrokenId };
+    const result: ChainVerification =
+      this.firstBrokenId === undefined
+        ? { valid: true, checked: this.checked }
+        : { valid: false, checked: this.checked, firstBrokenId: this.firstBrokenId };
+    if (this.pinnedHash !== undefined) result.pinned = { hash: this.pinnedHash, position: this.pinnedPosition };
+    return result;
   }
 
   private hashMatches(row: AuditRow): boolean {

@@ -2,7 +2,7 @@
 // that is stored and hashed: what PostgreSQL gives back must hash the same as
 // what was written, or the chain would report tampering that never happened.
 
-export const AUDIT_ACTOR_KINDS = ['user', 'api-key', 'anonymous'] as const;
+export const AUDIT_ACTOR_KINDS = ['user', 'api-key', 'anonymous', 'system'] as const;
 export type AuditActorKind = (typeof AUDIT_ACTOR_KINDS)[number];
 
 export const AUDIT_OUTCOMES = ['success', 'denied', 'failure'] as const;

@@ -38,6 +38,17 @@ describe('parseConfig', () => {
     expect(problemsOf(env)).toEqual(variables);
   });
 
+  it.each([
+    { name: 'requires a separate approver by default', env: valid, expected: true },
+    { name: 'lets one user create and approve when REQUIRE_SEPARATE_APPROVER=false', env: { ...valid, REQUIRE_SEPARATE_APPROVER: 'false' }, expected: false },
+  ])('$name', ({ env, expected }) => {
+    expect(parseConfig(env, 'gateway').requireSeparateApprover).toBe(expected);
+  });
+
+  it('rejects a REQUIRE_SEPARATE_APPROVER that is not true or false', () => {
+    expect(problemsOf({ ...valid, REQUIRE_SEPARATE_APPROVER: 'yes' })).toEqual(['REQUIRE_SEPARATE_APPROVER']);
+  });
+
   it('lets the migration runner start with only DATABASE_URL', () => {
     expect(problemsOf({ DATABASE_URL: valid.DATABASE_URL }, 'migrate')).toEqual([]);
   });

@@ -192,6 +192,13 @@ export const CONFIG_VARIABLES: VariableSpec[] = [
     check: integerBetween(1, 10_000),
   },
   {
+    name: 'REQUIRE_SEPARATE_APPROVER',
+    description: 'true: a patch must be approved by a user other than the one who created it (403 otherwise).',
+    requiredBy: [],
+    default: 'true',
+    check: (raw) => (raw === 'true' || raw === 'false' ? null : 'must be true or false'),
+  },
+  {
     name: 'METRICS_TOKEN',
     description: 'Bearer token required by GET /metrics (unset: /metrics is disabled).',
     requiredBy: [],
@@ -237,6 +244,8 @@ export interface AppConfig {
   rateLimitPerMinute: number;
   loginRateLimitPerMinute: number;
   scanRateLimitPerMinute: number;
+  /** A patch's creator cannot approve it (four eyes). */
+  requireSeparateApprover: boolean;
   trustProxy: boolean | number;
 }
 
@@ -298,6 +307,7 @@ export function parseConfig(env: Record<string, string | undefined>, role: AppRo
     rateLimitPerMinute: Number(values.RATE_LIMIT_PER_MINUTE),
     loginRateLimitPerMinute: Number(values.LOGIN_RATE_LIMIT_PER_MINUTE),
     scanRateLimitPerMinute: Number(values.SCAN_RATE_LIMIT_PER_MINUTE),
+    requireSeparateApprover: values.REQUIRE_SEPARATE_APPROVER === 'true',
     trustProxy: trust === 'true' ? true : trust === 'false' ? false : Number(trust),
   };
 }

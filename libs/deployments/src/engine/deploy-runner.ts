@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AuditService } from '@vulnzero/audit';
 import { APP_CONFIG, AppConfig } from '@vulnzero/config';
 import { PatchesService } from '@vulnzero/patches';
 import type { JobContext } from '@vulnzero/queues';
@@ -75,6 +76,7 @@ export class DeployRunner {
     private readonly rollbacks: RollbackRunner,
     private readonly endings: DeploymentEndings,
     private readonly retryCheck: RollbackRetryCheck,
+    private readonly audit: AuditService,
   ) {
     this.leaseTtlMs = config.workerJobLockSeconds * 1000;
   }
@@ -84,6 +86,7 @@ export class DeployRunner {
       const first = await this.mustLoad(deploymentId);
       if (first.deployment.status === 'rolling_back' && first.deployment.rollbackTaskId) {
         // A worker died during the automatic rollback: finish it.
+        await this.audit.recordSystem({ action: 'deployment.rollback.resume', resourceType: 'deployment', resourceId: deploymentId, detail: { rollbackTaskId: first.deployment.rollbackTaskId } });
         await this.rollbackRun(deploymentId, first.deployment.rollbackTaskId, lease);
         return;
       }
@@ -323,9 +326,16 @@ export class DeployRunner {
           parentTaskId: ctx.taskId,
           total: action.hostIds.length,
         });
+        const decidedIn = deployment.status;
         await this.setStatus(run, 'rolling_back', {}, {
           rollbackTaskId: rollbackTask.id,
           error: { code: 'failure_budget_exceeded', message: action.reason },
+        });
+        await this.audit.recordSystem({
+          action: 'deployment.rollback.automatic',
+          resourceType: 'deployment',
+          resourceId: id,
+          detail: { reason: action.reason, status: { from: decidedIn, to: 'rolling_back' }, hosts: action.hostIds.length, rollbackTaskId: rollbackTask.id },
         });
         const outcome = await this.rollbacks.run(id, rollbackTask.id, action.hostIds, ctx.patch, ctx.sessions, deployment.strategy.maxParallel);
         await this.finishRollback(id, rollbackTask.id, outcome.status, outcome.failedHosts, action.reason);
@@ -366,6 +376,9 @@ export class DeployRunner {
    */
   private async recoverInterruptedHosts(run: DeploymentRun, ctx: HostRunContext): Promise<void> {
     const interrupted = run.hosts.filter((h) => IN_FLIGHT_HOST_STATUSES.includes(h.status));
+    if (interrupted.length > 0) {
+      await this.audit.recordSystem({ action: 'deployment.resume', resourceType: 'deployment', resourceId: run.deployment.id, detail: { interruptedHosts: interrupted.length, first: interrupted.slice(0, 20).map((h) => h.hostName) } });
+    }
     for (const host of interrupted) {
       const changed = host.rollbackStoredAt !== null;
       if (!changed) {
