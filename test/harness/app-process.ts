@@ -69,6 +69,8 @@ export async function startGateway(overrides: Record<string, string> = {}): Prom
     START_TIMEOUT_MS,
     'gateway /health/live',
   ).catch((error) => {
+    // Never left running behind a failed start: it would take the next runs' jobs.
+    proc.child.kill('SIGKILL');
     throw new Error(`${(error as Error).message}\n${proc.logs()}`);
   });
   return proc;
@@ -77,6 +79,7 @@ export async function startGateway(overrides: Record<string, string> = {}): Prom
 export async function startWorker(overrides: Record<string, string> = {}): Promise<AppProcess> {
   const proc = spawnApp('worker', appEnv(overrides));
   await waitFor(() => proc.logs().includes('worker ready'), START_TIMEOUT_MS, 'worker ready').catch((error) => {
+    proc.child.kill('SIGKILL');
     throw new Error(`${(error as Error).message}\n${proc.logs()}`);
   });
   return proc;
