@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, Repository } from 'typeorm';
 import { BadInputError, ConflictError, NotFoundError } from '@vulnzero/http';
-import { SshConnectionError, SshConnector, SshConnectTimeoutError, type SshTarget } from '@vulnzero/ssh';
+import { SshConnector, type SshTarget } from '@vulnzero/ssh';
 import {
   duplicateNames,
   HostDraft,
@@ -20,7 +20,8 @@ import { decodeNameCursor, Page, pageOf } from './core/page-cursor';
 import { CredentialEntity } from './credential.entity';
 import { CredentialsService } from './credentials.service';
 import { HostEntity } from './host.entity';
-import { HostKeyConflictError, HostNotPinnedError, HostTimeoutError, HostUnreachableError } from './inventory.errors';
+import { HostAddressCheck, trustFailure } from './host-address-check';
+import { HostKeyConflictError, HostNotPinnedError } from './inventory.errors';
 import { FOREIGN_KEY_VIOLATION, sqlState, UNIQUE_VIOLATION } from './postgres-errors';
 
 export type HostKeyStatus = 'pinned' | 'unpinned';
@@ -84,12 +85,14 @@ export class HostsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly credentials: CredentialsService,
     private readonly ssh: SshConnector,
+    private readonly addressCheck: HostAddressCheck,
   ) {}
 
   /** Registers one host. `actor` is recorded as who pinned `hostKey`, when one is given. */
   async create(input: unknown, actor: string): Promise<HostEntity> {
     const result = validateHostDraft(input);
     if (!result.ok) throw new BadInputError(result.errors);
+    await this.addressCheck.assertAllowed([{ address: result.value.address, field: 'address' }]);
     const [created] = await this.insertAll([result.value], actor, (i, field) => field);
     return created as HostEntity;
   }
@@ -109,6 +112,7 @@ export class HostsService {
       );
       throw new ConflictError(errors.join('; '), { errors, duplicateNames: duplicates.map((d) => d.name) });
     }
+    await this.addressCheck.assertAllowed(result.value.map((h, i) => ({ address: h.address, field: `hosts[${i}].address` })));
     return this.insertAll(result.value, actor, (i, field) => `hosts[${i}].${field}`);
   }
 
@@ -141,6 +145,7 @@ export class HostsService {
     if (!result.ok) throw new BadInputError(result.errors);
     const patch = result.value;
     if (!isUuid(id)) throw new NotFoundError('host', id);
+    if (patch.address !== undefined) await this.addressCheck.assertAllowed([{ address: patch.address, field: 'address' }]);
     return this.dataSource.transaction(async (em) => {
       const host = await em.findOne(HostEntity, { where: { id: id.toLowerCase() }, lock: { mode: 'pessimistic_write' } });
       if (!host) throw new NotFoundError('host', id);
@@ -189,9 +194,7 @@ export class HostsService {
     try {
       presented = pinnedKeyOf(await this.ssh.fetchHostKey(host.address, host.port, TRUST_CONNECT_TIMEOUT_MS));
     } catch (error) {
-      if (error instanceof SshConnectTimeoutError) throw new HostTimeoutError(host.name, error.message);
-      if (error instanceof SshConnectionError) throw new HostUnreachableError(host.name, error.message);
-      throw error;
+      throw trustFailure(host.name, error) ?? error;
     }
     const { expectedFingerprint } = options;
     if (expectedFingerprint !== undefined && expectedFingerprint !== presented.fingerprint) {
