@@ -371,6 +371,29 @@ export class DeploymentsService {
     );
   }
 
+  /**
+   * A host's status in a deployment without its output: what a follower of
+   * the host's live output polls (reading the output every second would cost
+   * up to a megabyte a poll per follower).
+   */
+  async hostOutputState(id: string, hostId: string): Promise<Omit<HostOutputView, 'output'>> {
+    const host = await this.db.getRepository(DeploymentHostEntity).findOne({
+      where: { deploymentId: id, hostId },
+      select: { hostId: true, hostName: true, status: true, error: true },
+    });
+    const deployment = await this.db.getRepository(DeploymentEntity).findOne({ where: { id }, select: { id: true, status: true } });
+    if (!deployment) throw new NotFoundError('deployment', id);
+    if (!host) throw new NotFoundError('host in deployment', hostId);
+    return {
+      deploymentId: id,
+      hostId: host.hostId,
+      hostName: host.hostName,
+      status: host.status,
+      settled: isHostOutputSettled(host.status, deployment.status),
+      error: host.error,
+    };
+  }
+
   /** One host's recorded output in a deployment (`GET /deployments/:id/hosts/:hostId/output`). */
   async hostOutput(id: string, hostId: string): Promise<HostOutputView> {
     const host = await this.db
