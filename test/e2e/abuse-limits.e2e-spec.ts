@@ -10,7 +10,7 @@ import { AppProcess, startGateway, startWorker } from '../harness/app-process';
 import { ApiClient, ApiResponse, TEST_ADMIN } from '../harness/api-client';
 import { randomSuffix } from '../harness/test-env';
 
-jest.setTimeout(120_000);
+jest.setTimeout(240_000);
 
 const fleet = new SshFleet({ subnet: '127.82' });
 const SILENT_ADDRESS = '127.82.0.250';
@@ -261,5 +261,62 @@ describe('HOST_NETWORKS', () => {
     await admin.waitForTask(scan.body.taskId, 60_000);
     const view = (await admin.get(`/scans/${scan.body.scanId}`)).body;
     expect(view.hosts).toEqual([expect.objectContaining({ errorCode: 'address_not_allowed', error: expect.stringMatching(/outside HOST_NETWORKS/) })]);
+  });
+});
+
+describe('deployment output', () => {
+  let worker: AppProcess;
+
+  beforeAll(async () => {
+    worker = await startWorker();
+  });
+
+  afterAll(() => stopAll([worker]));
+
+  it('keeps the last 4 KiB of each stream per command in GET /deployments/:id, and the whole bounded output a page at a time at the host output route', async () => {
+    const fleetHost = fleet.hosts[0]!;
+    const credential = await admin.post('/credentials', { name: `out-${randomSuffix()}`, username: fleet.username, privateKey: fleet.privateKey });
+    const host = await admin.post('/hosts', {
+      name: `out-${randomSuffix()}`,
+      address: fleetHost.address,
+      port: fleetHost.port,
+      credentialId: credential.body.id,
+      hostKey: fleetHost.hostKey,
+    });
+    expect(host.status).toBe(201);
+    const patch = await admin.post('/patches', {
+      name: `loud-${randomSuffix()}`,
+      apply: ['head -c 10000 /dev/zero | tr "\\0" a; echo; echo END-OF-APPLY'],
+      rollback: ['true'],
+      verify: 'true',
+    });
+    expect(patch.status).toBe(201);
+    expect((await admin.post(`/patches/${patch.body.id}/approve`)).status).toBe(200);
+    const accepted = await admin.post('/deployments', { patchId: patch.body.id, targets: { hostIds: [host.body.id] }, strategy: { type: 'all-at-once' } });
+    expect(accepted.status).toBe(202);
+    expect((await admin.waitForTask(accepted.body.taskId, 90_000)).status).toBe('succeeded');
+
+    const deployment = (await admin.get(`/deployments/${accepted.body.deploymentId}`)).body;
+    const apply = deployment.hosts[0].output.find((record: any) => record.phase === 'apply');
+    expect(apply).toEqual(expect.objectContaining({ exitCode: 0, durationMs: expect.any(Number), at: expect.any(String), stdoutCut: true, stderrCut: false }));
+    expect(Buffer.byteLength(apply.stdout)).toBe(4096);
+    expect(apply.stdout.endsWith('END-OF-APPLY\n')).toBe(true);
+
+    const route = `/deployments/${accepted.body.deploymentId}/hosts/${host.body.id}/output`;
+    const records: any[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: ApiResponse = await admin.get(`${route}?limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.status).toBe(200);
+      expect(page.body.output.length).toBeLessThanOrEqual(1);
+      records.push(...page.body.output);
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(records.length).toBe(deployment.hosts[0].output.length);
+    const whole = records.find((record) => record.phase === 'apply');
+    expect(whole.stdout).toBe(`${'a'.repeat(10_000)}\nEND-OF-APPLY\n`);
+    const bad = await admin.get(`${route}?cursor=abc`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toEqual([expect.stringMatching(/^cursor: /)]);
   });
 });

@@ -51,6 +51,9 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** How long a gateway or worker may take to start; raise VZ_TEST_START_TIMEOUT_MS on a crowded machine. */
+const START_TIMEOUT_MS = Number(process.env.VZ_TEST_START_TIMEOUT_MS ?? 20_000);
+
 export async function startGateway(overrides: Record<string, string> = {}): Promise<AppProcess> {
   const port = String(await freePort());
   const proc = spawnApp('gateway', appEnv({ PORT: port, HOST: '127.0.0.1', ...overrides }));
@@ -59,7 +62,7 @@ export async function startGateway(overrides: Record<string, string> = {}): Prom
       if (proc.child.exitCode !== null) throw new Error(`gateway exited:\n${proc.logs()}`);
       return (await fetch(`${proc.url}/health/live`)).ok;
     },
-    20_000,
+    START_TIMEOUT_MS,
     'gateway /health/live',
   ).catch((error) => {
     throw new Error(`${(error as Error).message}\n${proc.logs()}`);
@@ -69,7 +72,7 @@ export async function startGateway(overrides: Record<string, string> = {}): Prom
 
 export async function startWorker(overrides: Record<string, string> = {}): Promise<AppProcess> {
   const proc = spawnApp('worker', appEnv(overrides));
-  await waitFor(() => proc.logs().includes('worker ready'), 20_000, 'worker ready').catch((error) => {
+  await waitFor(() => proc.logs().includes('worker ready'), START_TIMEOUT_MS, 'worker ready').catch((error) => {
     throw new Error(`${(error as Error).message}\n${proc.logs()}`);
   });
   return proc;
