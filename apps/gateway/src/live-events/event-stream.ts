@@ -41,7 +41,7 @@ export function openEventStream(req: Request, res: Response): EventStream {
     draining = false;
     while (!closed && pending.length > 0) {
       const text = pending.shift() as string;
-      pendingBytes -= text.length;
+      pendingBytes -= Buffer.byteLength(text);
       if (!res.write(text)) {
         wait();
         return;
@@ -56,7 +56,7 @@ export function openEventStream(req: Request, res: Response): EventStream {
     if (closed) return;
     if (draining) {
       pending.push(text);
-      pendingBytes += text.length;
+      pendingBytes += Buffer.byteLength(text);
       if (pendingBytes > MAX_PENDING_BYTES) {
         pending.length = 0;
         stream.close();
