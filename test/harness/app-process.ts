@@ -14,9 +14,10 @@ export interface AppProcess {
 /**
  * How long an app may take to start. Loading NestJS takes about a second on
  * an idle machine but many times that on a loaded 2-core one; a slow start is
- * not what any suite tests, so the bound only catches an app that never starts.
+ * not what any suite tests, so the bound only catches an app that never starts
+ * (VZ_TEST_START_TIMEOUT_MS raises it further).
  */
-const START_TIMEOUT_MS = 60_000;
+const START_TIMEOUT_MS = Number(process.env.VZ_TEST_START_TIMEOUT_MS ?? 60_000);
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -57,6 +58,7 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
   }
   throw new Error(`timed out waiting for ${what}`);
 }
+
 
 export async function startGateway(overrides: Record<string, string> = {}): Promise<AppProcess> {
   const port = String(await freePort());

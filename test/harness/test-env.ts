@@ -69,6 +69,9 @@ export function appEnv(overrides: Record<string, string> = {}): Record<string, s
     ADMIN_PASSWORD: 'Sturdy-Root-Pass-2026',
     // Suites log in often; the login limit itself is tested with its default.
     LOGIN_RATE_LIMIT_PER_MINUTE: '10000',
+    LOGIN_ADDRESS_FAILURES_PER_MINUTE: '10000',
+    LOGIN_USERNAME_FREE_FAILURES: '10000',
+    INVALID_TOKEN_LIMIT_PER_MINUTE: '10000',
     RATE_LIMIT_PER_MINUTE: '100000',
     // Suites about deployments approve the patches they write; the four-eyes
     // rule itself is tested with its default (keys-and-audit.e2e-spec.ts).

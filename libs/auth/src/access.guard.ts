@@ -8,6 +8,7 @@ import { looksLikeApiKey } from './core/api-key-format';
 import { PerRoute } from './core/per-route';
 import { Permission, roleHas } from './core/permissions';
 import { JwtAccessStrategy } from './jwt-access.strategy';
+import { AbuseLimits } from './rate-limit/abuse-limits';
 
 function bearerToken(request: Request): string | null {
   const header = request.headers.authorization;
@@ -36,6 +37,7 @@ export class AccessGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly apiKeys: ApiKeysService,
     private readonly tokens: JwtAccessStrategy,
+    private readonly limits: AbuseLimits,
   ) {}
 
   /**
@@ -59,17 +61,20 @@ export class AccessGuard implements CanActivate {
     return this.authenticate(request, token).then((actor) => this.permits(access, actor));
   }
 
-  private async authenticate(request: RequestWithActor, token: string): Promise<Actor> {
-    if (looksLikeApiKey(token)) {
-      const actor = await this.apiKeys.authenticate(token);
-      if (!actor) throw new UnauthorizedException('invalid, expired or revoked API key');
-      request.actor = actor;
-    } else {
-      const actor = await this.tokens.authenticate(token);
-      if (!actor) throw new UnauthorizedException('invalid or expired access token');
-      request.actor = actor;
+  /**
+   * An address that sent too many invalid tokens is refused (429) before its
+   * token is looked up: guessing API keys must not cost a query each.
+   */
+  private async authenticate(request: Request & RequestWithActor, token: string): Promise<Actor> {
+    await this.limits.refuseIfBlocked(request.ip);
+    const apiKey = looksLikeApiKey(token);
+    const actor = apiKey ? await this.apiKeys.authenticate(token) : await this.tokens.authenticate(token);
+    if (!actor) {
+      await this.limits.countInvalidToken(request.ip);
+      throw new UnauthorizedException(apiKey ? 'invalid, expired or revoked API key' : 'invalid or expired access token');
     }
-    return request.actor;
+    request.actor = actor;
+    return actor;
   }
 
   private permits(access: RouteAccess, actor: Actor): true {

@@ -12,6 +12,7 @@ import { ActorCache } from './actor-cache';
 import { ApiKeyEntity } from './api-key.entity';
 import { ApiKeysService } from './api-keys.service';
 import { AuthService } from './auth.service';
+import { AbuseLimits } from './rate-limit/abuse-limits';
 import { JwtAccessStrategy } from './jwt-access.strategy';
 import { PasswordHasher } from './password-hasher';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard';
@@ -39,6 +40,7 @@ import { UsersService } from './users.service';
     }),
   ],
   providers: [
+    AbuseLimits,
     ActorCache,
     PasswordHasher,
     UsersService,

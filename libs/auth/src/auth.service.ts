@@ -6,6 +6,7 @@ import { DomainError } from '@vulnzero/http';
 import type { Actor } from './actor';
 import { ActorCache } from './actor-cache';
 import { PasswordHasher } from './password-hasher';
+import { AbuseLimits } from './rate-limit/abuse-limits';
 import { UsersService } from './users.service';
 
 export interface AccessTokenPayload {
@@ -33,13 +34,21 @@ export class AuthService {
     private readonly jwt: JwtService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly actors: ActorCache,
+    private readonly limits: AbuseLimits,
   ) {}
 
-  async login(username: string, password: string): Promise<{ accessToken: string; expiresIn: number }> {
+  /**
+   * `address` is the client's (for the failed-login limits); an attempt over
+   * a limit is refused (429) before the password is checked.
+   */
+  async login(username: string, password: string, address?: string): Promise<{ accessToken: string; expiresIn: number }> {
+    const attempt = { address, username };
+    await this.limits.admitLogin(attempt);
     const user = await this.users.findByUsername(username);
     this.dummyHash ??= this.hasher.hash(randomBytes(16).toString('hex'));
     const valid = await this.hasher.verify(user?.passwordHash ?? (await this.dummyHash), password);
     if (!user || !valid || user.disabled) throw new InvalidCredentialsError();
+    await this.limits.loginSucceeded(attempt);
     const payload: AccessTokenPayload = { sub: user.id, tv: user.tokenVersion, typ: 'access' };
     const accessToken = await this.jwt.signAsync(payload, {
       algorithm: 'HS256',

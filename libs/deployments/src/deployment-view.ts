@@ -1,8 +1,13 @@
+import { summarizeCommand } from './core/host-output';
 import type { DeploymentEntity, DeploymentHostEntity, DeploymentStepEntity } from './deployment.entity';
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
-/** `GET /deployments/:id` (SPEC §4): every target host with its record, rollback commands included. */
+/**
+ * `GET /deployments/:id` (SPEC §4): every target host with its record,
+ * rollback commands included; each command with the last 4 KiB of each stream
+ * (the whole bounded output is paged at `/deployments/:id/hosts/:hostId/output`).
+ */
 export function toDeploymentView(deployment: DeploymentEntity, steps: DeploymentStepEntity[], hosts: DeploymentHostEntity[]) {
   return {
     id: deployment.id,
@@ -52,7 +57,7 @@ export function toDeploymentView(deployment: DeploymentEntity, steps: Deployment
       finishedAt: iso(h.finishedAt),
       rollbackStartedAt: iso(h.rollbackStartedAt),
       rollbackFinishedAt: iso(h.rollbackFinishedAt),
-      output: h.output,
+      output: (h.output ?? []).map((record) => summarizeCommand(record)),
     })),
     links: {
       self: `/deployments/${deployment.id}`,

@@ -14,7 +14,7 @@ import { InvalidStrategyError, irreversibleStrategyProblem, parseStrategy, Strat
 import { planSteps } from './core/canary-plan';
 import { buildPlanView, DeploymentPlanView } from './core/plan-view';
 import { hostsToRetry, RETRYABLE_DEPLOYMENT_STATUSES } from './core/retry-selection';
-import { isHostOutputSettled } from './core/host-output';
+import { isHostOutputSettled, pageOfCommands } from './core/host-output';
 import {
   MAX_SCHEDULE_AHEAD_DAYS,
   MaintenanceWindow,
@@ -87,6 +87,9 @@ export interface DeploymentAccepted {
 }
 
 const PROBE_PARALLEL = 8;
+/** Commands per page of a host's output: each holds up to 64 KiB per stream. */
+const DEFAULT_OUTPUT_PAGE = 20;
+const MAX_OUTPUT_PAGE = 100;
 const PROBE_CONNECT_TIMEOUT_MS = 10_000;
 
 const DEFAULT_STRATEGY = { type: 'canary', steps: [1, '10%', '50%', '100%'] };
@@ -400,7 +403,47 @@ export class DeploymentsService {
     );
   }
 
-  /** One host's recorded output in a deployment (`GET /deployments/:id/hosts/:hostId/output`). */
+  /**
+   * A host's status in a deployment without its output: what a follower of
+   * the host's live output polls (reading the output every second would cost
+   * up to a megabyte a poll per follower).
+   */
+  async hostOutputState(id: string, hostId: string): Promise<Omit<HostOutputView, 'output'>> {
+    const host = await this.db.getRepository(DeploymentHostEntity).findOne({
+      where: { deploymentId: id, hostId },
+      select: { hostId: true, hostName: true, status: true, error: true },
+    });
+    const deployment = await this.db.getRepository(DeploymentEntity).findOne({ where: { id }, select: { id: true, status: true } });
+    if (!deployment) throw new NotFoundError('deployment', id);
+    if (!host) throw new NotFoundError('host in deployment', hostId);
+    return {
+      deploymentId: id,
+      hostId: host.hostId,
+      hostName: host.hostName,
+      status: host.status,
+      settled: isHostOutputSettled(host.status, deployment.status),
+      error: host.error,
+    };
+  }
+
+  /**
+   * One host's recorded output in a deployment, every command with its whole
+   * bounded output (`GET /deployments/:id/hosts/:hostId/output`), a page of
+   * commands at a time: `cursor` as `nextCursor` gave it, `limit` 1-100 (20).
+   */
+  async hostOutputPage(id: string, hostId: string, query: { cursor?: string; limit?: string }): Promise<HostOutputView & { nextCursor: string | null }> {
+    const problems: string[] = [];
+    if (query.cursor !== undefined && !/^(0|[1-9][0-9]{0,8})$/.test(query.cursor)) problems.push('cursor: is not a cursor this list issued');
+    if (query.limit !== undefined && !(/^[0-9]{1,3}$/.test(query.limit) && Number(query.limit) >= 1 && Number(query.limit) <= MAX_OUTPUT_PAGE)) {
+      problems.push(`limit: must be an integer from 1 to ${MAX_OUTPUT_PAGE}`);
+    }
+    if (problems.length > 0) throw new BadInputError(problems, { field: problems[0]?.split(':')[0] });
+    const view = await this.hostOutput(id, hostId);
+    const page = pageOfCommands(view.output, Number(query.cursor ?? 0), Number(query.limit ?? DEFAULT_OUTPUT_PAGE));
+    return { ...view, output: page.items, nextCursor: page.nextCursor };
+  }
+
+  /** One host's recorded output in a deployment, all of it (what a follower sends once the host settles). */
   async hostOutput(id: string, hostId: string): Promise<HostOutputView> {
     const host = await this.db
       .getRepository(DeploymentHostEntity)

@@ -39,3 +39,14 @@ export class DependencyUnavailableError extends DomainError {
     super(503, `${dependency} is unavailable: ${detail}`, { dependency });
   }
 }
+
+/** 429: a limit on abuse (failed logins, invalid tokens, live streams) was reached; retry after the delay. */
+export class TooManyRequestsError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    details: Record<string, unknown> = {},
+  ) {
+    super(429, message, details);
+  }
+}

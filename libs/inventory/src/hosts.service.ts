@@ -4,7 +4,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, Repository } from 'typeorm';
 import { AuditService } from '@vulnzero/audit';
 import { BadInputError, ConflictError, NotFoundError } from '@vulnzero/http';
-import { SshConnectionError, SshConnector, SshConnectTimeoutError, type SshTarget } from '@vulnzero/ssh';
+import { SshConnector, type SshTarget } from '@vulnzero/ssh';
 import {
   connectionChanges,
   duplicateNames,
@@ -23,7 +23,8 @@ import { CredentialEntity } from './credential.entity';
 import { CredentialsService } from './credentials.service';
 import { HostEntity } from './host.entity';
 import { HostHolds } from './host-holds';
-import { HostHeldError, HostKeyConflictError, HostNotPinnedError, HostTimeoutError, HostUnreachableError } from './inventory.errors';
+import { HostAddressCheck, trustFailure } from './host-address-check';
+import { HostHeldError, HostKeyConflictError, HostNotPinnedError } from './inventory.errors';
 import { FOREIGN_KEY_VIOLATION, sqlState, UNIQUE_VIOLATION } from './postgres-errors';
 
 export type HostKeyStatus = 'pinned' | 'unpinned';
@@ -98,12 +99,14 @@ export class HostsService {
     private readonly ssh: SshConnector,
     private readonly holds: HostHolds,
     private readonly audit: AuditService,
+    private readonly addressCheck: HostAddressCheck,
   ) {}
 
   /** Registers one host. `actor` is recorded as who pinned `hostKey`, when one is given. */
   async create(input: unknown, actor: string): Promise<HostEntity> {
     const result = validateHostDraft(input);
     if (!result.ok) throw new BadInputError(result.errors);
+    await this.addressCheck.assertAllowed([{ address: result.value.address, field: 'address' }]);
     const [created] = await this.insertAll([result.value], actor, (i, field) => field);
     return created as HostEntity;
   }
@@ -123,6 +126,7 @@ export class HostsService {
       );
       throw new ConflictError(errors.join('; '), { errors, duplicateNames: duplicates.map((d) => d.name) });
     }
+    await this.addressCheck.assertAllowed(result.value.map((h, i) => ({ address: h.address, field: `hosts[${i}].address` })));
     return this.insertAll(result.value, actor, (i, field) => `hosts[${i}].${field}`);
   }
 
@@ -157,6 +161,7 @@ export class HostsService {
     if (!result.ok) throw new BadInputError(result.errors);
     const patch = result.value;
     if (!isUuid(id)) throw new NotFoundError('host', id);
+    if (patch.address !== undefined) await this.addressCheck.assertAllowed([{ address: patch.address, field: 'address' }]);
     return this.dataSource.transaction(async (em) => {
       const host = await em.findOne(HostEntity, { where: { id: id.toLowerCase() }, lock: { mode: 'pessimistic_write' } });
       if (!host) throw new NotFoundError('host', id);
@@ -224,9 +229,7 @@ export class HostsService {
     try {
       presented = pinnedKeyOf(await this.ssh.fetchHostKey(host.address, host.port, TRUST_CONNECT_TIMEOUT_MS));
     } catch (error) {
-      if (error instanceof SshConnectTimeoutError) throw new HostTimeoutError(host.name, error.message);
-      if (error instanceof SshConnectionError) throw new HostUnreachableError(host.name, error.message);
-      throw error;
+      throw trustFailure(host.name, error) ?? error;
     }
     const { expectedFingerprint } = options;
     if (expectedFingerprint !== undefined && expectedFingerprint !== presented.fingerprint) {

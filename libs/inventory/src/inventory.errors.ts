@@ -3,15 +3,15 @@ import type { HostHold } from './host-holds';
 
 /** The host did not answer SSH (refused, reset, no route): the gateway's upstream failed. */
 export class HostUnreachableError extends DomainError {
-  constructor(hostName: string, detail: string) {
-    super(502, `host ${hostName} could not be reached over SSH: ${detail}`, { hostName });
+  constructor(hostName: string, detail: string, reason: string) {
+    super(502, `host ${hostName} could not be reached over SSH: ${detail}`, { hostName, reason });
   }
 }
 
 /** The host did not finish the SSH key exchange in time. */
 export class HostTimeoutError extends DomainError {
   constructor(hostName: string, detail: string) {
-    super(504, `host ${hostName} did not answer over SSH in time: ${detail}`, { hostName });
+    super(504, `host ${hostName} did not answer over SSH in time: ${detail}`, { hostName, reason: 'timeout' });
   }
 }
 

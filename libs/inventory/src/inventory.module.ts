@@ -5,6 +5,7 @@ import { SshModule } from '@vulnzero/ssh';
 import { CredentialEntity } from './credential.entity';
 import { CredentialsService } from './credentials.service';
 import { HostEntity } from './host.entity';
+import { HostAddressCheck } from './host-address-check';
 import { HostsService } from './hosts.service';
 import { SecretBox } from './secret-box';
 
@@ -14,7 +15,7 @@ import { SecretBox } from './secret-box';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([CredentialEntity, HostEntity]), SshModule, AuditModule],
-  providers: [SecretBox, CredentialsService, HostsService],
+  providers: [SecretBox, CredentialsService, HostAddressCheck, HostsService],
   exports: [CredentialsService, HostsService],
 })
 export class InventoryModule {}

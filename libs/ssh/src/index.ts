@@ -6,3 +6,5 @@ export * from './sequence-channel';
 export * from './ssh-connector';
 export * from './ssh2-internals';
 export * from './ssh.module';
+export * from './host-networks';
+export * from './core/connect-failure';

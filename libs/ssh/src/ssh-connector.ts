@@ -2,7 +2,7 @@
 // mode: a target without a valid pinned key is refused before any packet is
 // sent, and a server presenting another key is dropped inside ssh2's
 // hostVerifier, i.e. before authentication and before any command.
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { createPrivateKey, sign as signWith } from 'node:crypto';
 import { Client, utils as sshUtils, type Algorithms, type ConnectConfig, type ParsedKey, type PublicKeyAuthMethod } from 'ssh2';
 import {
@@ -14,7 +14,10 @@ import {
   parseHostKey,
   type HostKey,
 } from './core/host-key';
+import { classifyConnectFailure } from './core/connect-failure';
+import { HostNetworks } from './host-networks';
 import {
+  AddressNotAllowedError,
   HostKeyMismatchError,
   SshAuthError,
   SshConnectionError,
@@ -91,6 +94,23 @@ function isPrepared(key: SshTarget['privateKey']): key is PreparedKey {
 
 @Injectable()
 export class SshConnector {
+  private readonly networks: HostNetworks;
+
+  /** Without HostNetworks (a test's `new SshConnector()`): HOST_NETWORKS' default, everything but link-local. */
+  constructor(@Optional() networks?: HostNetworks) {
+    this.networks = networks ?? new HostNetworks();
+  }
+
+  /**
+   * The address to open a socket to: `address` resolved once and checked
+   * against HOST_NETWORKS, so what was checked is what is connected to.
+   */
+  private async allowedAddress(endpoint: SshEndpoint): Promise<string> {
+    const resolved = await this.networks.resolve(endpoint.address);
+    if (resolved.ok) return resolved.ip;
+    if (resolved.reason === 'address_not_allowed') throw new AddressNotAllowedError(endpoint, resolved.message);
+    throw new SshConnectionError('network', endpoint, resolved.message, { reason: resolved.reason });
+  }
   /**
    * Parses a private key once for many connections. Ed25519 keys also sign
    * with a loaded key object (ssh2 would load its PEM text on every signature).
@@ -131,13 +151,14 @@ export class SshConnector {
     const expectedFingerprint = fingerprintSha256(pinned.blob);
     const endpoint: SshEndpoint = { address: target.address, port: target.port };
     const timeoutMs = target.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const ip = await this.allowedAddress(endpoint);
     const client = new Client();
 
     let mismatch: HostKeyMismatchError | undefined;
     let authenticating = false;
 
     const config: ConnectConfig = {
-      host: target.address,
+      host: ip,
       port: target.port,
       username: target.username,
       readyTimeout: timeoutMs,
@@ -204,14 +225,17 @@ export class SshConnector {
           return fail(new SshAuthError(endpoint, target.username, err.message, { cause: err }));
         }
         const stage = authenticating ? 'during authentication' : 'during connect';
+        const reason = authenticating ? undefined : classifyConnectFailure({ code: (err as NodeJS.ErrnoException).code, level });
         fail(
-          new SshConnectionError('network', endpoint, `${stage}: ${err.message}`, { cause: err }),
+          new SshConnectionError('network', endpoint, `${stage}: ${err.message}`, { cause: err, reason }),
         );
       };
       const onClose = (): void => {
         fail(
           mismatch ??
-            new SshConnectionError('network', endpoint, 'connection closed before it was ready'),
+            new SshConnectionError('network', endpoint, 'connection closed before it was ready', {
+              reason: authenticating ? undefined : 'not_ssh',
+            }),
         );
       };
       client.on('error', onError);
@@ -243,6 +267,7 @@ export class SshConnector {
     timeoutMs: number = DEFAULT_CONNECT_TIMEOUT_MS,
   ): Promise<string> {
     const endpoint: SshEndpoint = { address, port };
+    const ip = await this.allowedAddress(endpoint);
     const client = new Client();
     let presented: HostKey | undefined;
     let unreadable: Error | undefined;
@@ -269,7 +294,7 @@ export class SshConnector {
         if (presented) settle({ key: formatHostKey(presented) });
         else
           settle({
-            error: new SshConnectionError('network', endpoint, 'server presented no host key'),
+            error: new SshConnectionError('network', endpoint, 'server presented no host key', { reason: 'not_ssh' }),
           });
       });
       client.on('error', (err: Error) => {
@@ -282,7 +307,7 @@ export class SshConnector {
             'network',
             endpoint,
             `while fetching host key: ${err.message}`,
-            { cause: err },
+            { cause: err, reason: classifyConnectFailure({ code: (err as NodeJS.ErrnoException).code, level }) },
           ),
         });
       });
@@ -292,12 +317,13 @@ export class SshConnector {
             'network',
             endpoint,
             'connection closed before the key exchange completed',
+            { reason: 'not_ssh' },
           ),
         }),
       );
 
       client.connect({
-        host: address,
+        host: ip,
         port,
         username: 'vulnzero-host-key-probe',
         readyTimeout: timeoutMs,

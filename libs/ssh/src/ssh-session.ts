@@ -17,6 +17,13 @@ export interface ExecOptions {
   timeoutMs: number;
   /** Per stream; the last bytes are kept. Default 64 KiB. */
   maxOutputBytes?: number;
+  /**
+   * A stream passing maxOutputBytes ends the command (killed, `overflowed`):
+   * for output that is only useful whole (a package inventory), so a host
+   * printing without end holds at most the limit in memory, not twice it
+   * for as long as the command's deadline.
+   */
+  stopAtLimit?: boolean;
   /** Live output, e.g. for task event streams. Called with every raw chunk. */
   onOutput?: (stream: OutputStream, chunk: Buffer) => void;
   /** Ends the command early, as a timeout does (the result says `timedOut`). */
@@ -41,6 +48,8 @@ export interface ExecResult {
   stdoutTotalBytes: number;
   /** True when stdout or stderr exceeded maxOutputBytes and only the tail is kept. */
   truncated: boolean;
+  /** True when `stopAtLimit` ended the command because its output passed the limit. */
+  overflowed?: boolean;
   timedOut: boolean;
   durationMs: number;
 }
@@ -109,6 +118,7 @@ export class SshSession {
       let signal: string | null = null;
       let sawExit = false;
       let timedOut = false;
+      let overflowed = false;
       let settled = false;
       let graceTimer: NodeJS.Timeout | undefined;
 
@@ -131,13 +141,14 @@ export class SshSession {
           stdoutBytes: stdout.bytes(),
           stdoutTotalBytes: stdout.totalBytes,
           truncated: stdout.truncated || stderr.truncated,
+          ...(overflowed ? { overflowed } : {}),
           timedOut,
           durationMs: Math.round(performance.now() - started),
         });
       };
 
       const onConnectionClosed = (): void => {
-        if (timedOut || sawExit) finish();
+        if (timedOut || overflowed || sawExit) finish();
         else
           finish(
             this.closedReason ??
@@ -147,8 +158,16 @@ export class SshSession {
       this.onClose.add(onConnectionClosed);
 
       const stop = (): void => {
-        if (timedOut || settled) return;
+        if (timedOut || overflowed || settled) return;
         timedOut = true;
+        end();
+      };
+      const overflow = (): void => {
+        if (overflowed || timedOut || settled) return;
+        overflowed = true;
+        end();
+      };
+      const end = (): void => {
         if (!channel) return; // the channel callback sees timedOut and closes it
         killChannel(channel);
         // A server that never confirms the close must not hang the caller.
@@ -182,17 +201,21 @@ export class SshSession {
               if (!settled) opened.end();
             },
           });
-          if (settled || timedOut) {
+          if (settled || timedOut || overflowed) {
             killChannel(opened);
             if (!settled) graceTimer = setTimeout(() => finish(), KILL_GRACE_MS);
           }
           opened.on('data', (chunk: Buffer) => {
+            if (overflowed) return;
             stdout.push(chunk);
             onOutput?.('stdout', chunk);
+            if (options.stopAtLimit && stdout.truncated) overflow();
           });
           opened.stderr.on('data', (chunk: Buffer) => {
+            if (overflowed) return;
             stderr.push(chunk);
             onOutput?.('stderr', chunk);
+            if (options.stopAtLimit && stderr.truncated) overflow();
           });
           opened.on('exit', (code: number | null, signalName?: string) => {
             sawExit = true;

@@ -1,7 +1,9 @@
 // Typed connection failures, so that callers (the deploy engine, host-key
 // trust) record *why* a host could not be reached without parsing messages.
 
-export type SshConnectionErrorKind = 'timeout' | 'auth' | 'host_key_mismatch' | 'network';
+import { CONNECT_FAILURE_TEXT, type ConnectFailureReason } from './core/connect-failure';
+
+export type SshConnectionErrorKind = 'timeout' | 'auth' | 'host_key_mismatch' | 'network' | 'address_not_allowed';
 
 export interface SshEndpoint {
   address: string;
@@ -14,10 +16,14 @@ export class SshConnectionError extends Error {
     readonly kind: SshConnectionErrorKind,
     readonly endpoint: SshEndpoint,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; reason?: ConnectFailureReason },
   ) {
     super(`${endpoint.address}:${endpoint.port}: ${message}`, options);
+    this.reason = options?.reason;
   }
+
+  /** Set when the connection failed before the key exchange: why, classified (never the socket's text). */
+  readonly reason: ConnectFailureReason | undefined;
 }
 
 export class SshConnectTimeoutError extends SshConnectionError {
@@ -27,7 +33,7 @@ export class SshConnectTimeoutError extends SshConnectionError {
     readonly timeoutMs: number,
     options?: { cause?: unknown },
   ) {
-    super('timeout', endpoint, `SSH connection not ready within ${timeoutMs} ms`, options);
+    super('timeout', endpoint, `SSH connection not ready within ${timeoutMs} ms`, { ...options, reason: 'timeout' });
   }
 }
 
@@ -61,4 +67,17 @@ export class HostKeyMismatchError extends SshConnectionError {
       `host key mismatch: expected ${expectedFingerprint}, server presented ${presentedFingerprint}`,
     );
   }
+}
+
+/** The host's address (as resolved) is outside HOST_NETWORKS: no packet was sent. */
+export class AddressNotAllowedError extends SshConnectionError {
+  override name = 'AddressNotAllowedError';
+  constructor(endpoint: SshEndpoint, detail: string) {
+    super('address_not_allowed', endpoint, `not connecting: ${detail}`, { reason: 'address_not_allowed' });
+  }
+}
+
+/** An operator's words for why a connection failed before the key exchange. */
+export function connectFailureText(reason: ConnectFailureReason): string {
+  return CONNECT_FAILURE_TEXT[reason];
 }

@@ -29,6 +29,8 @@ interface HostOutput {
   settled: boolean;
   error: string | null;
   output: CommandRecord[];
+  /** The host's commands come a page at a time; null on the last page. */
+  nextCursor?: string | null;
 }
 
 function deploymentArg(ctx: CommandContext, command: string): string {
@@ -111,7 +113,13 @@ export const logsCommand: Command = {
     }
     const path = `/deployments/${id}/hosts/${host.hostId}/output`;
     if (!booleanFlag(ctx, 'follow')) {
-      const view = await ctx.client().get<HostOutput>(path);
+      let view = await ctx.client().get<HostOutput>(path);
+      const records = [...view.output];
+      while (view.nextCursor) {
+        view = await ctx.client().get<HostOutput>(`${path}?cursor=${encodeURIComponent(view.nextCursor)}`);
+        records.push(...view.output);
+      }
+      view = { ...view, output: records, nextCursor: null };
       for (const record of view.output) printRecord(ctx, record);
       ctx.output.line(`${view.hostName}: ${view.status}${view.error ? ` — ${view.error}` : ''}`);
       ctx.output.data(view);

@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
+import type { Request } from 'express';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   Actor,
@@ -21,8 +22,8 @@ export class AuthController {
   @RateLimited('login')
   @HttpCode(200)
   @ApiOperation({ summary: 'Exchange username and password for an access token (rate limited).' })
-  login(@Body() body: LoginDto) {
-    return this.auth.login(body.username, body.password);
+  login(@Body() body: LoginDto, @Req() req: Request) {
+    return this.auth.login(body.username, body.password, req.ip);
   }
 
   @Get('me')

@@ -106,11 +106,15 @@ export class DeploymentsController {
   @RequirePermissions('deployments:read')
   @ApiProduces('application/json', 'text/event-stream')
   @ApiQuery({ name: 'follow', required: false, description: 'true: Server-Sent Events of the live stdout/stderr until the host settles' })
-  @ApiOperation({ summary: "A host's recorded command output; with follow=true, its live stdout/stderr as SSE." })
+  @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
+  @ApiQuery({ name: 'limit', required: false, description: 'commands per page, 1-100 (default 20)' })
+  @ApiOperation({ summary: "A host's recorded commands, each with its whole bounded output, paged; with follow=true, its live stdout/stderr as SSE." })
   async hostOutput(
     @IdParam() id: string,
     @IdParam('hostId') hostId: string,
     @Query('follow') follow: string | undefined,
+    @Query('cursor') cursor: string | undefined,
+    @Query('limit') limit: string | undefined,
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
@@ -121,6 +125,6 @@ export class DeploymentsController {
       await this.hostOutputStream.follow(id, hostId, req, res);
       return;
     }
-    res.status(200).json(await this.deployments.hostOutput(id, hostId));
+    res.status(200).json(await this.deployments.hostOutputPage(id, hostId, { cursor, limit }));
   }
 }

@@ -1,7 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { isTerminalTask, taskEventsChannel, TasksService, toTaskView } from '@vulnzero/tasks';
+import type { RequestWithActor } from '@vulnzero/auth';
 import { openEventStream } from '../live-events/event-stream';
+import { LiveStreamSlots } from '../live-events/live-stream-slots';
 import { RedisChannels } from '../live-events/redis-channels';
 
 const POLL_MS = 2_000;
@@ -19,10 +21,14 @@ export class TaskEventStream {
   constructor(
     private readonly tasks: TasksService,
     private readonly channels: RedisChannels,
+    private readonly slots: LiveStreamSlots,
   ) {}
 
+  /** Throws 429 (before the stream starts) when the caller or the gateway holds as many streams as allowed. */
   async follow(taskId: string, req: Request, res: Response): Promise<void> {
+    const release = this.slots.acquire((req as Partial<RequestWithActor>).actor);
     const stream = openEventStream(req, res);
+    stream.onClose(release);
     let lastState = '';
     const refresh = async () => {
       try {

@@ -1,7 +1,7 @@
 import { ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { ThrottlerOptions } from '@nestjs/throttler';
 import type { Request } from 'express';
-import type { AppConfig } from '@vulnzero/config';
+import { clientAddressGroup, type AppConfig } from '@vulnzero/config';
 
 const RATE_LIMITED = 'vulnzero:rateLimited';
 type LimitName = 'login' | 'scan';
@@ -47,7 +47,7 @@ export function rateLimits(config: AppConfig): ThrottlerOptions[] {
       getTracker: (req) => {
         const request = req as unknown as Request;
         const username = typeof request.body?.username === 'string' ? request.body.username.toLowerCase() : '';
-        return `${request.ip ?? 'unknown'}|${username}`;
+        return `${clientAddressGroup(request.ip ?? 'unknown')}|${username}`;
       },
     },
     {

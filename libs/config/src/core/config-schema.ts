@@ -1,5 +1,6 @@
 // The whole configuration surface in one table, so the validator, `.env.example`
 // and the README's configuration table are checked against one source.
+import { DEFAULT_HOST_NETWORKS, parseNetworkPolicy, type NetworkPolicy } from './ip-networks';
 
 export type AppRole = 'gateway' | 'worker' | 'migrate' | 'cli';
 
@@ -185,6 +186,62 @@ export const CONFIG_VARIABLES: VariableSpec[] = [
     check: integerBetween(1, 10_000),
   },
   {
+    name: 'LOGIN_ADDRESS_FAILURES_PER_MINUTE',
+    description: 'Failed login attempts a minute from one address (IPv6: one /64) across all usernames; beyond it, 429.',
+    requiredBy: [],
+    default: '30',
+    check: integerBetween(1, 100_000),
+  },
+  {
+    name: 'LOGIN_USERNAME_FREE_FAILURES',
+    description: 'Failed login attempts on one username, from any address, before each further attempt waits a growing delay (1 s, 2 s, 4 s, …).',
+    requiredBy: [],
+    default: '10',
+    check: integerBetween(1, 100_000),
+  },
+  {
+    name: 'LOGIN_USERNAME_MAX_DELAY_SECONDS',
+    description: 'Longest delay between login attempts on one username: the delay slows guessing, it never locks the account.',
+    requiredBy: [],
+    default: '30',
+    check: integerBetween(1, 3600),
+  },
+  {
+    name: 'INVALID_TOKEN_LIMIT_PER_MINUTE',
+    description: 'Requests a minute from one address (IPv6: one /64) with an invalid bearer token or API key; beyond it, 429 without looking the token up.',
+    requiredBy: [],
+    default: '30',
+    check: integerBetween(1, 100_000),
+  },
+  {
+    name: 'SSE_STREAMS_PER_CALLER',
+    description: 'Live event streams (task events, host output follow) one caller may hold open on a gateway at once; beyond it, 429.',
+    requiredBy: [],
+    default: '20',
+    check: integerBetween(1, 100_000),
+  },
+  {
+    name: 'SSE_STREAMS_PER_GATEWAY',
+    description: 'Live event streams one gateway holds open at once, all callers together; beyond it, 429.',
+    requiredBy: [],
+    default: '2000',
+    check: integerBetween(1, 1_000_000),
+  },
+  {
+    name: 'HOST_NETWORKS',
+    description: 'Networks host addresses may be in (comma-separated CIDRs, `!` before one excepts it), checked on the resolved address at registration, trust and every connection.',
+    requiredBy: [],
+    default: DEFAULT_HOST_NETWORKS,
+    check: (raw) => {
+      try {
+        parseNetworkPolicy(raw);
+        return null;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    },
+  },
+  {
     name: 'SCAN_RATE_LIMIT_PER_MINUTE',
     description: 'Scans a caller may start a minute.',
     requiredBy: [],
@@ -246,6 +303,14 @@ export interface AppConfig {
   scanRateLimitPerMinute: number;
   /** A patch's creator cannot approve it (four eyes). */
   requireSeparateApprover: boolean;
+  loginAddressFailuresPerMinute: number;
+  loginUsernameFreeFailures: number;
+  loginUsernameMaxDelaySeconds: number;
+  invalidTokenLimitPerMinute: number;
+  sseStreamsPerCaller: number;
+  sseStreamsPerGateway: number;
+  /** Which addresses hosts may have (HOST_NETWORKS). */
+  hostNetworks: NetworkPolicy;
   trustProxy: boolean | number;
 }
 
@@ -308,6 +373,13 @@ export function parseConfig(env: Record<string, string | undefined>, role: AppRo
     loginRateLimitPerMinute: Number(values.LOGIN_RATE_LIMIT_PER_MINUTE),
     scanRateLimitPerMinute: Number(values.SCAN_RATE_LIMIT_PER_MINUTE),
     requireSeparateApprover: values.REQUIRE_SEPARATE_APPROVER === 'true',
+    loginAddressFailuresPerMinute: Number(values.LOGIN_ADDRESS_FAILURES_PER_MINUTE),
+    loginUsernameFreeFailures: Number(values.LOGIN_USERNAME_FREE_FAILURES),
+    loginUsernameMaxDelaySeconds: Number(values.LOGIN_USERNAME_MAX_DELAY_SECONDS),
+    invalidTokenLimitPerMinute: Number(values.INVALID_TOKEN_LIMIT_PER_MINUTE),
+    sseStreamsPerCaller: Number(values.SSE_STREAMS_PER_CALLER),
+    sseStreamsPerGateway: Number(values.SSE_STREAMS_PER_GATEWAY),
+    hostNetworks: parseNetworkPolicy(values.HOST_NETWORKS),
     trustProxy: trust === 'true' ? true : trust === 'false' ? false : Number(trust),
   };
 }

@@ -46,3 +46,36 @@ export function splitUtf8(text: string, maxBytes: number): string[] {
   if (current) pieces.push(current);
   return pieces;
 }
+
+/** Bytes of each stream a command keeps in `GET /deployments/:id` (SPEC §4); the whole bounded output is paged per host. */
+export const COMMAND_SUMMARY_STREAM_BYTES = 4 * 1024;
+
+/** The last `maxBytes` UTF-8 bytes of `text`, never starting inside a character. */
+export function utf8Tail(text: string, maxBytes: number): string {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= maxBytes) return text;
+  let start = bytes.length - maxBytes;
+  while (start < bytes.length && ((bytes[start] as number) & 0xc0) === 0x80) start++;
+  return bytes.subarray(start).toString('utf8');
+}
+
+export type CommandSummary<R> = R & { stdoutCut: boolean; stderrCut: boolean };
+
+/**
+ * A command as a deployment's view shows it: phase, exit code, timing, and the
+ * last `maxBytes` of each stream (`stdoutCut`/`stderrCut` say when more is at
+ * `GET /deployments/:id/hosts/:hostId/output`). 1,000 hosts with re-checks stay
+ * a bounded answer.
+ */
+export function summarizeCommand<R extends { stdout: string; stderr: string }>(record: R, maxBytes = COMMAND_SUMMARY_STREAM_BYTES): CommandSummary<R> {
+  const stdout = utf8Tail(record.stdout, maxBytes);
+  const stderr = utf8Tail(record.stderr, maxBytes);
+  return { ...record, stdout, stderr, stdoutCut: stdout.length !== record.stdout.length, stderrCut: stderr.length !== record.stderr.length };
+}
+
+/** One page of a host's commands: `cursor` is the index of the first command to show (as `nextCursor` gave it). */
+export function pageOfCommands<R>(records: R[], cursor: number, limit: number): { items: R[]; nextCursor: string | null } {
+  const items = records.slice(cursor, cursor + limit);
+  const next = cursor + items.length;
+  return { items, nextCursor: next < records.length ? String(next) : null };
+}

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { connect } from 'node:net';
 import type { HealthCheck } from '@vulnzero/patches';
+import { HostNetworks } from '@vulnzero/ssh';
 import type { CommandRecord } from '../deployment.entity';
 import { hostHttpCheckCommand, hostTcpCheckCommand, urlHost } from '../core/health-commands';
 import type { HostCommandRunner } from './host-sessions';
@@ -40,6 +41,8 @@ function sleep(ms: number): Promise<void> {
  */
 @Injectable()
 export class HealthChecker {
+  constructor(private readonly networks: HostNetworks) {}
+
   async check(checks: HealthCheck[], session: HostCommandRunner, address: string, phase: CommandRecord['phase']): Promise<HealthResult> {
     const records: CommandRecord[] = [];
     for (const [index, check] of checks.entries()) {
@@ -97,7 +100,10 @@ export class HealthChecker {
   }
 
   private async httpFromWorker(address: string, port: number, path: string, expected: number, timeoutMs: number) {
-    const url = `http://${urlHost(address)}:${port}${path}`;
+    // Resolved and checked against HOST_NETWORKS, then the checked address is the one asked.
+    const resolved = await this.networks.resolve(address);
+    if (!resolved.ok) return { ok: false, problem: `http check of ${address}:${port} not made: ${resolved.message}` };
+    const url = `http://${urlHost(resolved.ip)}:${port}${path}`;
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
       await response.body?.cancel();
@@ -107,9 +113,11 @@ export class HealthChecker {
     }
   }
 
-  private tcpFromWorker(address: string, port: number, timeoutMs: number): Promise<{ ok: boolean; problem: string }> {
+  private async tcpFromWorker(address: string, port: number, timeoutMs: number): Promise<{ ok: boolean; problem: string }> {
+    const resolved = await this.networks.resolve(address);
+    if (!resolved.ok) return { ok: false, problem: `tcp check of ${address}:${port} not made: ${resolved.message}` };
     return new Promise((resolve) => {
-      const socket = connect({ host: address, port, timeout: timeoutMs });
+      const socket = connect({ host: resolved.ip, port, timeout: timeoutMs });
       const done = (ok: boolean, problem: string) => {
         socket.destroy();
         resolve({ ok, problem });

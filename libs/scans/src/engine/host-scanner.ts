@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HostEntity, HostsService } from '@vulnzero/inventory';
 import { quoteShellArg } from '@vulnzero/patches';
-import { SshConnectionError, SshConnector, SshSession } from '@vulnzero/ssh';
+import { DEFAULT_MAX_OUTPUT_BYTES, SshConnectionError, SshConnector, SshSession } from '@vulnzero/ssh';
 import {
   DPKG_QUERY_FORMAT,
   InstalledPackage,
@@ -17,8 +17,13 @@ export type HostScanOutcome =
   | { ok: false; code: string; message: string };
 
 const COMMAND_TIMEOUT_MS = 120_000;
-/** A large Debian host lists a few thousand packages: ~0.5 MiB. */
-const MAX_INVENTORY_BYTES = 32 * 1024 * 1024;
+/**
+ * Per stream of each scan command. A large Debian host lists a few thousand
+ * packages (~0.5 MiB); a host printing more is not read further: its scan
+ * fails, and what the worker holds for it stays within the limit per stream.
+ */
+export const MAX_INVENTORY_BYTES = 8 * 1024 * 1024;
+const BOUNDED = { timeoutMs: COMMAND_TIMEOUT_MS, maxOutputBytes: MAX_INVENTORY_BYTES, stopAtLimit: true };
 
 const OS_RELEASE = 'cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release';
 // dpkg-query honours DPKG_ADMINDIR, so a host with its own dpkg database is read as it is.
@@ -37,6 +42,7 @@ const CONNECTION_CODES: Record<SshConnectionError['kind'], string> = {
   timeout: 'timeout',
   auth: 'auth',
   host_key_mismatch: 'host_key_mismatch',
+  address_not_allowed: 'address_not_allowed',
 };
 
 /** Reads one host's OS and packages over SSH with its pinned host key. */
@@ -59,17 +65,19 @@ export class HostScanner {
       throw error;
     }
     try {
-      const os = await session.exec(OS_RELEASE, { timeoutMs: COMMAND_TIMEOUT_MS });
+      const os = await session.exec(OS_RELEASE, { timeoutMs: COMMAND_TIMEOUT_MS, stopAtLimit: true });
+      if (os.overflowed) return tooLarge('reading /etc/os-release', DEFAULT_MAX_OUTPUT_BYTES);
       if (os.exitCode !== 0) return { ok: false, code: 'os_release_unreadable', message: `reading /etc/os-release failed: ${failure(os)}` };
-      const dpkg = await session.exec(DPKG_QUERY, { timeoutMs: COMMAND_TIMEOUT_MS, maxOutputBytes: MAX_INVENTORY_BYTES });
+      const dpkg = await session.exec(DPKG_QUERY, BOUNDED);
+      if (dpkg.truncated) return tooLarge('dpkg-query', MAX_INVENTORY_BYTES);
       if (dpkg.exitCode !== 0) return { ok: false, code: 'dpkg_query_failed', message: `dpkg-query failed: ${failure(dpkg)}` };
-      if (dpkg.truncated) return { ok: false, code: 'inventory_too_large', message: `dpkg-query printed more than ${MAX_INVENTORY_BYTES} bytes` };
-      const apt = await session.exec(APT_UPGRADABLE, { timeoutMs: COMMAND_TIMEOUT_MS, maxOutputBytes: MAX_INVENTORY_BYTES });
+      const apt = await session.exec(APT_UPGRADABLE, BOUNDED);
+      if (apt.truncated) return tooLarge('apt list --upgradable', MAX_INVENTORY_BYTES);
       return {
         ok: true,
         os: parseOsRelease(os.stdout),
         packages: parseDpkgQuery(dpkg.stdout),
-        upgradable: apt.exitCode === 0 && !apt.truncated ? parseAptUpgradable(apt.stdout) : null,
+        upgradable: apt.exitCode === 0 ? parseAptUpgradable(apt.stdout) : null,
       };
     } catch (error) {
       if (error instanceof SshConnectionError) return { ok: false, code: 'connection_lost', message: error.message };
@@ -78,6 +86,10 @@ export class HostScanner {
       await session.close();
     }
   }
+}
+
+function tooLarge(what: string, limit: number): HostScanOutcome {
+  return { ok: false, code: 'inventory_too_large', message: `${what} printed more than ${limit} bytes on one stream: the host was not read further` };
 }
 
 function failure(result: { exitCode: number | null; timedOut: boolean; stderr: string }): string {
