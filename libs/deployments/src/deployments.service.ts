@@ -124,6 +124,25 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** Where one host of a deployment stands, for its output views: 404 naming what is missing. */
+function hostOutputStateOf(
+  id: string,
+  hostId: string,
+  host: Pick<DeploymentHostEntity, 'hostId' | 'hostName' | 'status' | 'error'> | null,
+  deployment: Pick<DeploymentEntity, 'status'> | null,
+): Omit<HostOutputView, 'output'> {
+  if (!deployment) throw new NotFoundError('deployment', id);
+  if (!host) throw new NotFoundError('host in deployment', hostId);
+  return {
+    deploymentId: id,
+    hostId: host.hostId,
+    hostName: host.hostName,
+    status: host.status,
+    settled: isHostOutputSettled(host.status, deployment.status),
+    error: host.error,
+  };
+}
+
 /**
  * The gateway's side of deployments: validate, plan, record and enqueue; and
  * the operator's controls (promote, cancel, rollback). The worker's side is
@@ -414,16 +433,7 @@ export class DeploymentsService {
       select: { hostId: true, hostName: true, status: true, error: true },
     });
     const deployment = await this.db.getRepository(DeploymentEntity).findOne({ where: { id }, select: { id: true, status: true } });
-    if (!deployment) throw new NotFoundError('deployment', id);
-    if (!host) throw new NotFoundError('host in deployment', hostId);
-    return {
-      deploymentId: id,
-      hostId: host.hostId,
-      hostName: host.hostName,
-      status: host.status,
-      settled: isHostOutputSettled(host.status, deployment.status),
-      error: host.error,
-    };
+    return hostOutputStateOf(id, hostId, host, deployment);
   }
 
   /**
@@ -452,17 +462,7 @@ export class DeploymentsService {
       .where('h.deployment_id = :id AND h.host_id = :hostId', { id, hostId })
       .getOne();
     const deployment = await this.db.getRepository(DeploymentEntity).findOne({ where: { id }, select: { id: true, status: true } });
-    if (!deployment) throw new NotFoundError('deployment', id);
-    if (!host) throw new NotFoundError('host in deployment', hostId);
-    return {
-      deploymentId: id,
-      hostId: host.hostId,
-      hostName: host.hostName,
-      status: host.status,
-      settled: isHostOutputSettled(host.status, deployment.status),
-      error: host.error,
-      output: host.output,
-    };
+    return { ...hostOutputStateOf(id, hostId, host, deployment), output: (host as DeploymentHostEntity).output };
   }
 
   async get(id: string): Promise<DeploymentView> {
