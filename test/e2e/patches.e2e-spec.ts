@@ -76,6 +76,7 @@ describe('patches (real gateway, PostgreSQL, Redis)', () => {
       ],
       timeoutSeconds: 300,
       package: null,
+      irreversible: false,
       createdBy: operator.username,
       createdAt: expect.any(String),
       approvedBy: null,
@@ -293,7 +294,7 @@ describe('patches (real gateway, PostgreSQL, Redis)', () => {
     const schema = doc.components.schemas.CreatePatchDto;
     expect(schema.properties.healthChecks.items.oneOf.map((c: { title: string }) => c.title)).toEqual(['command', 'http', 'tcp']);
     expect(Object.keys(schema.properties).sort()).toEqual(
-      ['apply', 'capture', 'healthChecks', 'name', 'package', 'rollback', 'timeoutSeconds', 'verify'],
+      ['apply', 'capture', 'healthChecks', 'irreversible', 'name', 'package', 'rollback', 'timeoutSeconds', 'verify'],
     );
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/patches', '/patches/{id}', '/patches/{id}/approve']));
   });

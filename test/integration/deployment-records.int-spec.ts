@@ -182,6 +182,17 @@ describe('DeploymentRecords', () => {
       expect(((await db.query(`SELECT status FROM deployments WHERE id = $1`, [id])) as { status: string }[])[0]!.status).toBe('running');
     });
 
+    it('renews only a lease this worker still holds: one another worker took, or one released meanwhile, is never taken back', async () => {
+      const { id } = await aDeployment(1);
+      expect(await records.renewLease(id, 60_000)).toBe(true);
+      await db.query(`UPDATE deployments SET lease_owner = 'another-worker' WHERE id = $1`, [id]);
+      expect(await records.renewLease(id, 60_000)).toBe(false);
+      await db.query(`UPDATE deployments SET lease_owner = NULL, lease_until = NULL WHERE id = $1`, [id]);
+      expect(await records.renewLease(id, 60_000)).toBe(false);
+      const [row] = (await db.query(`SELECT lease_owner FROM deployments WHERE id = $1`, [id])) as { lease_owner: string | null }[];
+      expect(row?.lease_owner).toBeNull();
+    });
+
     it('refuses the write-ahead when the lease is about to run out, so no host is told to go on at its edge', async () => {
       const { id, hostIds } = await aDeployment(1, 'capturing');
       await db.query(`UPDATE deployments SET lease_until = now() + interval '200 milliseconds' WHERE id = $1`, [id]);

@@ -414,6 +414,24 @@ export class DeploymentRecords {
     return rows.length === 1;
   }
 
+  /**
+   * Extends the lease this worker holds, and only that: a lease another worker
+   * took, or one released meanwhile, is never taken back by a renewal. A worker
+   * that was paused past its lease and wakes after the deployment moved on
+   * stays without it (and so writes nothing) until a new job acquires it.
+   */
+  async renewLease(deploymentId: string, ttlMs: number, owner: string = LEASE_HOLDER): Promise<boolean> {
+    const rows = returnedRows<{ id: string }>(
+      await this.db.query(
+        `UPDATE deployments SET lease_until = now() + ($3::int * interval '1 millisecond')
+         WHERE id = $1 AND lease_owner = $2
+         RETURNING id`,
+        [deploymentId, owner, ttlMs],
+      ),
+    );
+    return rows.length === 1;
+  }
+
   async releaseLease(deploymentId: string, owner: string = LEASE_HOLDER): Promise<void> {
     await this.db.query(`UPDATE deployments SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2`, [
       deploymentId,

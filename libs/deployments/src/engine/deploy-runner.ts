@@ -170,8 +170,9 @@ export class DeployRunner {
     }
     let lost = false;
     const timer = setInterval(() => {
+      // Renewed, never re-taken: once another worker took it (or it was released), it is gone for this run.
       this.records
-        .acquireLease(deploymentId, this.leaseTtlMs)
+        .renewLease(deploymentId, this.leaseTtlMs)
         .then((held) => {
           lost = !held;
         })
@@ -258,7 +259,7 @@ export class DeployRunner {
         // them; only hosts this call moved from pending are started.
         const started = await this.records.startHosts(id, action.hostIds);
         // None moved: another run started them, or this worker lost its lease (then it must stop here).
-        if (started.length === 0 && !(await this.records.acquireLease(id, this.leaseTtlMs))) throw new LeaseLostError(id);
+        if (started.length === 0 && !(await this.records.renewLease(id, this.leaseTtlMs))) throw new LeaseLostError(id);
         for (const hostId of started) {
           const host = run.hosts.find((h) => h.hostId === hostId) as DeploymentHostEntity;
           host.status = 'capturing';
