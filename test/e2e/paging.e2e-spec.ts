@@ -215,8 +215,10 @@ describe('cursor pagination of every list route (real gateway, PostgreSQL)', () 
       // Appended as AuditService appends (under its lock, chained onto the head), so the chain stays valid.
       await db.query('SELECT pg_advisory_xact_lock($1::bigint)', [AUDIT_CHAIN_LOCK_KEY]);
       const head = await db.query(
-        `SELECT (SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1) AS last_hash,
-                ARRAY(SELECT nextval(pg_get_serial_sequence('audit_events', 'id'))::text FROM generate_series(1, $1::int)) AS ids`,
+        `WITH last AS (SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1)
+         SELECT (SELECT hash FROM last) AS last_hash,
+                ARRAY(SELECT (coalesce((SELECT id FROM last), 0) + n)::text FROM generate_series(1, $1::int) AS n) AS ids,
+                setval(pg_get_serial_sequence('audit_events', 'id'), coalesce((SELECT id FROM last), 0) + $1::int) AS kept`,
         [ROWS],
       );
       const occurredAt = new Date();

@@ -317,10 +317,14 @@ export class AuditService implements BeforeApplicationShutdown {
 
   private async appendWithin(manager: EntityManager, events: AuditEventFields[]): Promise<AuditRow[]> {
     await manager.query('SELECT pg_advisory_xact_lock($1::bigint)', [AUDIT_CHAIN_LOCK_KEY]);
+    // Ids follow the last committed row, not a sequence: a change whose
+    // transaction rolls back (its audit row with it) leaves no gap, so a gap
+    // always means a deleted row. The sequence is kept in step for other inserts.
     const [head] = (await manager.query(
-      `SELECT (SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1) AS last_hash,
-              ARRAY(SELECT nextval(pg_get_serial_sequence('audit_events', 'id'))::text
-                    FROM generate_series(1, $1::int)) AS ids`,
+      `WITH last AS (SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1)
+       SELECT (SELECT hash FROM last) AS last_hash,
+              ARRAY(SELECT (coalesce((SELECT id FROM last), 0) + n)::text FROM generate_series(1, $1::int) AS n) AS ids,
+              setval(pg_get_serial_sequence('audit_events', 'id'), coalesce((SELECT id FROM last), 0) + $1::int) AS kept`,
       [events.length],
     )) as { last_hash: string | null; ids: string[] }[];
     const ids = [...(head?.ids ?? [])].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));

@@ -15,7 +15,7 @@ import { assertHostTransition, hostStatusesBefore, type HostStatus } from './cor
 import { assertTransition, type DeploymentStatus } from './core/deployment-state';
 import type { StepStatus } from './core/next-action';
 import { assertStepTransition } from './core/step-state';
-import { FencedWriteError, LEASE_HOLDER } from './lease-holder';
+import { currentLeaseHolder, FencedWriteError } from './lease-holder';
 
 /**
  * SQL: this process holds the deployment's lease. Part of every status write
@@ -111,6 +111,7 @@ interface StoredRollback {
   hostId: string;
   captured: Record<string, string>;
   commands: string[];
+  owner: string;
 }
 
 /** Hosts of a deployment as last read, with each row's version (xmin), in target order. */
@@ -236,7 +237,7 @@ export class DeploymentRecords {
       .createQueryBuilder()
       .update(DeploymentEntity)
       .set({ ...patch, status: to })
-      .where(`id = :id AND status = :from AND lease_owner = :owner AND lease_until > now()`, { id, from, owner: LEASE_HOLDER })
+      .where(`id = :id AND status = :from AND lease_owner = :owner AND lease_until > now()`, { id, from, owner: currentLeaseHolder() })
       .execute();
     if (!result.affected) throw new FencedWriteError(`deployment ${id} ${from} → ${to}`);
   }
@@ -247,7 +248,7 @@ export class DeploymentRecords {
       .createQueryBuilder()
       .update(DeploymentEntity)
       .set(patch)
-      .where(`id = :id AND lease_owner = :owner AND lease_until > now()`, { id, owner: LEASE_HOLDER })
+      .where(`id = :id AND lease_owner = :owner AND lease_until > now()`, { id, owner: currentLeaseHolder() })
       .execute();
     if (!result.affected) throw new FencedWriteError(`deployment ${id}`);
   }
@@ -272,7 +273,7 @@ export class DeploymentRecords {
         deploymentId,
         index,
         from,
-        owner: LEASE_HOLDER,
+        owner: currentLeaseHolder(),
       })
       .execute();
     if (!result.affected) throw new FencedWriteError(`step ${index} of deployment ${deploymentId} ${from} → ${to}`);
@@ -293,7 +294,7 @@ export class DeploymentRecords {
       .createQueryBuilder()
       .update(DeploymentHostEntity)
       .set({ error })
-      .where(`deployment_id = :deploymentId AND host_id = :hostId AND ${leaseHeld(':deploymentId', ':owner')}`, { deploymentId, hostId, owner: LEASE_HOLDER })
+      .where(`deployment_id = :deploymentId AND host_id = :hostId AND ${leaseHeld(':deploymentId', ':owner')}`, { deploymentId, hostId, owner: currentLeaseHolder() })
       .execute();
     if (!result.affected) throw new FencedWriteError(`host ${hostId} of deployment ${deploymentId}`);
   }
@@ -317,7 +318,7 @@ export class DeploymentRecords {
         deploymentId,
         hostIds,
         from,
-        owner: LEASE_HOLDER,
+        owner: currentLeaseHolder(),
       })
       .execute();
     if (strict && (result.affected ?? 0) < hostIds.length) {
@@ -330,19 +331,19 @@ export class DeploymentRecords {
    * resolves once committed. Hosts finishing together share a statement.
    */
   finishHost(deploymentId: string, hostId: string, output: CommandRecord[], end: HostEnd): Promise<void> {
-    return this.finishWrites.write({ deploymentId, hostId, output, end });
+    return this.finishWrites.write({ deploymentId, hostId, output, end, owner: currentLeaseHolder() });
   }
 
-  private readonly finishWrites = new WriteBatcher<{ deploymentId: string; hostId: string; output: CommandRecord[]; end: HostEnd }>(async (items) => {
+  private readonly finishWrites = new WriteBatcher<{ deploymentId: string; hostId: string; output: CommandRecord[]; end: HostEnd; owner: string }>(async (items) => {
     const rows = returnedRows<{ deployment_id: string; host_id: string }>(
       await this.db.query(
         `UPDATE deployment_hosts AS h
          SET status = v.status, exit_code = v.exit_code, error = v.error, finished_at = v.finished_at, output = h.output || v.output
          FROM (SELECT unnest($1::uuid[]) AS deployment_id, unnest($2::uuid[]) AS host_id, unnest($3::text[]) AS status,
                       unnest($4::int[]) AS exit_code, unnest($5::text[]) AS error, unnest($6::timestamptz[]) AS finished_at,
-                      unnest($7::jsonb[]) AS output, string_to_array(unnest($8::text[]), ',') AS priors) AS v
+                      unnest($7::jsonb[]) AS output, string_to_array(unnest($8::text[]), ',') AS priors, unnest($9::text[]) AS owner) AS v
          WHERE h.deployment_id = v.deployment_id AND h.host_id = v.host_id
-           AND h.status = ANY(v.priors) AND ${leaseHeld('h.deployment_id', '$9')}
+           AND h.status = ANY(v.priors) AND ${leaseHeld('h.deployment_id', 'v.owner')}
          RETURNING h.deployment_id, h.host_id`,
         [
           items.map((i) => i.deploymentId),
@@ -354,7 +355,8 @@ export class DeploymentRecords {
           items.map((i) => JSON.stringify(i.output)),
           // The end of a host is written only over a status the table allows it to follow.
           items.map((i) => hostStatusesBefore(i.end.status).join(',')),
-          LEASE_HOLDER,
+          // Each item as the run that wrote it: two runs may share a statement.
+          items.map((i) => i.owner),
         ],
       ),
     );
@@ -363,17 +365,17 @@ export class DeploymentRecords {
 
   /** A host's move to `verifying`, written while its verify already runs (hosts together share a statement). */
   markVerifying(deploymentId: string, hostId: string): Promise<void> {
-    return this.verifyingWrites.write({ deploymentId, hostId });
+    return this.verifyingWrites.write({ deploymentId, hostId, owner: currentLeaseHolder() });
   }
 
-  private readonly verifyingWrites = new WriteBatcher<{ deploymentId: string; hostId: string }>(async (items) => {
+  private readonly verifyingWrites = new WriteBatcher<{ deploymentId: string; hostId: string; owner: string }>(async (items) => {
     const rows = returnedRows<{ deployment_id: string; host_id: string }>(
       await this.db.query(
         `UPDATE deployment_hosts AS h SET status = 'verifying'
-         FROM (SELECT unnest($1::uuid[]) AS deployment_id, unnest($2::uuid[]) AS host_id) AS v
-         WHERE h.deployment_id = v.deployment_id AND h.host_id = v.host_id AND h.status = 'applying' AND ${leaseHeld('h.deployment_id', '$3')}
+         FROM (SELECT unnest($1::uuid[]) AS deployment_id, unnest($2::uuid[]) AS host_id, unnest($3::text[]) AS owner) AS v
+         WHERE h.deployment_id = v.deployment_id AND h.host_id = v.host_id AND h.status = 'applying' AND ${leaseHeld('h.deployment_id', 'v.owner')}
          RETURNING h.deployment_id, h.host_id`,
-        [items.map((i) => i.deploymentId), items.map((i) => i.hostId), LEASE_HOLDER],
+        [items.map((i) => i.deploymentId), items.map((i) => i.hostId), items.map((i) => i.owner)],
       ),
     );
     return missingRows(items, rows, 'could not record host');
@@ -391,7 +393,7 @@ export class DeploymentRecords {
         `UPDATE deployment_hosts SET status = 'capturing', started_at = now()
          WHERE deployment_id = $1 AND host_id = ANY($2::uuid[]) AND status = 'pending' AND ${leaseHeld('$1', '$3')}
          RETURNING host_id`,
-        [deploymentId, hostIds, LEASE_HOLDER],
+        [deploymentId, hostIds, currentLeaseHolder()],
       ),
     );
     return rows.map((r) => r.host_id);
@@ -402,7 +404,7 @@ export class DeploymentRecords {
    * a deployment; a lease its holder stopped renewing (a dead worker) can be taken.
    * Returns false when another live worker holds it.
    */
-  async acquireLease(deploymentId: string, ttlMs: number, owner: string = LEASE_HOLDER): Promise<boolean> {
+  async acquireLease(deploymentId: string, ttlMs: number, owner: string = currentLeaseHolder()): Promise<boolean> {
     const rows = returnedRows<{ id: string }>(
       await this.db.query(
         `UPDATE deployments SET lease_owner = $2, lease_until = now() + ($3::int * interval '1 millisecond')
@@ -420,7 +422,7 @@ export class DeploymentRecords {
    * that was paused past its lease and wakes after the deployment moved on
    * stays without it (and so writes nothing) until a new job acquires it.
    */
-  async renewLease(deploymentId: string, ttlMs: number, owner: string = LEASE_HOLDER): Promise<boolean> {
+  async renewLease(deploymentId: string, ttlMs: number, owner: string = currentLeaseHolder()): Promise<boolean> {
     const rows = returnedRows<{ id: string }>(
       await this.db.query(
         `UPDATE deployments SET lease_until = now() + ($3::int * interval '1 millisecond')
@@ -432,7 +434,7 @@ export class DeploymentRecords {
     return rows.length === 1;
   }
 
-  async releaseLease(deploymentId: string, owner: string = LEASE_HOLDER): Promise<void> {
+  async releaseLease(deploymentId: string, owner: string = currentLeaseHolder()): Promise<void> {
     await this.db.query(`UPDATE deployments SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2`, [
       deploymentId,
       owner,
@@ -455,7 +457,7 @@ export class DeploymentRecords {
    * in one statement (group commit), each still waiting for its own row.
    */
   storeRollback(deploymentId: string, hostId: string, captured: Record<string, string>, commands: string[]): Promise<void> {
-    return this.rollbackWrites.write({ deploymentId, hostId, captured, commands });
+    return this.rollbackWrites.write({ deploymentId, hostId, captured, commands, owner: currentLeaseHolder() });
   }
 
   private readonly rollbackWrites = new WriteBatcher<StoredRollback>(async (items) => {
@@ -465,16 +467,16 @@ export class DeploymentRecords {
         `UPDATE deployment_hosts AS h
          SET captured = v.captured, rollback_commands = v.commands, rollback_stored_at = now(), status = 'applying'
          FROM (SELECT unnest($1::uuid[]) AS deployment_id, unnest($2::uuid[]) AS host_id,
-                      unnest($3::jsonb[]) AS captured, unnest($4::jsonb[]) AS commands) AS v
+                      unnest($3::jsonb[]) AS captured, unnest($4::jsonb[]) AS commands, unnest($5::text[]) AS owner) AS v
          WHERE h.deployment_id = v.deployment_id AND h.host_id = v.host_id
-           AND h.status = 'capturing' AND ${leaseHeld('h.deployment_id', '$5', WRITE_AHEAD_LEASE_MARGIN_MS)}
+           AND h.status = 'capturing' AND ${leaseHeld('h.deployment_id', 'v.owner', WRITE_AHEAD_LEASE_MARGIN_MS)}
          RETURNING h.deployment_id, h.host_id`,
         [
           items.map((i) => i.deploymentId),
           items.map((i) => i.hostId),
           items.map((i) => JSON.stringify(i.captured)),
           items.map((i) => JSON.stringify(i.commands)),
-          LEASE_HOLDER,
+          items.map((i) => i.owner),
         ],
       ),
     );
@@ -487,7 +489,7 @@ export class DeploymentRecords {
     if (records.length === 0) return;
     await this.db.query(
       `UPDATE deployment_hosts SET output = output || $3::jsonb WHERE deployment_id = $1 AND host_id = $2 AND ${leaseHeld('$1', '$4')}`,
-      [deploymentId, hostId, JSON.stringify(records), LEASE_HOLDER],
+      [deploymentId, hostId, JSON.stringify(records), currentLeaseHolder()],
     );
   }
 
@@ -499,7 +501,7 @@ export class DeploymentRecords {
       `UPDATE deployment_hosts AS h SET output = h.output || v.records
        FROM (SELECT unnest($2::uuid[]) AS host_id, unnest($3::jsonb[]) AS records) AS v
        WHERE h.deployment_id = $1 AND h.host_id = v.host_id AND ${leaseHeld('$1', '$4')}`,
-      [deploymentId, rows.map((o) => o.hostId), rows.map((o) => JSON.stringify(o.records)), LEASE_HOLDER],
+      [deploymentId, rows.map((o) => o.hostId), rows.map((o) => JSON.stringify(o.records)), currentLeaseHolder()],
     );
   }
 

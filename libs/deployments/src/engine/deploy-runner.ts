@@ -14,6 +14,7 @@ import { Action, nextAction, rollbackOrder } from '../core/next-action';
 import { deployProgress } from '../core/task-progress';
 import type { SkippedHost } from '../core/rollback-retry';
 import { HostPatcher, HostRunContext } from './host-patcher';
+import { asLeaseHolder, newLeaseHolder } from '../lease-holder';
 import { HostSessionsFactory } from './host-sessions';
 
 import { RollbackRunner } from './rollback-runner';
@@ -159,6 +160,15 @@ export class DeployRunner {
 
   /** Runs `work` holding the deployment's lease, renewed in the background; another holder → retry later. */
   private async withLease(
+    deploymentId: string,
+    job: Pick<JobContext, 'requeue'>,
+    work: (lease: Lease) => Promise<void>,
+  ): Promise<void> {
+    // Each run holds the lease under a name of its own, even beside another run of the same deployment in this process.
+    return asLeaseHolder(newLeaseHolder(), () => this.holdingLease(deploymentId, job, work));
+  }
+
+  private async holdingLease(
     deploymentId: string,
     job: Pick<JobContext, 'requeue'>,
     work: (lease: Lease) => Promise<void>,
