@@ -1,11 +1,6 @@
-// The last block runs the generated commands in a real sh against fake
-// dpkg-query/apt-get binaries; the core itself stays pure.
- 
+// The scripts are proven on real Debian hosts (test/integration/apt-package-patch.int-spec.ts);
+// here: their syntax under dash and bash, how the spec reaches them, and the refusals.
 import { spawnSync } from 'node:child_process';
- 
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   generatePackageCommands,
   InvalidPackageSpecError,
@@ -15,50 +10,98 @@ import { renderCommand, validatePatchPlaceholders } from './placeholders';
 
 const openssl = { manager: 'apt' as const, name: 'openssl', version: '3.0.15-1~deb12u1' };
 
+const options = { timeoutSeconds: 300, artifactDays: 30 };
+
+function syntaxOf(script: string, shell: string): number | null {
+  return spawnSync(shell, ['-n'], { input: script }).status;
+}
+
 describe('generatePackageCommands', () => {
-  const commands = generatePackageCommands(openssl);
+  const bySource = generatePackageCommands({ manager: 'apt', source: 'openssl', version: '3.0.22-1~deb12u2', restart: ['nginx'] }, options);
+  const byName = generatePackageCommands(openssl, options);
 
-  it('captures the installed version, printing nothing when the package is not installed', () => {
-    expect(commands.capture).toEqual({
-      previousVersion: `dpkg-query -W -f='\${Status} \${Version}\\n' 'openssl' 2>/dev/null | awk '$3=="installed"{print $4; exit}'`,
-    });
+  it('generates a plan capture, one apply, one rollback, a verify and the restart report', () => {
+    for (const commands of [bySource, byName]) {
+      expect(Object.keys(commands.capture)).toEqual(['plan']);
+      expect(commands.apply).toHaveLength(1);
+      expect(commands.rollback).toHaveLength(2);
+      expect(commands.verify).toEqual(expect.any(String));
+      expect(commands.report).toEqual(expect.any(String));
+    }
   });
 
-  it('installs exactly the requested version, quoted', () => {
-    expect(commands.apply).toEqual([
-      `DEBIAN_FRONTEND=noninteractive apt-get install -y 'openssl'='3.0.15-1~deb12u1'`,
-    ]);
+  it.each(['/bin/dash', '/bin/bash'])('writes scripts %s parses', (shell) => {
+    for (const commands of [bySource, byName]) {
+      const rendered = commands.rollback.map((template) => renderCommand(template, { plan: 'dir\t/var/lib/vulnzero/deployments/x' }));
+      for (const script of [commands.capture.plan as string, ...commands.apply, commands.verify, commands.report, ...rendered]) {
+        expect(syntaxOf(script, shell)).toBe(0);
+      }
+    }
   });
 
-  it('rolls back by removing a package that was absent, or downgrading to the captured version', () => {
-    expect(commands.rollback).toEqual([
-      `if [ -z {{previousVersion}} ]; then DEBIAN_FRONTEND=noninteractive apt-get remove -y 'openssl'; ` +
-        `else DEBIAN_FRONTEND=noninteractive apt-get install -y --allow-downgrades 'openssl'={{previousVersion}}; fi`,
-    ]);
+  it('puts the spec into the scripts only as single-quoted assignments', () => {
+    expect(bySource.apply[0]).toContain(`vz_mode='source'; vz_target='openssl'; vz_version='3.0.22-1~deb12u2'; vz_lock='300'; vz_days='30'; vz_restart='nginx'`);
+    expect(byName.verify).toContain(`vz_mode='name'; vz_target='openssl'; vz_version='3.0.15-1~deb12u1'`);
   });
 
-  it('uses only placeholders its capture provides', () => {
-    expect(validatePatchPlaceholders(commands.capture, commands.rollback)).toEqual([]);
+  it('uses the plan only as data: a printf argument written to the deployment\'s directory', () => {
+    expect(validatePatchPlaceholders(bySource.capture, bySource.rollback)).toEqual([]);
+    const rendered = renderCommand(bySource.rollback[0] as string, { plan: "dir\t$(touch /tmp/pwned)'`id`" });
+    expect(rendered).toContain(`printf '%s\\n' "\${vz_cap_plan?}" >/var/lib/vulnzero/deployments/"$VZ_DEPLOYMENT_ID"/rollback-plan`);
+    expect(bySource.rollback[1]).not.toContain('{{');
   });
 
-  it('verifies the installed version with a whole-line fixed-string match', () => {
-    expect(commands.verify).toBe(
-      `${commands.capture.previousVersion} | grep -qxF '3.0.15-1~deb12u1'`,
-    );
+  it('waits for the dpkg lock as long as the patch\'s timeout and keeps changed configuration files', () => {
+    const commands = generatePackageCommands(openssl, { timeoutSeconds: 900, artifactDays: 7 });
+    expect(commands.apply[0]).toContain(`vz_lock='900'`);
+    expect(commands.capture.plan).toContain(`vz_days='7'`);
+    expect(commands.apply[0]).toContain('DPkg::Lock::Timeout=$vz_lock');
+    expect(commands.apply[0]).toContain('--force-confold');
   });
 
   it('refuses an invalid spec with every problem listed', () => {
-    const generate = () =>
-      generatePackageCommands({ manager: 'apt', name: 'Open SSL', version: "1'; id; '" });
+    const generate = () => generatePackageCommands({ manager: 'apt', name: 'Open SSL', version: "1'; id; '" }, options);
     expect(generate).toThrow(InvalidPackageSpecError);
     try {
       generate();
     } catch (error) {
-      expect((error as InvalidPackageSpecError).problems.map((p) => p.field)).toEqual([
-        'package.name',
-        'package.version',
-      ]);
+      expect((error as InvalidPackageSpecError).problems.map((p) => p.field)).toEqual(['package.name', 'package.version']);
     }
+  });
+});
+
+describe('generated scripts in a real shell, outside a deployment or without root', () => {
+  const commands = generatePackageCommands(openssl, options);
+  const run = (script: string, env: Record<string, string>) =>
+    spawnSync('/bin/sh', ['-c', script], { env: { PATH: '/usr/bin:/bin', ...env }, encoding: 'utf8' });
+
+  it('refuses to capture without a deployment id', () => {
+    if (process.getuid?.() !== 0) return;
+    const result = run(commands.capture.plan as string, {});
+    expect(result.status).toBe(3);
+    expect(result.stderr).toContain('VZ_DEPLOYMENT_ID is not set');
+  });
+
+  it('refuses a deployment id that is not a uuid', () => {
+    if (process.getuid?.() !== 0) return;
+    const result = run(commands.apply[0] as string, { VZ_DEPLOYMENT_ID: '../../etc' });
+    expect(result.status).toBe(3);
+    expect(result.stderr).toContain('VZ_DEPLOYMENT_ID is not set');
+  });
+
+  it('says a package patch needs root', () => {
+    const result = spawnSync('/bin/sh', ['-c', commands.capture.plan as string], {
+      env: { PATH: '/usr/bin:/bin' },
+      encoding: 'utf8',
+      ...(process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {}),
+    });
+    expect(result.status).toBe(3);
+    expect(result.stderr).toContain('package patches run as root');
+  });
+
+  it('reports nothing on a host with no replaced library and no reboot flag', () => {
+    const result = run(commands.report, {});
+    expect(result.status).toBe(0);
   });
 });
 
@@ -72,6 +115,25 @@ describe('validatePackageSpec', () => {
     ['plus and tilde in the revision', 'nginx', '1.22.1-9+deb12u1~bpo1'],
   ])('accepts %s', (_name, name, version) => {
     expect(validatePackageSpec({ manager: 'apt', name, version })).toEqual([]);
+  });
+
+  it('accepts a source package with services to restart', () => {
+    expect(validatePackageSpec({ manager: 'apt', source: 'openssl', version: '3.0.22-1~deb12u2', restart: ['nginx', 'ssh@1.service'] })).toEqual([]);
+  });
+
+  it('wants exactly one of name and source', () => {
+    expect(validatePackageSpec({ manager: 'apt', version: '1.0' }).map((p) => p.field)).toEqual(['package.name']);
+    expect(validatePackageSpec({ manager: 'apt', name: 'a1', source: 'a1', version: '1.0' }).map((p) => p.field)).toEqual(['package.name']);
+  });
+
+  it.each<[string, unknown, string]>([
+    ['a restart that is not an array', 'nginx', 'package.restart'],
+    ['a service with shell in it', ['nginx; id'], 'package.restart[0]'],
+    ['a service path', ['../../bin/sh'], 'package.restart[0]'],
+    ['a service with a glob', ['ngin*'], 'package.restart[0]'],
+    ['too many services', Array.from({ length: 21 }, (_, i) => `s${i}`), 'package.restart'],
+  ])('rejects %s', (_name, restart, field) => {
+    expect(validatePackageSpec({ manager: 'apt', source: 'openssl', version: '1.0', restart }).map((p) => p.field)).toEqual([field]);
   });
 
   it.each<[string, Record<string, unknown>, string]>([
@@ -97,79 +159,5 @@ describe('validatePackageSpec', () => {
     expect(validatePackageSpec({ ...openssl, ...override })).toEqual([
       { field, message: expect.any(String) },
     ]);
-  });
-});
-
-describe('generated commands in a real shell', () => {
-  let dir: string;
-  const commands = generatePackageCommands(openssl);
-
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'vz-apt-'));
-    // Fake dpkg-query: prints $FAKE_DPKG (as dpkg-query would with the -f
-    // format) or fails like it does for an unknown package.
-    writeFileSync(
-      join(dir, 'dpkg-query'),
-      '#!/bin/sh\n[ -n "$FAKE_DPKG" ] || { echo "no packages found" >&2; exit 1; }\nprintf "%b" "$FAKE_DPKG"\n',
-    );
-    writeFileSync(join(dir, 'apt-get'), `#!/bin/sh\necho "$*" >> '${dir}/apt.log'\n`);
-    chmodSync(join(dir, 'dpkg-query'), 0o755);
-    chmodSync(join(dir, 'apt-get'), 0o755);
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-  function sh(command: string, fakeDpkg: string) {
-    const result = spawnSync('/bin/sh', ['-c', command], {
-      env: { PATH: `${dir}:/usr/bin:/bin`, FAKE_DPKG: fakeDpkg },
-      encoding: 'utf8',
-    });
-    let aptLog = '';
-    try {
-      aptLog = readFileSync(join(dir, 'apt.log'), 'utf8');
-    } catch {
-      aptLog = '';
-    }
-    return { status: result.status, stdout: result.stdout, aptLog };
-  }
-
-  it.each([
-    ['an installed package', 'install ok installed 3.0.11-1~deb12u2\\n', '3.0.11-1~deb12u2'],
-    ['a held package', 'hold ok installed 3.0.11-1\\n', '3.0.11-1'],
-    ['a package never installed', '', ''],
-    ['a removed package with config files left', 'deinstall ok config-files 3.0.11-1\\n', ''],
-    [
-      'a package installed for two architectures',
-      'install ok installed 1.2\\ninstall ok installed 1.2\\n',
-      '1.2',
-    ],
-  ])('captures the previous version of %s and exits 0', (_name, fakeDpkg, expected) => {
-    const result = sh(commands.capture.previousVersion, fakeDpkg);
-    expect(result).toMatchObject({ status: 0, stdout: expected ? `${expected}\n` : '' });
-  });
-
-  it('downgrades to the captured version on rollback', () => {
-    const rollback = renderCommand(commands.rollback[0], { previousVersion: '3.0.11-1~deb12u2' });
-    expect(sh(rollback, '').aptLog).toBe(
-      'install -y --allow-downgrades openssl=3.0.11-1~deb12u2\n',
-    );
-  });
-
-  it('removes the package on rollback when none was installed before', () => {
-    const rollback = renderCommand(commands.rollback[0], { previousVersion: '' });
-    expect(sh(rollback, '').aptLog).toBe('remove -y openssl\n');
-  });
-
-  it.each([
-    ['passes when the target version is installed', 'install ok installed 3.0.15-1~deb12u1\\n', 0],
-    ['fails when another version is installed', 'install ok installed 3.0.11-1\\n', 1],
-    [
-      'fails when only a longer version matches as a substring',
-      'install ok installed 3.0.15-1~deb12u10\\n',
-      1,
-    ],
-    ['fails once the package has been removed', 'deinstall ok config-files 3.0.15-1~deb12u1\\n', 1],
-    ['fails when the package is unknown', '', 1],
-  ])('verify %s', (_name, fakeDpkg, status) => {
-    expect(sh(commands.verify, fakeDpkg).status).toBe(status);
   });
 });

@@ -1,19 +1,40 @@
 import type { FieldProblem } from './field-problem';
-import { quoteShellArg } from './shell-quote';
+import { aptApplyScript, aptCaptureScript, aptRollbackTemplates, aptVerifyScript, RESTART_REPORT_SCRIPT, type AptScriptParams } from './apt-scripts';
 
+/**
+ * An apt package patch: one binary package (`name`) or every installed binary
+ * of a source package (`source`, what a Debian advisory names) at `version`,
+ * and the services to restart after apply and after rollback.
+ */
 export interface AptPackage {
   manager: 'apt';
-  name: string;
+  name?: string;
+  source?: string;
   version: string;
+  restart?: string[];
 }
 
-/** The four command sets of a patch (SPEC §3), as stored on the patch. */
+/** The command sets of a patch (SPEC §3), as stored on the patch. */
 export interface PatchCommands {
   capture: Record<string, string>;
   apply: string[];
   rollback: string[];
   verify: string;
+  /** Run after apply and after rollback: restarts needed, reboot required. */
+  report: string;
 }
+
+export interface PackageCommandOptions {
+  /** The patch's command timeout: apt waits for the dpkg lock at most this long. */
+  timeoutSeconds: number;
+  /** Kept packages of other deployments older than this are removed by a capture. */
+  artifactDays: number;
+}
+
+export const DEFAULT_ROLLBACK_ARTIFACT_DAYS = 30;
+export const MAX_RESTART_SERVICES = 20;
+// A systemd unit or init script name: no path, no glob, no shell syntax.
+const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9@._:-]{0,99}$/;
 
 /** Raised when a package spec cannot be turned into commands; lists every problem. */
 export class InvalidPackageSpecError extends Error {
@@ -37,22 +58,29 @@ const MAX_LENGTH = 256;
 export function validatePackageSpec(input: {
   manager?: unknown;
   name?: unknown;
+  source?: unknown;
   version?: unknown;
+  restart?: unknown;
 }): FieldProblem[] {
   const problems: FieldProblem[] = [];
   if (input.manager !== 'apt') {
     problems.push({ field: 'package.manager', message: 'must be "apt"' });
   }
-  if (
-    typeof input.name !== 'string' ||
-    input.name.length > MAX_LENGTH ||
-    !DEBIAN_PACKAGE_NAME.test(input.name)
-  ) {
-    problems.push({
-      field: 'package.name',
-      message:
-        'must be a Debian package name: lower-case letters, digits, "+", "-" and ".", at least 2 characters, starting with a letter or digit',
-    });
+  const hasName = input.name !== undefined && input.name !== null;
+  const hasSource = input.source !== undefined && input.source !== null;
+  if (hasName === hasSource) {
+    problems.push({ field: 'package.name', message: 'give exactly one of package.name (a binary package) and package.source (every installed binary of a source package)' });
+  }
+  for (const field of ['name', 'source'] as const) {
+    const value = input[field];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'string' || value.length > MAX_LENGTH || !DEBIAN_PACKAGE_NAME.test(value)) {
+      problems.push({
+        field: `package.${field}`,
+        message:
+          'must be a Debian package name: lower-case letters, digits, "+", "-" and ".", at least 2 characters, starting with a letter or digit',
+      });
+    }
   }
   if (
     typeof input.version !== 'string' ||
@@ -65,51 +93,47 @@ export function validatePackageSpec(input: {
         'must be a Debian version [epoch:]upstream[-revision]: upstream starts with a digit and uses letters, digits and . + ~ -; the revision uses letters, digits and . + ~',
     });
   }
+  if (input.restart !== undefined && input.restart !== null) {
+    if (!Array.isArray(input.restart) || input.restart.length > MAX_RESTART_SERVICES) {
+      problems.push({ field: 'package.restart', message: `must be an array of at most ${MAX_RESTART_SERVICES} service names` });
+    } else {
+      input.restart.forEach((service: unknown, i) => {
+        if (typeof service !== 'string' || !SERVICE_NAME.test(service)) {
+          problems.push({ field: `package.restart[${i}]`, message: 'must be a service name: letters, digits and @ . _ : -, starting with a letter or digit, at most 100 characters' });
+        }
+      });
+    }
+  }
   return problems;
 }
 
 /**
- * Prints the installed version, or nothing when the package is absent or only
- * has config files left (`deinstall ok config-files` still has a Version, so
- * `${Version}` alone would claim it is installed). `exit` keeps one line when a
- * Multi-Arch: same package is installed for several architectures (their
- * versions are equal by definition). Exits 0 either way so capture succeeds on
- * hosts that never had the package.
- */
-function installedVersionQuery(quotedName: string): string {
-  return `dpkg-query -W -f='\${Status} \${Version}\\n' ${quotedName} 2>/dev/null | awk '$3=="installed"{print $4; exit}'`;
-}
-
-// Without it, a package that asks a debconf question waits for an answer until
-// the command times out.
-const APT = 'DEBIAN_FRONTEND=noninteractive apt-get';
-
-/**
- * Generates capture/apply/rollback/verify for an apt package patch.
+ * Generates the command sets of an apt package patch (apt-scripts.ts): a
+ * capture that plans the change with apt and keeps every planned package's
+ * installed .deb, an apply of exactly that plan, a verify of every binary of
+ * the source (and of the plan), a rollback that reinstalls the kept .debs and
+ * proves every planned package is back, and the restart report.
  *
- * Name and version are validated AND quoted: validation gives a clear 400, the
- * quoting is what makes the command safe should the rules ever loosen.
- * `'name'='version'` concatenates into one shell word, `name=version`.
+ * Names, version and services are validated AND quoted: validation gives a
+ * clear 400, the quoting is what makes the command safe should the rules ever
+ * loosen.
  */
-export function generatePackageCommands(spec: AptPackage): PatchCommands {
+export function generatePackageCommands(spec: AptPackage, options: PackageCommandOptions): PatchCommands {
   const problems = validatePackageSpec(spec);
   if (problems.length > 0) throw new InvalidPackageSpecError(problems);
-
-  const name = quoteShellArg(spec.name);
-  const version = quoteShellArg(spec.version);
+  const params: AptScriptParams = {
+    mode: spec.source ? 'source' : 'name',
+    target: (spec.source ?? spec.name) as string,
+    version: spec.version,
+    restart: spec.restart ?? [],
+    lockTimeoutSeconds: options.timeoutSeconds,
+    artifactDays: options.artifactDays,
+  };
   return {
-    capture: { previousVersion: installedVersionQuery(name) },
-    apply: [`${APT} install -y ${name}=${version}`],
-    // An empty previousVersion means the patch installed the package: undoing
-    // it is removing it (its new dependencies stay; removing those could take
-    // away something the host needs). `{{previousVersion}}` renders quoted, so
-    // `[ -z '' ]` and `name='1.2-3'` are both single words.
-    rollback: [
-      `if [ -z {{previousVersion}} ]; then ${APT} remove -y ${name}; ` +
-        `else ${APT} install -y --allow-downgrades ${name}={{previousVersion}}; fi`,
-    ],
-    // Status-aware, so that after a rollback that removed the package verify
-    // fails, as SPEC §3 requires to prove the change is gone.
-    verify: `${installedVersionQuery(name)} | grep -qxF ${version}`,
+    capture: { plan: aptCaptureScript(params) },
+    apply: [aptApplyScript(params)],
+    rollback: aptRollbackTemplates(params),
+    verify: aptVerifyScript(params),
+    report: RESTART_REPORT_SCRIPT,
   };
 }

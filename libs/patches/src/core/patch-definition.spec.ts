@@ -201,20 +201,21 @@ describe('package shorthand', () => {
 
   it('generates the four command sets and keeps the package on the definition', () => {
     const definition = normalizePatchDefinition({ name: 'openssl', package: openssl });
-    const generated = generatePackageCommands({ manager: 'apt', name: 'openssl', version: '3.0.15-1~deb12u1' });
+    const generated = generatePackageCommands({ manager: 'apt', name: 'openssl', version: '3.0.15-1~deb12u1' }, { timeoutSeconds: 300, artifactDays: 30 });
     expect(definition).toEqual<PatchDefinition>({
       name: 'openssl',
       capture: generated.capture,
       apply: generated.apply,
       rollback: generated.rollback,
       verify: generated.verify,
+      report: generated.report,
       healthChecks: [],
       timeoutSeconds: 300,
       package: { manager: 'apt', name: 'openssl', version: '3.0.15-1~deb12u1' },
       irreversible: false,
     });
     // The generated rollback passes the same placeholder rules as a hand-written one.
-    expect(validatePatchDefinition({ ...definition, package: null })).toEqual([]);
+    expect(validatePatchDefinition({ ...definition, package: null, report: null })).toEqual([]);
   });
 });
 
@@ -233,6 +234,7 @@ describe('normalizePatchDefinition', () => {
       ],
       timeoutSeconds: 300,
       package: null,
+      report: null,
       irreversible: false,
     });
   });
@@ -259,6 +261,7 @@ describe('normalizePatchDefinition', () => {
       healthChecks: [{ type: 'http', port: 80, path: '/', expectStatus: 200, from: 'worker', timeoutSeconds: 30 }],
       timeoutSeconds: 300,
       package: null,
+      report: null,
       irreversible: false,
     });
   });

@@ -3,7 +3,7 @@
 // The same rules back the HTTP route and any service caller (e.g. a patch
 // generated for a finding), so the DTO only guards the top-level shape.
 import type { FieldProblem } from './field-problem';
-import { AptPackage, generatePackageCommands, validatePackageSpec } from './package-patch';
+import { AptPackage, DEFAULT_ROLLBACK_ARTIFACT_DAYS, generatePackageCommands, validatePackageSpec } from './package-patch';
 import { findPlaceholders, validatePatchPlaceholders } from './placeholders';
 
 export type HealthCheckSource = 'worker' | 'host';
@@ -33,8 +33,14 @@ export interface PatchDefinition {
   healthChecks: HealthCheck[];
   /** Timeout of every command of the patch. */
   timeoutSeconds: number;
-  /** Set for a package patch, whose four command sets were generated from it. */
+  /** Set for a package patch, whose command sets were generated from it. */
   package: AptPackage | null;
+  /**
+   * Generated for a package patch: run after apply and after rollback, its
+   * output says which processes still use replaced libraries and whether a
+   * reboot is required. Absent (undefined) in patches stored before it existed.
+   */
+  report?: string | null;
   /**
    * Declared by the author: the change cannot be undone. Such a patch has no
    * rollback commands, is deployed only with `autoRollback: false`, cannot be
@@ -69,10 +75,11 @@ export const PATCH_FIELDS = [
   'timeoutSeconds',
   'package',
   'irreversible',
+  'report',
 ] as const;
 
 /** The fields a package patch generates, so they must not be given with it. */
-const GENERATED_FIELDS = ['capture', 'apply', 'rollback', 'verify'] as const;
+const GENERATED_FIELDS = ['capture', 'apply', 'rollback', 'verify', 'report'] as const;
 
 const CHECK_FIELDS: Record<HealthCheckType, readonly string[]> = {
   command: ['type', 'command', 'timeoutSeconds'],
@@ -81,7 +88,7 @@ const CHECK_FIELDS: Record<HealthCheckType, readonly string[]> = {
 };
 const CHECK_TYPES = Object.keys(CHECK_FIELDS) as HealthCheckType[];
 const CHECK_SOURCES: readonly HealthCheckSource[] = ['worker', 'host'];
-const PACKAGE_FIELDS = ['manager', 'name', 'version'];
+const PACKAGE_FIELDS = ['manager', 'name', 'source', 'version', 'restart'];
 
 // Visible ASCII only: the path goes into an HTTP request line (and, for
 // `from: host`, into a command on the host), where spaces or control
@@ -197,7 +204,7 @@ function checkCapture(problems: ProblemList, value: unknown): void {
 
 function checkPackage(problems: ProblemList, value: unknown): void {
   if (!isPlainObject(value)) {
-    problems.add('package', 'must be an object {manager, name, version}');
+    problems.add('package', 'must be an object {manager, name or source, version, restart?}');
     return;
   }
   for (const key of Object.keys(value)) {
@@ -270,6 +277,10 @@ export function validatePatchDefinition(input: unknown): FieldProblem[] {
   }
   for (const key of Object.keys(input)) {
     if (!(PATCH_FIELDS as readonly string[]).includes(key)) problems.add(key, 'is not a known field');
+  }
+  // A patch view sent back as input carries it; only a package patch has one, generated.
+  if (isGiven(input.report) && !isGiven(input.package)) {
+    problems.add('report', 'is generated for package patches only and cannot be given');
   }
 
   const name = input.name;
@@ -380,7 +391,7 @@ function normalizeHealthCheck(check: Plain): HealthCheck {
  * patch the generated capture/apply/rollback/verify. Throws
  * InvalidPatchDefinitionError (with every problem) for invalid input.
  */
-export function normalizePatchDefinition(input: unknown): PatchDefinition {
+export function normalizePatchDefinition(input: unknown, options: { artifactDays?: number } = {}): PatchDefinition {
   const problems = validatePatchDefinition(input);
   if (problems.length > 0) throw new InvalidPatchDefinitionError(problems);
   const patch = input as Plain;
@@ -390,14 +401,24 @@ export function normalizePatchDefinition(input: unknown): PatchDefinition {
 
   if (isGiven(patch.package)) {
     const spec = patch.package as AptPackage;
-    const aptPackage: AptPackage = { manager: 'apt', name: spec.name, version: spec.version };
-    const commands = generatePackageCommands(aptPackage);
+    // Only the known fields, in one order: what is stored is what was validated.
+    const aptPackage: AptPackage = {
+      manager: 'apt',
+      ...(isGiven(spec.source) ? { source: spec.source as string } : { name: spec.name as string }),
+      version: spec.version,
+      ...(isGiven(spec.restart) && (spec.restart as string[]).length > 0 ? { restart: [...(spec.restart as string[])] } : {}),
+    };
+    const commands = generatePackageCommands(aptPackage, {
+      timeoutSeconds,
+      artifactDays: options.artifactDays ?? DEFAULT_ROLLBACK_ARTIFACT_DAYS,
+    });
     return {
       name: patch.name as string,
       capture: commands.capture,
       apply: commands.apply,
       rollback: commands.rollback,
       verify: commands.verify,
+      report: commands.report,
       healthChecks,
       timeoutSeconds,
       package: aptPackage,
@@ -414,6 +435,7 @@ export function normalizePatchDefinition(input: unknown): PatchDefinition {
     healthChecks,
     timeoutSeconds,
     package: null,
+    report: null,
     irreversible: patch.irreversible === true,
   };
 }

@@ -139,9 +139,9 @@ describe('validatePatchPlaceholders', () => {
   });
 
   it('accepts the rollback the package shorthand generates', () => {
-    const commands = generatePackageCommands({ manager: 'apt', name: 'openssl', version: '3.0.15-1~deb12u1' });
+    const commands = generatePackageCommands({ manager: 'apt', name: 'openssl', version: '3.0.15-1~deb12u1' }, { timeoutSeconds: 300, artifactDays: 30 });
     expect(validatePatchPlaceholders(commands.capture, commands.rollback)).toEqual([]);
-    expect(renderCommand(commands.rollback[0] as string, { previousVersion: '' })).toContain(`if [ -z "\${vz_cap_previousVersion?}" ]`);
+    expect(renderCommand(commands.rollback[0] as string, { plan: '' })).toContain(`printf '%s\\n' "\${vz_cap_plan?}" >`);
   });
 
   it.each<{ name: string; template: string }>([
