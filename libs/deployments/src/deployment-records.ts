@@ -1,3 +1,4 @@
+import type { HostRestartReports } from './core/restart-report';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -96,6 +97,8 @@ export interface HostEnd {
   exitCode: number | null;
   error: string | null;
   finishedAt: Date;
+  /** Merged into the host's reports (the package patch's report after apply). */
+  restartReport?: HostRestartReports;
 }
 
 const hostKey = (item: { deploymentId: string; hostId: string }) => `${item.deploymentId}/${item.hostId}`;
@@ -132,7 +135,7 @@ export interface DeploymentRun {
 type HostPatch = Partial<
   Pick<
     DeploymentHostEntity,
-    'status' | 'exitCode' | 'error' | 'startedAt' | 'finishedAt' | 'rollbackStartedAt' | 'rollbackFinishedAt'
+    'status' | 'exitCode' | 'error' | 'startedAt' | 'finishedAt' | 'rollbackStartedAt' | 'rollbackFinishedAt' | 'restartReport'
   >
 >;
 
@@ -338,10 +341,12 @@ export class DeploymentRecords {
     const rows = returnedRows<{ deployment_id: string; host_id: string }>(
       await this.db.query(
         `UPDATE deployment_hosts AS h
-         SET status = v.status, exit_code = v.exit_code, error = v.error, finished_at = v.finished_at, output = h.output || v.output
+         SET status = v.status, exit_code = v.exit_code, error = v.error, finished_at = v.finished_at, output = h.output || v.output,
+             restart_report = CASE WHEN v.report IS NULL THEN h.restart_report ELSE COALESCE(h.restart_report, '{}'::jsonb) || v.report END
          FROM (SELECT unnest($1::uuid[]) AS deployment_id, unnest($2::uuid[]) AS host_id, unnest($3::text[]) AS status,
                       unnest($4::int[]) AS exit_code, unnest($5::text[]) AS error, unnest($6::timestamptz[]) AS finished_at,
-                      unnest($7::jsonb[]) AS output, string_to_array(unnest($8::text[]), ',') AS priors, unnest($9::text[]) AS owner) AS v
+                      unnest($7::jsonb[]) AS output, string_to_array(unnest($8::text[]), ',') AS priors, unnest($9::text[]) AS owner,
+                      unnest($10::jsonb[]) AS report) AS v
          WHERE h.deployment_id = v.deployment_id AND h.host_id = v.host_id
            AND h.status = ANY(v.priors) AND ${leaseHeld('h.deployment_id', 'v.owner')}
          RETURNING h.deployment_id, h.host_id`,
@@ -357,6 +362,7 @@ export class DeploymentRecords {
           items.map((i) => hostStatusesBefore(i.end.status).join(',')),
           // Each item as the run that wrote it: two runs may share a statement.
           items.map((i) => i.owner),
+          items.map((i) => (i.end.restartReport ? JSON.stringify(i.end.restartReport) : null)),
         ],
       ),
     );

@@ -52,6 +52,8 @@ export function toDeploymentView(deployment: DeploymentEntity, steps: Deployment
       captured: h.captured,
       rollbackCommands: h.rollbackCommands,
       rollbackStoredAt: iso(h.rollbackStoredAt),
+      /** Package patches: after apply and after rollback, processes still using replaced libraries and whether a reboot is required. */
+      restartReport: h.restartReport ?? null,
       error: h.error,
       startedAt: iso(h.startedAt),
       finishedAt: iso(h.finishedAt),

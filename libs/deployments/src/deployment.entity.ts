@@ -1,3 +1,4 @@
+import type { HostRestartReports } from './core/restart-report';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import type { DeploymentStatus } from './core/deployment-state';
 import type { HostStatus } from './core/host-state';
@@ -68,7 +69,7 @@ export class DeploymentStepEntity {
 
 /** One command as it ran on a host: kept per host and phase, output bounded. */
 export interface CommandRecord {
-  phase: 'capture' | 'apply' | 'verify' | 'health' | 'rollback' | 'rollback-verify' | 'rollback-health';
+  phase: 'capture' | 'apply' | 'verify' | 'report' | 'health' | 'rollback' | 'rollback-verify' | 'rollback-report' | 'rollback-health';
   command: string;
   exitCode: number | null;
   stdout: string;
@@ -102,6 +103,8 @@ export class DeploymentHostEntity {
   @Column({ type: 'jsonb', nullable: true }) captured!: Record<string, string> | null;
   @Column({ name: 'rollback_commands', type: 'jsonb', nullable: true }) rollbackCommands!: string[] | null;
   @Column({ name: 'rollback_stored_at', type: 'timestamptz', nullable: true }) rollbackStoredAt!: Date | null;
+  /** Package patches: processes using replaced libraries and reboot required, after apply and after rollback. */
+  @Column({ name: 'restart_report', type: 'jsonb', nullable: true }) restartReport!: HostRestartReports | null;
   @Column({ type: 'text', nullable: true }) error!: string | null;
   /** Not loaded unless asked for (`DeploymentRecords.load(id, {withOutput: true})`): the engine never needs it. */
   @Column({ type: 'jsonb', select: false }) output!: CommandRecord[];

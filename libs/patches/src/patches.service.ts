@@ -29,6 +29,8 @@ export interface PatchView {
   healthChecks: HealthCheck[];
   timeoutSeconds: number;
   package: AptPackage | null;
+  /** Package patches: the command run after apply and rollback that reports restarts needed and reboot required. */
+  report: string | null;
   /** No rollback exists: deployed only without autoRollback, never rolled back. */
   irreversible: boolean;
   createdBy: string;
@@ -64,6 +66,7 @@ export function toPatchView(patch: PatchEntity): PatchView {
     healthChecks: d.healthChecks,
     timeoutSeconds: d.timeoutSeconds,
     package: d.package,
+    report: d.report ?? null,
     irreversible: isIrreversible(d),
     createdBy: patch.createdBy,
     createdAt: patch.createdAt.toISOString(),
@@ -85,7 +88,7 @@ export class PatchesService {
   async create(actor: Actor, input: unknown): Promise<PatchView> {
     const problems = validatePatchDefinition(input);
     if (problems.length > 0) throw new BadInputError(problems.map((p) => `${p.field}: ${p.message}`));
-    const definition = normalizePatchDefinition(input);
+    const definition = normalizePatchDefinition(input, { artifactDays: this.config.rollbackArtifactDays });
     const saved = await this.db.transaction(async (em) => {
       const patches = em.getRepository(PatchEntity);
       const patch = await patches.save(

@@ -75,7 +75,7 @@ export const PATCH_EXAMPLE = {
 
 export const PACKAGE_PATCH_EXAMPLE = {
   name: 'openssl 3.0.15 (apt)',
-  package: { manager: 'apt', name: 'openssl', version: '3.0.15-1~deb12u1' },
+  package: { manager: 'apt', source: 'openssl', version: '3.0.15-1~deb12u1', restart: ['nginx'] },
   healthChecks: [{ type: 'tcp', port: 443 }],
 };
 
@@ -155,14 +155,25 @@ export class CreatePatchDto {
   @ApiPropertyOptional({
     type: 'object',
     nullable: true,
-    required: ['manager', 'name', 'version'],
+    required: ['manager', 'version'],
     additionalProperties: false,
     properties: {
       manager: { type: 'string', enum: ['apt'] },
-      name: { type: 'string', description: 'Debian package name' },
-      version: { type: 'string', description: 'Debian version [epoch:]upstream[-revision]' },
+      name: { type: 'string', description: 'a Debian binary package (give name or source, not both)' },
+      source: {
+        type: 'string',
+        description: 'a Debian source package: every installed binary built from it is upgraded to the binary built from this source version (what a Debian advisory names)',
+      },
+      version: { type: 'string', description: 'Debian version [epoch:]upstream[-revision] (with source: the source version; binary-only rebuilds +bN match)' },
+      restart: {
+        type: 'array',
+        maxItems: 20,
+        items: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9@._:-]{0,99}$' },
+        description: 'services restarted after apply and after rollback (systemd when it runs, else the init script); health checks run after them',
+      },
     },
-    description: 'package shorthand: capture, apply, rollback and verify are generated (and must not be given)',
+    description:
+      'package shorthand: capture, apply, rollback, verify and report are generated (and must not be given). Runs as root (the credential needs become). Capture records every package apt plans to change and keeps its installed .deb on the host; rollback reinstalls those exact files and proves every package is back (docs/package-patches.md)',
     example: PACKAGE_PATCH_EXAMPLE.package,
   })
   @IsOptional()

@@ -256,6 +256,13 @@ export const CONFIG_VARIABLES: VariableSpec[] = [
     check: (raw) => (raw === 'true' || raw === 'false' ? null : 'must be true or false'),
   },
   {
+    name: 'ROLLBACK_ARTIFACT_DAYS',
+    description: 'Days a package patch keeps the captured .deb files of a deployment that was not rolled back on its hosts (a later package capture removes older ones; a rollback removes its own).',
+    requiredBy: [],
+    default: '30',
+    check: integerBetween(1, 3650),
+  },
+  {
     name: 'METRICS_TOKEN',
     description: 'Bearer token required by GET /metrics (unset: /metrics is disabled).',
     requiredBy: [],
@@ -303,6 +310,8 @@ export interface AppConfig {
   scanRateLimitPerMinute: number;
   /** A patch's creator cannot approve it (four eyes). */
   requireSeparateApprover: boolean;
+  /** Days the captured .deb files of a package patch deployment are kept on its hosts. */
+  rollbackArtifactDays: number;
   loginAddressFailuresPerMinute: number;
   loginUsernameFreeFailures: number;
   loginUsernameMaxDelaySeconds: number;
@@ -373,6 +382,7 @@ export function parseConfig(env: Record<string, string | undefined>, role: AppRo
     loginRateLimitPerMinute: Number(values.LOGIN_RATE_LIMIT_PER_MINUTE),
     scanRateLimitPerMinute: Number(values.SCAN_RATE_LIMIT_PER_MINUTE),
     requireSeparateApprover: values.REQUIRE_SEPARATE_APPROVER === 'true',
+    rollbackArtifactDays: Number(values.ROLLBACK_ARTIFACT_DAYS),
     loginAddressFailuresPerMinute: Number(values.LOGIN_ADDRESS_FAILURES_PER_MINUTE),
     loginUsernameFreeFailures: Number(values.LOGIN_USERNAME_FREE_FAILURES),
     loginUsernameMaxDelaySeconds: Number(values.LOGIN_USERNAME_MAX_DELAY_SECONDS),

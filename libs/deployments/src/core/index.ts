@@ -15,3 +15,5 @@ export * from './step-state';
 export * from './step-closure';
 export * from './give-up';
 export * from './rollback-retry';
+export * from './restart-report';
+export * from './deployment-shell';

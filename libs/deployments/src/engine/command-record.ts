@@ -1,5 +1,6 @@
 import type { OutputStream, SshSession } from '@vulnzero/ssh';
 import type { CommandRecord } from '../deployment.entity';
+import { inDeployment } from '../core/deployment-shell';
 
 /** Runs one command on a host's session and keeps what happened, output bounded by the session. */
 export async function runRecorded(
@@ -8,9 +9,12 @@ export async function runRecorded(
   command: string,
   timeoutMs: number,
   onOutput?: (stream: OutputStream, chunk: Buffer) => void,
+  /** Runs it with VZ_DEPLOYMENT_ID set (deployment-shell.ts); the record keeps `command` as given. */
+  deploymentId?: string,
 ): Promise<CommandRecord> {
   const at = new Date().toISOString();
-  const result = await session.exec(command, onOutput ? { timeoutMs, onOutput } : { timeoutMs });
+  const text = deploymentId ? inDeployment(deploymentId, command) : command;
+  const result = await session.exec(text, onOutput ? { timeoutMs, onOutput } : { timeoutMs });
   return {
     phase,
     command,

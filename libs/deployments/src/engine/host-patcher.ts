@@ -6,6 +6,8 @@ import { DeploymentRecords, HostEnd } from '../deployment-records';
 import type { HostStatus } from '../core/host-state';
 import { describeFailure, runRecorded } from './command-record';
 import { judgeVerify } from '../core/verify-verdict';
+import { inDeployment } from '../core/deployment-shell';
+import { parseRestartReport, type HostRestartReports } from '../core/restart-report';
 import { observeHostOperation } from './engine-metrics';
 import { firstAttemptTimeoutMs, HealthChecker } from './health-checker';
 import { pinnedAddress, type HostSessions } from './host-sessions';
@@ -22,25 +24,33 @@ export interface HostRunContext {
 }
 
 interface SequenceStep {
-  phase: 'capture' | 'apply' | 'verify' | 'health';
+  phase: 'capture' | 'apply' | 'verify' | 'report' | 'health';
   command: string;
   timeoutMs: number;
 }
 
 /**
- * What runs after the rollback is stored: apply, verify, and the first attempt
+ * What runs after the rollback is stored: apply, verify, the restart report
+ * (package patches, after their restarts), and the first attempt
  * of the health checks when all of them are commands on the host (checks made
  * from the worker, and retries, go through the HealthChecker).
  */
 function afterRollbackSteps(patch: PatchDefinition, timeoutMs: number): SequenceStep[] {
   const steps: SequenceStep[] = patch.apply.map((command) => ({ phase: 'apply', command, timeoutMs }));
   if (patch.verify) steps.push({ phase: 'verify', command: patch.verify, timeoutMs });
+  if (patch.report) steps.push({ phase: 'report', command: patch.report, timeoutMs });
   if (patch.healthChecks.every((check) => check.type === 'command')) {
     for (const check of patch.healthChecks) {
       if (check.type === 'command') steps.push({ phase: 'health', command: check.command, timeoutMs: firstAttemptTimeoutMs(check.timeoutSeconds) });
     }
   }
   return steps;
+}
+
+/** The package patch's restart report, when its command ran in the sequence. */
+function reportOf(records: CommandRecord[]): { restartReport?: HostRestartReports } {
+  const record = records.find((r) => r.phase === 'report' && r.exitCode === 0);
+  return record ? { restartReport: { afterApply: parseRestartReport(record.stdout, new Date()) } } : {};
 }
 
 class HostStepFailed extends Error {
@@ -168,7 +178,7 @@ export class HostPatcher {
       }
       observeHostOperation('health', 'ok', phaseStarted);
 
-      await this.finish(ctx, host, output.splice(0), 'healthy', { exitCode: 0, finishedAt: new Date(), error: null });
+      await this.finish(ctx, host, output.splice(0), 'healthy', { exitCode: 0, finishedAt: new Date(), error: null, ...reportOf(records) });
     } catch (error) {
       observeHostOperation(phase, 'failed', phaseStarted);
       const message = error instanceof Error ? error.message : String(error);
@@ -197,7 +207,9 @@ export class HostPatcher {
     // The shell stays on the host for the step's health re-checks when every command passed.
     const resident = ctx.patch.healthChecks.flatMap((check) => (check.type === 'command' ? [check.command] : []));
     try {
-      const { results, resident: shell } = await session.startSequence(steps, {
+      // Each command sees VZ_DEPLOYMENT_ID; the records keep the command as the patch wrote it.
+      const commands = steps.map((step) => ({ ...step, command: inDeployment(ctx.deploymentId, step.command) }));
+      const { results, resident: shell } = await session.startSequence(commands, {
         ...(gate ? { gate } : {}),
         ...(resident.length > 0 ? { resident } : {}),
         onStart: (index) => {
@@ -269,7 +281,7 @@ export class HostPatcher {
     try {
       if (!ctx.patch.verify) throw new HostStepFailed(unknown('the patch has no verify to tell whether the change is in place'), null);
       const session = await ctx.sessions.session(host.hostId);
-      const record = await runRecorded(session, 'verify', ctx.patch.verify, ctx.patch.timeoutSeconds * 1000);
+      const record = await runRecorded(session, 'verify', ctx.patch.verify, ctx.patch.timeoutSeconds * 1000, undefined, ctx.deploymentId);
       output.push(record);
       const verdict = judgeVerify(record, ctx.patch.timeoutSeconds);
       if (verdict.kind === 'absent') throw new HostStepFailed(unknown(`verify says the change is not in place (exit ${verdict.exitCode})`), record.exitCode);

@@ -7,6 +7,7 @@ import { describeFailure, runRecorded } from './command-record';
 import { hostRollbacksTotal, observeHostOperation } from './engine-metrics';
 import { HealthChecker } from './health-checker';
 import { judgeVerify } from '../core/verify-verdict';
+import { parseRestartReport, type HostRestartReports } from '../core/restart-report';
 import { pinnedAddress, type HostSessions } from './host-sessions';
 
 export interface RollbackOutcome {
@@ -86,21 +87,28 @@ export class RollbackRunner {
     for (const taskId of taskIds) this.events.publish(taskId, { type: 'host', hostId: host.hostId, hostName: host.hostName, status: 'rolling_back' });
     let failure: string | null = null;
     let exitCode: number | null = null;
+    let restartReport: HostRestartReports | undefined;
     try {
       // Nothing to run is never a rollback: the host stays as the record says it was changed.
       if (!host.rollbackCommands || host.rollbackCommands.length === 0) throw new Error('no rollback commands were stored for this host');
       const session = await sessions.session(host.hostId);
       for (const command of host.rollbackCommands) {
-        const record = await runRecorded(session, 'rollback', command, timeoutMs);
+        const record = await runRecorded(session, 'rollback', command, timeoutMs, undefined, deploymentId);
         output.push(record);
         exitCode = record.exitCode;
         if (record.exitCode !== 0) throw new Error(describeFailure(record));
+      }
+      if (patch.report) {
+        // What the rollback left running on old code, before the health checks (as after apply).
+        const record = await runRecorded(session, 'rollback-report', patch.report, timeoutMs, undefined, deploymentId);
+        output.push(record);
+        if (record.exitCode === 0) restartReport = { ...(host.restartReport ?? {}), afterRollback: parseRestartReport(record.stdout, new Date()) };
       }
       const health = await this.health.check(patch.healthChecks, session, pinnedAddress(host), 'rollback-health');
       output.push(...health.records);
       if (!health.passed) throw new Error(`health after rollback: ${health.failure ?? 'failed'}`);
       if (patch.verify) {
-        const record = await runRecorded(session, 'rollback-verify', patch.verify, timeoutMs);
+        const record = await runRecorded(session, 'rollback-verify', patch.verify, timeoutMs, undefined, deploymentId);
         output.push(record);
         // Only a verify that ran to completion and failed proves the change is gone.
         const verdict = judgeVerify(record, patch.timeoutSeconds);
@@ -115,6 +123,7 @@ export class RollbackRunner {
     const status = failure ? 'rollback_failed' : 'rolled_back';
     await this.records.transitionHost(deploymentId, host.hostId, 'rolling_back', status, {
       rollbackFinishedAt: new Date(),
+      ...(restartReport ? { restartReport } : {}),
       ...(failure ? { error: `rollback: ${failure}`, exitCode } : {}),
     });
     for (const taskId of taskIds) this.events.publish(taskId, { type: 'host', hostId: host.hostId, hostName: host.hostName, status, error: failure });
