@@ -76,6 +76,7 @@ describe('patches (real gateway, PostgreSQL, Redis)', () => {
       ],
       timeoutSeconds: 300,
       package: null,
+      report: null,
       irreversible: false,
       createdBy: operator.username,
       createdAt: expect.any(String),
@@ -177,7 +178,7 @@ describe('patches (real gateway, PostgreSQL, Redis)', () => {
     expect(response.body.message).toEqual(expect.arrayContaining([expect.stringContaining(field)]));
   });
 
-  it('generates the four command sets of a package patch', async () => {
+  it('generates the command sets of a package patch, by binary or by source with restarts', async () => {
     const patch = await createPatch({
       name: `openssl apt ${randomSuffix()}`,
       package: { manager: 'apt', name: 'openssl', version: '3.0.15-1~deb12u1' },
@@ -185,14 +186,29 @@ describe('patches (real gateway, PostgreSQL, Redis)', () => {
     expect(patch).toEqual(
       expect.objectContaining({
         package: { manager: 'apt', name: 'openssl', version: '3.0.15-1~deb12u1' },
-        capture: { previousVersion: expect.stringContaining("dpkg-query -W -f='${Status} ${Version}\\n' 'openssl'") },
-        apply: [`DEBIAN_FRONTEND=noninteractive apt-get install -y 'openssl'='3.0.15-1~deb12u1'`],
-        rollback: [expect.stringContaining(`--allow-downgrades 'openssl'={{previousVersion}}`)],
-        verify: expect.stringContaining(`grep -qxF '3.0.15-1~deb12u1'`),
+        capture: { plan: expect.stringContaining(`vz_mode='name'; vz_target='openssl'; vz_version='3.0.15-1~deb12u1'`) },
+        apply: [expect.stringContaining('apt-get install -y --no-remove')],
+        rollback: [expect.stringContaining(`printf '%s\\n' {{plan}} >`), expect.stringContaining('--allow-downgrades')],
+        verify: expect.stringContaining(`vz_mode='name'`),
+        report: expect.stringContaining('/proc/[0-9]*/maps'),
         healthChecks: [],
         timeoutSeconds: 300,
       }),
     );
+    const bySource = await createPatch({
+      name: `openssl source ${randomSuffix()}`,
+      package: { manager: 'apt', source: 'openssl', version: '3.0.15-1~deb12u1', restart: ['nginx'] },
+    });
+    expect(bySource.package).toEqual({ manager: 'apt', source: 'openssl', version: '3.0.15-1~deb12u1', restart: ['nginx'] });
+    expect(bySource.apply[0]).toContain(`vz_restart='nginx'`);
+    const bad = await operator.client.post('/patches', { name: 'p', package: { manager: 'apt', source: 'openssl', version: '1.0', restart: ['nginx; id'] } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toEqual([expect.stringContaining('package.restart[0]')]);
+    const both = await operator.client.post('/patches', { name: 'p', package: { manager: 'apt', name: 'openssl', source: 'openssl', version: '1.0' } });
+    expect(both.status).toBe(400);
+    const given = await operator.client.post('/patches', { name: 'p', apply: ['true'], rollback: ['true'], report: 'id' });
+    expect(given.status).toBe(400);
+    expect(given.body.message).toEqual([expect.stringContaining('report')]);
   });
 
   it('stores a hostile-looking rollback template as given and returns it verbatim', async () => {
@@ -290,7 +306,7 @@ describe('patches (real gateway, PostgreSQL, Redis)', () => {
     const { name: _name, ...example } = examples.commands.value;
     const { name: _specName, ...spec } = specPatch();
     expect(example).toEqual(spec);
-    expect(examples.package.value.package).toEqual({ manager: 'apt', name: 'openssl', version: '3.0.15-1~deb12u1' });
+    expect(examples.package.value.package).toEqual({ manager: 'apt', source: 'openssl', version: '3.0.15-1~deb12u1', restart: ['nginx'] });
     const schema = doc.components.schemas.CreatePatchDto;
     expect(schema.properties.healthChecks.items.oneOf.map((c: { title: string }) => c.title)).toEqual(['command', 'http', 'tcp']);
     expect(Object.keys(schema.properties).sort()).toEqual(

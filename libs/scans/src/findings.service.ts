@@ -44,7 +44,7 @@ export class FindingsService {
     const page = await keysetPage(query, 'f', filter);
     const links = await this.patchLinks(page.items);
     return {
-      items: page.items.map((f) => toFindingView(f, (f.fixedVersion && links.get(`${f.package}=${f.fixedVersion}`)) || null)),
+      items: page.items.map((f) => toFindingView(f, (f.fixedVersion && links.get(`${f.matchedName}=${f.fixedVersion}`)) || null)),
       nextCursor: page.nextCursor,
     };
   }
@@ -52,14 +52,17 @@ export class FindingsService {
   async get(id: string): Promise<FindingView> {
     const finding = await this.find(id);
     const links = await this.patchLinks([finding]);
-    return toFindingView(finding, (finding.fixedVersion && links.get(`${finding.package}=${finding.fixedVersion}`)) || null);
+    return toFindingView(finding, (finding.fixedVersion && links.get(`${finding.matchedName}=${finding.fixedVersion}`)) || null);
   }
 
   /**
    * The draft apt patch that installs the finding's fixed version, generated
-   * by the patches capability's package shorthand. One patch per package and
-   * fixed version across the fleet: a second call (for any finding of that
-   * pair) returns the same patch. An advisory lock on the pair makes two
+   * by the patches capability's package shorthand in its source form: the
+   * advisory names a source package (Debian's do), and every installed binary
+   * built from it moves to the fixed source version (openssl and libssl3
+   * together). One patch per advisory package and fixed version across the
+   * fleet: a second call (for any finding of that pair, whichever binary it
+   * is on) returns the same patch. An advisory lock on the pair makes two
    * concurrent calls agree on one patch.
    */
   async patchFor(actor: Actor, id: string): Promise<FindingPatch> {
@@ -70,17 +73,17 @@ export class FindingsService {
     if (finding.status === 'resolved') {
       throw new ConflictError(`finding ${id} is resolved: ${finding.package} on that host no longer has ${finding.advisoryId}`);
     }
-    const pkg = finding.package;
+    const pkg = finding.matchedName;
     const fixed = finding.fixedVersion;
     const { created, patchId } = await this.db.transaction(async (em) => {
       await em.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`vulnzero:package-fix:${pkg}=${fixed}`]);
       const link = await em.findOneBy(PackageFixPatchEntity, { package: pkg, fixedVersion: fixed });
       if (link) return { created: false, patchId: link.patchId };
-      const patch = await this.patches.create(actor, { name: `${pkg} ${fixed}`, package: { manager: 'apt', name: pkg, version: fixed } });
+      const patch = await this.patches.create(actor, { name: `${pkg} ${fixed}`, package: { manager: 'apt', source: pkg, version: fixed } });
       await em.insert(PackageFixPatchEntity, { package: pkg, fixedVersion: fixed, patchId: patch.id, createdBy: actor.name });
       return { created: true, patchId: patch.id };
     });
-    const openFindings = await this.db.getRepository(FindingEntity).countBy({ package: pkg, fixedVersion: fixed, status: 'open' });
+    const openFindings = await this.db.getRepository(FindingEntity).countBy({ matchedName: pkg, fixedVersion: fixed, status: 'open' });
     return { created, patch: await this.patches.get(patchId), openFindings };
   }
 
@@ -96,7 +99,7 @@ export class FindingsService {
     const rows = (await this.db.query(
       `SELECT l.package, l.fixed_version, l.patch_id FROM package_fix_patches l
        JOIN unnest($1::text[], $2::text[]) AS w(package, fixed_version) USING (package, fixed_version)`,
-      [pairs.map((f) => f.package), pairs.map((f) => f.fixedVersion)],
+      [pairs.map((f) => f.matchedName), pairs.map((f) => f.fixedVersion)],
     )) as { package: string; fixed_version: string; patch_id: string }[];
     return new Map(rows.map((r) => [`${r.package}=${r.fixed_version}`, r.patch_id]));
   }
