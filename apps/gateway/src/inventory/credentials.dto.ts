@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsObject, IsOptional, ValidateNested } from 'class-validator';
+import { IsOptional, ValidateNested } from 'class-validator';
 import {
   BECOME_METHODS,
   becomeMethodProblem,
@@ -58,8 +58,8 @@ export class CreateCredentialDto {
       'Run the patch commands of hosts using this credential (capture, apply, verify, rollback, command health checks) as root through sudo. Scans stay unprivileged.',
   })
   @IsOptional()
-  @IsObject({ message: 'must be an object {"method": "sudo", "password"?}' })
-  @ValidateNested()
+  // An array passes here (each element is checked) and is refused by the service.
+  @ValidateNested({ message: 'must be an object {"method": "sudo", "password"?}' })
   @Type(() => CredentialBecomeDto)
   become?: CredentialBecomeDto;
 }
