@@ -69,6 +69,15 @@ describe('become: patch commands as root through sudo (gateway + worker + sshd f
     }
   });
 
+  it('documents become in the OpenAPI document: the password write-only, the view saying only whether one is set', async () => {
+    const { schemas } = (await new ApiClient(gateway.url).get('/docs-json')).body.components;
+    expect(schemas.CreateCredentialDto.properties.become.allOf).toEqual([{ $ref: '#/components/schemas/CredentialBecomeDto' }]);
+    expect(schemas.CredentialBecomeDto.properties.method.enum).toEqual(['sudo']);
+    expect(schemas.CredentialBecomeDto.properties.password).toEqual(expect.objectContaining({ type: 'string', writeOnly: true }));
+    expect(schemas.CredentialBecomeDto.required).toEqual(['method']);
+    expect(schemas.CredentialBecomeViewDto.properties.password.type).toBe('boolean');
+  });
+
   it.each([
     { mode: 'nopasswd', host: 0 },
     { mode: 'password', host: 1 },
