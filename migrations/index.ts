@@ -12,6 +12,7 @@ import { AddMaintenanceWindows1764070800000 } from './1764070800000-add-maintena
 import { AuditSystemActorAndPatchCreator1764080400000 } from './1764080400000-audit-system-actor-and-patch-creator';
 import { PinDeploymentTargets1764080500000 } from './1764080500000-pin-deployment-targets';
 import { AddStepClosureAndRollbackRetry1764080600000 } from './1764080600000-add-step-closure-and-rollback-retry';
+import { CredentialBecome1764100000000 } from './1764100000000-credential-become';
 import { DeploymentHostRestartReport1764100200000 } from './1764100200000-deployment-host-restart-report';
 
 export const MIGRATIONS = [
@@ -28,5 +29,6 @@ export const MIGRATIONS = [
   AuditSystemActorAndPatchCreator1764080400000,
   PinDeploymentTargets1764080500000,
   AddStepClosureAndRollbackRetry1764080600000,
+  CredentialBecome1764100000000,
   DeploymentHostRestartReport1764100200000,
 ];

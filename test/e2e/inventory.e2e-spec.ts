@@ -85,6 +85,7 @@ describe('credentials', () => {
       name,
       username: 'deploy',
       publicKeyFingerprint: key.fingerprint,
+      become: null,
       createdAt: expect.any(String),
     });
   });
@@ -166,7 +167,7 @@ describe('credentials', () => {
     const id = (await admin.post('/credentials', { name: `s-${randomSuffix()}`, username: 'u', privateKey: key.privateKey, passphrase: PASSPHRASE })).body.id;
     const one = await admin.get(`/credentials/${id}`);
     expect(one.status).toBe(200);
-    expect(Object.keys(one.body).sort()).toEqual(['createdAt', 'id', 'name', 'publicKeyFingerprint', 'username']);
+    expect(Object.keys(one.body).sort()).toEqual(['become', 'createdAt', 'id', 'name', 'publicKeyFingerprint', 'username']);
     const all: unknown[] = [];
     let cursor: string | null = null;
     do {

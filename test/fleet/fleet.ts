@@ -10,7 +10,7 @@ import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
@@ -40,6 +40,21 @@ export interface FleetOptions {
    * /usr/local/bin:/usr/bin:/bin:/usr/games), e.g. a suite's command shims.
    */
   extraPath?: string[];
+  /**
+   * Also lets in two login users of this fleet that may become root with
+   * sudo (a credential's `become`), with the same fleet client key: one with
+   * `NOPASSWD: ALL`, one that needs its password (`timestamp_timeout=0`: asked
+   * on every sudo). Their sudoers file is removed by stop().
+   */
+  become?: boolean;
+}
+
+/** The sudo users of a fleet started with `become: true`. */
+export interface FleetBecomeUsers {
+  /** `NOPASSWD: ALL` */
+  nopasswd: string;
+  /** Needs `password` on every sudo. */
+  password: { username: string; password: string };
 }
 
 export interface FleetHost {
@@ -71,6 +86,7 @@ export interface FleetDescription {
   privateKeyPath: string;
   publicKey: string;
   startedAt: string;
+  become?: FleetBecomeUsers;
   hosts: (FleetHost & { configPath: string; pidFile: string; pid?: number })[];
 }
 
@@ -238,6 +254,8 @@ export class SshFleet {
   private readonly startTimeoutMs: number;
   private readonly namePrefix: string;
   private readonly extraPath: string[];
+  private readonly withBecome: boolean;
+  private becomeUsersOf: FleetBecomeUsers | undefined;
   private runtime: HostRuntime[] = [];
   private clientPrivateKey = '';
   private clientPublicKey = '';
@@ -255,6 +273,7 @@ export class SshFleet {
     this.startTimeoutMs = options.startTimeoutMs ?? 120_000;
     this.namePrefix = options.namePrefix ?? 'fleet-';
     this.extraPath = options.extraPath ?? [];
+    this.withBecome = options.become ?? false;
     if (this.extraPath.some((dir) => !path.isAbsolute(dir) || dir.includes(':')))
       throw new Error('extraPath entries must be absolute directories without ":"');
   }
@@ -275,6 +294,7 @@ export class SshFleet {
     });
     fleet.clientPrivateKey = readFileSync(description.privateKeyPath, 'utf8');
     fleet.clientPublicKey = description.publicKey;
+    fleet.becomeUsersOf = description.become;
     fleet.runtime = description.hosts.map((h) => ({
       ...h,
       hostDir: path.dirname(h.configPath),
@@ -297,6 +317,12 @@ export class SshFleet {
   /** The fleet's client private key (OpenSSH format). */
   get privateKey(): string {
     return this.clientPrivateKey;
+  }
+
+  /** The sudo users (start with `become: true`). */
+  get becomeUsers(): FleetBecomeUsers {
+    if (!this.becomeUsersOf) throw new Error(`fleet ${this.subnet} was not started with become: true`);
+    return this.becomeUsersOf;
   }
 
   /** The fleet's client public key line. */
@@ -326,6 +352,7 @@ export class SshFleet {
 
     const addresses = fleetAddresses(this.subnet, count);
     await this.ensureUser();
+    if (this.withBecome) this.becomeUsersOf = await this.ensureBecomeUsers();
     await fs.mkdir(PRIVSEP_DIR, { recursive: true, mode: 0o755 });
     await fs.mkdir(path.join(this.baseDir, 'client'), { recursive: true, mode: 0o755 });
     await fs.mkdir(path.join(this.baseDir, 'hosts'), { recursive: true, mode: 0o755 });
@@ -455,6 +482,7 @@ export class SshFleet {
       privateKeyPath: this.privateKeyPath,
       publicKey: this.clientPublicKey,
       startedAt: new Date().toISOString(),
+      ...(this.becomeUsersOf ? { become: this.becomeUsersOf } : {}),
       hosts: this.runtime.map((h) => ({
         ...this.publicHost(h),
         configPath: h.configPath,
@@ -472,6 +500,7 @@ export class SshFleet {
    */
   async stop(options: { removeFiles?: boolean } = {}): Promise<void> {
     await this.stopRecorded();
+    await fs.rm(this.sudoersFile, { force: true });
     if (options.removeFiles) await fs.rm(this.baseDir, { recursive: true, force: true });
   }
 
@@ -589,7 +618,7 @@ export class SshFleet {
       `HostKey ${configValue(hostKeyPath)}`,
       `PidFile ${configValue(host.pidFile)}`,
       `AuthorizedKeysFile ${configValue(authorizedKeys)}`,
-      `AllowUsers ${this.username}`,
+      `AllowUsers ${[this.username, ...(this.becomeUsersOf ? [this.becomeUsersOf.nopasswd, this.becomeUsersOf.password.username] : [])].join(' ')}`,
       'PubkeyAuthentication yes',
       'PasswordAuthentication no',
       'KbdInteractiveAuthentication no',
@@ -688,6 +717,52 @@ export class SshFleet {
     const { stdout } = await execFileAsync('getent', ['shadow', this.username]);
     if (stdout.split(':')[1]?.startsWith('!'))
       await execFileAsync('usermod', ['-p', '*', this.username]);
+  }
+
+  /** sudoers.d skips file names with a dot: the subnet's dots become dashes. */
+  private get sudoersFile(): string {
+    return `/etc/sudoers.d/vulnzero-fleet-${this.subnet.replaceAll('.', '-')}`;
+  }
+
+  /**
+   * The fleet's two sudo users (named after its subnet, so fleets started at
+   * once never share one), a fresh random password for the one that needs
+   * it (with quotes, a space, `$` and a backslash: it must reach sudo as
+   * data), and their sudoers file, checked with `visudo -cf` before it is
+   * installed.
+   */
+  private async ensureBecomeUsers(): Promise<FleetBecomeUsers> {
+    const suffix = this.subnet.replaceAll('.', '-');
+    const users: FleetBecomeUsers = {
+      nopasswd: `vzb-np-${suffix}`,
+      password: { username: `vzb-pw-${suffix}`, password: `p 'w" $HOME \ ${randomBytes(12).toString('hex')}` },
+    };
+    for (const username of [users.nopasswd, users.password.username]) {
+      const exists = await execFileAsync('id', ['-u', username]).then(() => true, () => false);
+      if (!exists) await execFileAsync('useradd', ['--system', '--create-home', '--shell', '/bin/bash', username]);
+    }
+    // Unlocked without a password (sshd without PAM refuses a locked account).
+    await execFileAsync('usermod', ['-p', '*', users.nopasswd]);
+    await new Promise<void>((resolve, reject) => {
+      const child = execFile('chpasswd', (error) => (error ? reject(error) : resolve()));
+      child.stdin?.end(`${users.password.username}:${users.password.password}\n`);
+    });
+    const rules = [
+      '# generated by test/fleet/fleet.ts for the become tests; removed by stop()',
+      `${users.nopasswd} ALL=(ALL:ALL) NOPASSWD: ALL`,
+      `Defaults:${users.password.username} timestamp_timeout=0`,
+      `${users.password.username} ALL=(ALL:ALL) ALL`,
+      '',
+    ].join('\n');
+    const draft = path.join(this.baseDir, 'sudoers.draft');
+    await fs.mkdir(this.baseDir, { recursive: true, mode: 0o755 });
+    await fs.writeFile(draft, rules, { mode: 0o440 });
+    await execFileAsync('visudo', ['-cf', draft]);
+    await fs.copyFile(draft, this.sudoersFile);
+    await fs.rm(draft);
+    await fs.chown(this.sudoersFile, 0, 0);
+    await fs.chmod(this.sudoersFile, 0o440);
+    return users;
   }
 
   private async userIds(): Promise<{ uid: number; gid: number }> {

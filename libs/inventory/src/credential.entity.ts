@@ -1,8 +1,9 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
 /**
- * An SSH login. The private key and passphrase exist here only as AES-256-GCM
- * ciphertexts (see SecretBox); `keyId` names the master key that sealed them.
+ * An SSH login. The private key, passphrase and sudo password exist here only
+ * as AES-256-GCM ciphertexts (see SecretBox); `keyId` names the master key
+ * that sealed them.
  */
 @Entity('credentials')
 export class CredentialEntity {
@@ -20,6 +21,11 @@ export class CredentialEntity {
   @Column({ name: 'passphrase_ciphertext', type: 'bytea', nullable: true }) passphraseCiphertext!: Buffer | null;
   @Column({ name: 'passphrase_iv', type: 'bytea', nullable: true }) passphraseIv!: Buffer | null;
   @Column({ name: 'passphrase_tag', type: 'bytea', nullable: true }) passphraseTag!: Buffer | null;
+  /** `sudo` when the host's patch commands run as root through sudo; null: as the login user. */
+  @Column({ name: 'become_method', type: 'text', nullable: true }) becomeMethod!: 'sudo' | null;
+  @Column({ name: 'become_password_ciphertext', type: 'bytea', nullable: true }) becomePasswordCiphertext!: Buffer | null;
+  @Column({ name: 'become_password_iv', type: 'bytea', nullable: true }) becomePasswordIv!: Buffer | null;
+  @Column({ name: 'become_password_tag', type: 'bytea', nullable: true }) becomePasswordTag!: Buffer | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }

@@ -7,7 +7,9 @@ import { utils, type ParsedKey } from 'ssh2';
 import { BadInputError, ConflictError, NotFoundError } from '@vulnzero/http';
 import { fingerprintSha256 } from '@vulnzero/ssh';
 import {
+  becomeProblems,
   classifyKeyParseError,
+  type BecomeInput,
   keyParseProblem,
   passphraseProblem,
   privateKeyProblem,
@@ -27,6 +29,14 @@ export interface NewCredential {
   username: string;
   privateKey: string;
   passphrase?: string;
+  /** Patch commands run as root through sudo; the password (if any) is sealed like the key. */
+  become?: BecomeInput;
+}
+
+/** A credential's `become` as anyone may see it: whether a password is set, never the password. */
+export interface BecomeView {
+  method: 'sudo';
+  password: boolean;
 }
 
 /** What anyone but the worker may see of a credential: nothing secret. */
@@ -35,6 +45,8 @@ export interface CredentialView {
   name: string;
   username: string;
   publicKeyFingerprint: string;
+  /** Null: commands run as the login user. */
+  become: BecomeView | null;
   createdAt: string;
 }
 
@@ -43,6 +55,12 @@ export interface CredentialForUse {
   username: string;
   privateKey: string;
   passphrase?: string;
+  /** Present when the deployment's commands run as root through sudo. */
+  become?: BecomeInput;
+}
+
+function becomeViewOf(credential: Pick<CredentialEntity, 'becomeMethod' | 'becomePasswordCiphertext'>): BecomeView | null {
+  return credential.becomeMethod ? { method: credential.becomeMethod, password: credential.becomePasswordCiphertext !== null } : null;
 }
 
 export function toCredentialView(credential: CredentialEntity): CredentialView {
@@ -51,11 +69,12 @@ export function toCredentialView(credential: CredentialEntity): CredentialView {
     name: credential.name,
     username: credential.username,
     publicKeyFingerprint: credential.publicKeyFingerprint,
+    become: becomeViewOf(credential),
     createdAt: credential.createdAt.toISOString(),
   };
 }
 
-function secretContext(id: string, field: 'privateKey' | 'passphrase'): string {
+function secretContext(id: string, field: 'privateKey' | 'passphrase' | 'becomePassword'): string {
   return `credential:${id}:${field}`;
 }
 
@@ -95,6 +114,7 @@ export class CredentialsService {
     ]
       .filter(([, problem]) => problem !== null)
       .map(([field, problem]) => `${field}: ${problem}`);
+    if (input.become !== undefined) errors.push(...becomeProblems(input.become));
     if (errors.length > 0) throw new BadInputError(errors);
 
     const publicHalf = publicHalfOf(input.privateKey, input.passphrase);
@@ -103,6 +123,7 @@ export class CredentialsService {
     const id = randomUUID();
     const key = this.secrets.seal(input.privateKey, secretContext(id, 'privateKey'));
     const phrase = input.passphrase === undefined ? null : this.secrets.seal(input.passphrase, secretContext(id, 'passphrase'));
+    const becomePassword = input.become?.password === undefined ? null : this.secrets.seal(input.become.password, secretContext(id, 'becomePassword'));
     const entity = this.credentials.create({
       id,
       name: input.name,
@@ -116,6 +137,10 @@ export class CredentialsService {
       passphraseCiphertext: phrase?.ciphertext ?? null,
       passphraseIv: phrase?.iv ?? null,
       passphraseTag: phrase?.tag ?? null,
+      becomeMethod: input.become?.method ?? null,
+      becomePasswordCiphertext: becomePassword?.ciphertext ?? null,
+      becomePasswordIv: becomePassword?.iv ?? null,
+      becomePasswordTag: becomePassword?.tag ?? null,
     });
     try {
       await this.db.transaction(async (em) => {
@@ -124,7 +149,14 @@ export class CredentialsService {
           action: 'credential.create',
           resourceType: 'credential',
           resourceId: id,
-          detail: { name: entity.name, username: entity.username, publicKeyFingerprint: entity.publicKeyFingerprint, passphrase: phrase !== null },
+          // Whether secrets are set, never what they are.
+          detail: {
+            name: entity.name,
+            username: entity.username,
+            publicKeyFingerprint: entity.publicKeyFingerprint,
+            passphrase: phrase !== null,
+            become: becomeViewOf(entity),
+          },
         });
       });
     } catch (error) {
@@ -199,7 +231,20 @@ export class CredentialsService {
               secretContext(id, 'passphrase'),
             )
           : undefined;
-      return { username: credential.username, privateKey, ...(passphrase !== undefined ? { passphrase } : {}) };
+      const { becomeMethod, becomePasswordCiphertext, becomePasswordIv, becomePasswordTag } = credential;
+      const becomePassword =
+        becomePasswordCiphertext && becomePasswordIv && becomePasswordTag
+          ? this.secrets.open(
+              { ciphertext: becomePasswordCiphertext, iv: becomePasswordIv, tag: becomePasswordTag, keyId: credential.keyId },
+              secretContext(id, 'becomePassword'),
+            )
+          : undefined;
+      return {
+        username: credential.username,
+        privateKey,
+        ...(passphrase !== undefined ? { passphrase } : {}),
+        ...(becomeMethod ? { become: { method: becomeMethod, ...(becomePassword !== undefined ? { password: becomePassword } : {}) } } : {}),
+      };
     } catch (error) {
       if (error instanceof SecretUnavailableError) throw new CredentialUnavailableError(id, error.message);
       throw error;

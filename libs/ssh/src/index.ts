@@ -8,3 +8,4 @@ export * from './ssh2-internals';
 export * from './ssh.module';
 export * from './host-networks';
 export * from './core/connect-failure';
+export * from './core/become-command';

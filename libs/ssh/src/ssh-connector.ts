@@ -14,6 +14,7 @@ import {
   parseHostKey,
   type HostKey,
 } from './core/host-key';
+import { becomePasswordLine, type Become } from './core/become-command';
 import { classifyConnectFailure } from './core/connect-failure';
 import { HostNetworks } from './host-networks';
 import {
@@ -50,6 +51,8 @@ export interface SshTarget {
   hostKey: string;
   /** Deadline for TCP connect + key exchange + authentication. Default 15 s. */
   connectTimeoutMs?: number;
+  /** Every command of the session runs as root through sudo (a credential's `become`). */
+  become?: Become;
 }
 
 // Names as ssh2 1.17 spells them (lib/protocol/constants.js). Note that
@@ -148,6 +151,8 @@ export class SshConnector {
    */
   async connect(target: SshTarget): Promise<SshSession> {
     const pinned = parseHostKey(target.hostKey);
+    // A password that cannot go on stdin as one line is refused before connecting.
+    if (target.become?.password !== undefined) becomePasswordLine(target.become.password);
     const expectedFingerprint = fingerprintSha256(pinned.blob);
     const endpoint: SshEndpoint = { address: target.address, port: target.port };
     const timeoutMs = target.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
@@ -212,7 +217,7 @@ export class SshConnector {
         clearTimeout(deadline);
         client.removeListener('error', onError);
         client.removeListener('close', onClose);
-        resolve(new SshSession(client, endpoint, formatHostKey(pinned), expectedFingerprint));
+        resolve(new SshSession(client, endpoint, formatHostKey(pinned), expectedFingerprint, target.become));
       });
 
       const onError = (err: Error): void => {

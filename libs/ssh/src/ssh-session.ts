@@ -2,6 +2,7 @@
 // so the same session serves capture, apply, verify and health checks of a host.
 import { performance } from 'node:perf_hooks';
 import type { Client, ClientChannel } from 'ssh2';
+import { becomeCommand, becomeModeOf, becomePasswordLine, type Become } from './core/become-command';
 import { OutputTail } from './core/output-tail';
 import { runSequence, type SequenceCommand, type SequenceOptions, type SequenceOutcome } from './sequence-channel';
 import { SshConnectionError, SshEndpoint } from './ssh.errors';
@@ -9,6 +10,8 @@ import { SshConnectionError, SshEndpoint } from './ssh.errors';
 export const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024;
 /** After a timeout: how long to wait for the server to confirm the channel closed. */
 const KILL_GRACE_MS = 2_000;
+/** Under `become`: how long sudo gets to relay SIGTERM to the root command before SIGKILL. */
+const BECOME_TERM_GRACE_MS = 500;
 
 export type OutputStream = 'stdout' | 'stderr';
 
@@ -59,6 +62,8 @@ export class SshSession {
   private readonly closedPromise: Promise<void>;
   /** Commands in flight, told when the connection goes (one client listener for all of them). */
   private readonly onClose = new Set<() => void>();
+  /** Under `become` with a password: the first stdin line of every channel (a secret). */
+  private readonly passwordLine: string | undefined;
 
   constructor(
     private readonly client: Client,
@@ -66,7 +71,13 @@ export class SshSession {
     /** The verified host key, as an OpenSSH line. */
     readonly hostKey: string,
     readonly hostKeyFingerprint: string,
+    /**
+     * Every command of this session (exec, sequences, resident shells) runs as
+     * root through sudo (see core/become-command.ts). Never logged.
+     */
+    private readonly become?: Become,
   ) {
+    this.passwordLine = become?.password === undefined ? undefined : becomePasswordLine(become.password);
     this.closedPromise = new Promise((resolve) => {
       client.once('close', () => {
         this.closedReason ??= new SshConnectionError('network', endpoint, 'connection closed');
@@ -86,13 +97,21 @@ export class SshSession {
     });
   }
 
+  /** True when this session's commands run as root through sudo. */
+  get runsAsRoot(): boolean {
+    return this.become !== undefined;
+  }
+
   get isOpen(): boolean {
     return this.closedReason === undefined;
   }
 
   /**
-   * Runs `command` through the remote user's shell. The command string goes to
-   * the server as is: callers quote every value they interpolate.
+   * Runs `command` through the remote user's shell, or under `become` as
+   * `sudo … /bin/sh -c '<command>'`. The command string goes to the server as
+   * is: callers quote every value they interpolate. Under `become`, a command
+   * sudo did not run (refused) exits BECOME_REFUSED_EXIT with
+   * BECOME_REFUSED_MARKER on stderr.
    *
    * Resolves with the outcome for any exit, signal or timeout. Rejects with
    * SshConnectionError only when the connection is gone, before or during the
@@ -107,6 +126,12 @@ export class SshSession {
       );
     }
     if (this.closedReason) return Promise.reject(this.closedReason);
+    let remote: string;
+    try {
+      remote = this.become ? becomeCommand(command, becomeModeOf(this.become)) : command;
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
 
     const started = performance.now();
     const stdout = new OutputTail(maxOutputBytes);
@@ -169,15 +194,24 @@ export class SshSession {
       };
       const end = (): void => {
         if (!channel) return; // the channel callback sees timedOut and closes it
-        killChannel(channel);
+        kill(channel);
+      };
+      const kill = (target: ClientChannel): void => {
         // A server that never confirms the close must not hang the caller.
-        graceTimer = setTimeout(() => finish(), KILL_GRACE_MS);
+        graceTimer = setTimeout(() => finish(), KILL_GRACE_MS + (this.become ? BECOME_TERM_GRACE_MS : 0));
+        if (!this.become) return killChannel(target);
+        // SIGKILL from the login user reaches neither sudo's root command nor
+        // its children; SIGTERM is relayed by sudo to the root shell, which
+        // kills its process group (core/become-command.ts).
+        signalChannel(target, 'TERM');
+        const hard = setTimeout(() => killChannel(target), BECOME_TERM_GRACE_MS);
+        target.once('close', () => clearTimeout(hard));
       };
       const deadline = setTimeout(stop, timeoutMs);
       options.signal?.addEventListener('abort', stop, { once: true });
 
       try {
-        this.client.exec(command, (err, opened) => {
+        this.client.exec(remote, (err, opened) => {
           if (err) {
             finish(
               this.closedReason ??
@@ -193,6 +227,8 @@ export class SshSession {
             return;
           }
           channel = opened;
+          // Before anything else on stdin: the wrapper reads this one line first.
+          if (this.passwordLine !== undefined) opened.write(this.passwordLine);
           options.onStdin?.({
             write: (text) => {
               if (!settled) opened.write(text);
@@ -202,8 +238,8 @@ export class SshSession {
             },
           });
           if (settled || timedOut || overflowed) {
-            killChannel(opened);
-            if (!settled) graceTimer = setTimeout(() => finish(), KILL_GRACE_MS);
+            if (settled) killChannel(opened);
+            else kill(opened);
           }
           opened.on('data', (chunk: Buffer) => {
             if (overflowed) return;
@@ -248,7 +284,8 @@ export class SshSession {
    * command past its deadline is killed with the rest of the sequence. Resolves
    * with a result for each command that started; the last one is the failure,
    * if any. Rejects like `exec` when the connection is gone. Commands run in
-   * POSIX-shell subshells of the remote user's shell (see command-sequence.ts).
+   * POSIX-shell subshells of the remote user's shell, or under `become` of a
+   * root `/bin/sh` (the gate and the resident shell too; see command-sequence.ts).
    */
   async execSequence(commands: readonly SequenceCommand[], options: Omit<SequenceOptions, 'resident'> = {}): Promise<ExecResult[]> {
     return (await this.startSequence(commands, options)).results;
@@ -286,14 +323,18 @@ export class SshSession {
  * Closing the channel afterwards covers servers that ignore signals.
  */
 function killChannel(channel: ClientChannel): void {
-  try {
-    channel.signal('KILL');
-  } catch {
-    // Not writable any more: the close below is all that is left to do.
-  }
+  signalChannel(channel, 'KILL');
   try {
     channel.close();
   } catch {
     // Already closed.
+  }
+}
+
+function signalChannel(channel: ClientChannel, signal: 'TERM' | 'KILL'): void {
+  try {
+    channel.signal(signal);
+  } catch {
+    // Not writable any more: closing is all that is left to do.
   }
 }

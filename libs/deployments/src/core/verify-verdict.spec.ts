@@ -23,6 +23,11 @@ describe('judgeVerify', () => {
     { name: 'exit 255 proves nothing', run: aRun({ exitCode: 255 }), expected: { kind: 'unknown', reason: 'verify lost its connection or could not start (exit 255)' } },
     { name: 'killed by SIGKILL (137) proves nothing', run: aRun({ exitCode: 137 }), expected: { kind: 'unknown', reason: 'verify was killed (exit 137, signal 9)' } },
     {
+      name: 'a command become (sudo) did not run proves nothing',
+      run: aRun({ exitCode: 126, stderr: 'sudo: 1 incorrect password attempt\nvulnzero-become: sudo did not run the command (sudo exited 1): …\n' }),
+      expected: { kind: 'unknown', reason: 'verify could not run: exit 126 (vulnzero-become: sudo did not run the command (sudo exited 1): …)' },
+    },
+    {
       name: 'a sudo refusal with exit 1 proves nothing',
       run: aRun({ exitCode: 1, stderr: 'sudo: a password is required\n' }),
       expected: { kind: 'unknown', reason: 'verify could not run: sudo refused (sudo: a password is required)' },

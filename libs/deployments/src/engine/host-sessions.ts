@@ -163,7 +163,7 @@ export class HostSessions {
       this.logins.set(credentialId, login);
     }
     const credential = await login;
-    const { username, privateKey, passphrase } = credential;
+    const { username, privateKey, passphrase, become } = credential;
     try {
       return await this.connector.connect({
         address,
@@ -171,6 +171,8 @@ export class HostSessions {
         username,
         ...('prepared' in credential ? { privateKey: credential.prepared } : { privateKey, ...(passphrase !== undefined ? { passphrase } : {}) }),
         hostKey: host.hostKey,
+        // Every command of a deployment (capture, apply, verify, health, rollback) runs as root when the credential says so.
+        ...(become ? { become } : {}),
       });
     } catch (error) {
       if (error instanceof SshConnectionError) sshConnectionErrorsTotal.inc({ kind: error.kind });

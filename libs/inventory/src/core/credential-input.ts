@@ -49,3 +49,40 @@ export function classifyKeyParseError(message: string): KeyParseFailure {
   if (/bad passphrase|integrity check failed|bad decrypt|wrong passphrase/i.test(message)) return 'bad-passphrase';
   return 'unsupported';
 }
+
+/** The only way of becoming root there is: `sudo`. */
+export const BECOME_METHODS = ['sudo'] as const;
+export type BecomeMethod = (typeof BECOME_METHODS)[number];
+export const MAX_BECOME_PASSWORD_BYTES = 1024;
+
+export interface BecomeInput {
+  method: BecomeMethod;
+  password?: string;
+}
+
+export function becomeMethodProblem(value: unknown): string | null {
+  return typeof value === 'string' && (BECOME_METHODS as readonly string[]).includes(value) ? null : 'must be "sudo"';
+}
+
+// Never quote the value: it is a secret. A CR or LF would end the line the
+// host reads the password from (it goes on stdin, never on a command line).
+export function becomePasswordProblem(value: unknown): string | null {
+  if (typeof value !== 'string') return 'must be a string';
+  if (value.length === 0) return 'must not be empty (leave it out when sudoers says NOPASSWD)';
+  if (/[\0\r\n]/.test(value)) return 'must not contain NUL, CR or LF';
+  if (Buffer.byteLength(value, 'utf8') > MAX_BECOME_PASSWORD_BYTES) return `must be at most ${MAX_BECOME_PASSWORD_BYTES} bytes`;
+  return null;
+}
+
+/** Every problem of a `become` object, each naming its field (`become.method: …`). */
+export function becomeProblems(value: unknown): string[] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return ['become: must be an object {"method": "sudo", "password"?}'];
+  const problems: string[] = [];
+  const { method, password, ...unknown } = value as Record<string, unknown>;
+  const methodProblem = becomeMethodProblem(method);
+  if (methodProblem) problems.push(`become.method: ${methodProblem}`);
+  const passwordProblem = password === undefined ? null : becomePasswordProblem(password);
+  if (passwordProblem) problems.push(`become.password: ${passwordProblem}`);
+  for (const field of Object.keys(unknown)) problems.push(`become.${field.slice(0, 64)}: is not a field of become`);
+  return problems;
+}

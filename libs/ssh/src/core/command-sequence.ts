@@ -22,7 +22,7 @@
 // command. Any other shell, or command, keeps `( eval '…' )`.
 
 /** One POSIX shell word: single quotes expand nothing; an embedded `'` is written `'\''`. */
-function singleQuoted(text: string): string {
+export function singleQuoted(text: string): string {
   if (text.includes('\0')) throw new RangeError('a command cannot contain a NUL byte');
   return `'${text.replaceAll("'", `'\\''`)}'`;
 }
