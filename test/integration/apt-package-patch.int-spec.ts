@@ -116,6 +116,7 @@ describe('apt package patch scripts on real Debian hosts', () => {
     // The first test removed the oldest version from this fleet's repository.
     expect(await fleet.rootOk(host, 'apt-cache madison openssl')).not.toContain(oldest);
     const before = await fleet.rootOk(host, `dpkg-query -W ${binaries.join(' ')}`);
+    const entriesBefore = await statusEntries(host, binaries);
     const nginxBefore = (await fleet.rootOk(host, 'cat /run/nginx.pid')).trim();
 
     const plan = await capture(host, deploymentId, commands);
@@ -131,6 +132,8 @@ describe('apt package patch scripts on real Debian hosts', () => {
 
     await rollback(host, deploymentId, commands, plan);
     expect(await fleet.rootOk(host, `dpkg-query -W ${binaries.join(' ')}`)).toBe(before);
+    // dpkg-repack --tag=none: no "(Repackaged on …)" in the description dpkg records.
+    expect(await statusEntries(host, binaries)).toBe(entriesBefore);
   });
 
   it('refuses a kept .deb that changed on the host, before touching any package', async () => {

@@ -149,7 +149,8 @@ const KEEP_DEB = sh`vz_keep_deb() {
   if [ -z "$vz_origin" ]; then
     rm -f "$vz_into"/*.deb
     command -v dpkg-repack >/dev/null 2>&1 || vz_fail "cannot keep $vz_q $vz_v: not in apt's cache, not in the archive ($(tail -n 1 "$vz_into.err" 2>/dev/null)), and dpkg-repack is not installed"
-    (cd "$vz_into" && dpkg-repack "$vz_q" >/dev/null 2>"$vz_into.err") || vz_fail "cannot keep $vz_q $vz_v: dpkg-repack failed: $(tail -n 1 "$vz_into.err")"
+    # --tag=none (dpkg-repack >= 1.50): no "(Repackaged on …)" line in the description, so dpkg's record is the original's.
+    (cd "$vz_into" && { dpkg-repack --tag=none "$vz_q" || dpkg-repack "$vz_q"; } >/dev/null 2>"$vz_into.err") || vz_fail "cannot keep $vz_q $vz_v: dpkg-repack failed: $(tail -n 1 "$vz_into.err")"
     vz_origin=repack
   fi
   rm -f "$vz_into.err"

@@ -84,10 +84,16 @@ export class FindingsRecorder {
       const resolved = (await em.query(
         `UPDATE findings f SET status = 'resolved', resolved_at = $3, resolved_scan_id = $2, updated_at = now(),
            resolved_by_deployment_id = (
-             SELECT d.id FROM package_fix_patches l
-             JOIN deployments d ON d.patch_id = l.patch_id AND d.status = 'succeeded'
+             SELECT d.id FROM deployments d
+             JOIN patches p ON p.id = d.patch_id
              JOIN deployment_hosts dh ON dh.deployment_id = d.id AND dh.host_id = f.host_id AND dh.status = 'healthy'
-             WHERE l.package = f.package AND l.fixed_version = f.fixed_version
+             WHERE d.status = 'succeeded' AND (
+               -- the patch made from this finding (or another of its package and fix) …
+               EXISTS (SELECT 1 FROM package_fix_patches l
+                       WHERE l.patch_id = d.patch_id AND l.package IN (f.package, f.matched_name) AND l.fixed_version = f.fixed_version)
+               -- … or any package patch installing the fixed version of its source or binary
+               OR (p.definition -> 'package' ->> 'version' = f.fixed_version
+                   AND (p.definition -> 'package' ->> 'source' = f.matched_name OR p.definition -> 'package' ->> 'name' = f.package)))
              ORDER BY COALESCE(dh.finished_at, d.finished_at) DESC NULLS LAST
              LIMIT 1)
          WHERE f.host_id = $1 AND f.status = 'open'
