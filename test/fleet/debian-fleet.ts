@@ -707,6 +707,11 @@ export class DebianFleet {
       };
     });
     await this.writeRecord(facts.imageDir);
+    // For other processes (the demo imports it into the gateway).
+    await fs.writeFile(
+      path.join(this.fleetDir, 'osv.json'),
+      `${JSON.stringify(this.osvAdvisories(), null, 2)}\n`,
+    );
     const deadline = Date.now() + this.startTimeoutMs;
     try {
       await mapWithConcurrency(this.runtime, this.concurrency, (host) =>

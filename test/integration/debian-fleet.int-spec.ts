@@ -4,6 +4,7 @@
 import * as http from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
 import { Client } from 'ssh2';
+import { validateOsvRecord } from '../../libs/scans/src/core/osv-record';
 import {
   DebianFleet,
   DebianFleetFacts,
@@ -99,6 +100,9 @@ test('the repository holds at least three openssl versions and two nginx-light v
   expect(facts.hash).toMatch(/^[0-9a-f]{16}$/);
   const advisories = fleet.osvAdvisories();
   expect(advisories.map((a) => a.affected[0].package.name)).toEqual(['openssl', 'nginx']);
+  advisories.forEach((record, i) =>
+    expect(validateOsvRecord(record, i)).toMatchObject({ ok: true }),
+  );
   expect(advisories[0].affected[0].ranges[0].events).toContainEqual({
     fixed: fleet.repo.multi.versions[fleet.repo.multi.versions.length - 1],
   });
