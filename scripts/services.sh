@@ -20,7 +20,7 @@ DB_NAME="${VZ_DB_NAME:-vulnzero}"
 DB_USER="${VZ_DB_USER:-vulnzero}"
 DB_PASS="${VZ_DB_PASSWORD:-vulnzero}"
 ENV_FILE="$STATE/services.env"
-APT_PACKAGES=(redis-server openssh-server openssh-client postgresql-15 postgresql-client-15 chromium dash sudo)
+APT_PACKAGES=(redis-server openssh-server openssh-client postgresql-15 postgresql-client-15 chromium dash sudo mmdebstrap apt-utils dpkg-dev)
 
 log() { printf '[services] %s\n' "$*"; }
 
@@ -36,6 +36,11 @@ missing_packages() {
   command -v sudo >/dev/null 2>&1 || missing+=(sudo)
   # The web console's browser tests drive Debian's chromium (playwright-core, no download).
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  # Real Debian hosts (test/fleet/debian-fleet.ts): the base is built with mmdebstrap, the local apt
+  # repository indexed with apt-ftparchive (apt-utils); dpkg-dev for dpkg-scanpackages when rebuilding by hand.
+  command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
+  command -v apt-ftparchive >/dev/null 2>&1 || missing+=(apt-utils)
+  command -v dpkg-scanpackages >/dev/null 2>&1 || missing+=(dpkg-dev)
   echo "${missing[@]:-}"
 }
 

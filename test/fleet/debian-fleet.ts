@@ -117,12 +117,12 @@ async function run(
     const child = spawn(file, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.stdout?.on('data', (d: Buffer) => out.push(d));
+    child.stderr?.on('data', (d: Buffer) => err.push(d));
     child.once('error', reject);
     child.once('close', (code, signal) =>
       resolve({
@@ -131,7 +131,11 @@ async function run(
         stderr: Buffer.concat(err).toString('utf8'),
       }),
     );
-    child.stdin.end(options.input ?? '');
+    if (child.stdin) {
+      // A command that exits without reading its input must not crash us (EPIPE).
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(options.input);
+    }
   });
 }
 
@@ -703,6 +707,11 @@ export class DebianFleet {
       };
     });
     await this.writeRecord(facts.imageDir);
+    // For other processes (the demo imports it into the gateway).
+    await fs.writeFile(
+      path.join(this.fleetDir, 'osv.json'),
+      `${JSON.stringify(this.osvAdvisories(), null, 2)}\n`,
+    );
     const deadline = Date.now() + this.startTimeoutMs;
     try {
       await mapWithConcurrency(this.runtime, this.concurrency, (host) =>
@@ -885,6 +894,14 @@ export class DebianFleet {
       child.removeAllListeners('exit');
       child.unref();
     }
+  }
+
+  /** Which hosts run (their namespace's init is alive with the host's root). */
+  status(): { name: string; address: string; initPid?: number; running: boolean }[] {
+    return this.runtime.map((h) => {
+      const initPid = this.verifiedInit(h);
+      return { name: h.name, address: h.address, initPid, running: initPid !== undefined };
+    });
   }
 
   /** The namespace's pid 1 (seen from outside): the child of unshare whose root is the host's. */

@@ -2,13 +2,19 @@
 //                                    `down [--subnet 127.60] [--remove-files]`
 //                                    `status [--subnet 127.60] [--json]`
 // sshd processes started by `up` keep running after this command exits.
+// `--debian`: real Debian 12 hosts (debian-fleet.ts) instead of bare sshd;
+// `up N --debian [--subnet 127.92]`, `down --debian`, `status --debian`.
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
+import { DEFAULT_DEBIAN_SUBNET, DebianFleet } from './debian-fleet';
 import { defaultFleetDir, DEFAULT_SUBNET, SshFleet } from './fleet';
 
 const USAGE = `usage: fleet-cli up [N] [--subnet 127.60] [--port 2222] [--user vzfleet] [--base-dir DIR]
        fleet-cli down [--subnet 127.60] [--base-dir DIR] [--remove-files]
-       fleet-cli status [--subnet 127.60] [--base-dir DIR] [--json]`;
+       fleet-cli status [--subnet 127.60] [--base-dir DIR] [--json]
+       fleet-cli up [N] --debian [--subnet 127.92]    real Debian 12 hosts (needs root, builds the cached base)
+       fleet-cli down --debian [--subnet 127.92]
+       fleet-cli status --debian [--subnet 127.92] [--json]`;
 
 interface Args {
   command: string;
@@ -19,6 +25,8 @@ interface Args {
   baseDir?: string;
   removeFiles: boolean;
   json: boolean;
+  debian: boolean;
+  subnetGiven: boolean;
 }
 
 class UsageError extends Error {}
@@ -30,6 +38,8 @@ function parseArgs(argv: string[]): Args {
     subnet: DEFAULT_SUBNET,
     removeFiles: false,
     json: false,
+    debian: false,
+    subnetGiven: false,
   };
   const value = (i: number, flag: string): string => {
     const v = argv[i + 1];
@@ -41,6 +51,10 @@ function parseArgs(argv: string[]): Args {
     switch (arg) {
       case '--subnet':
         args.subnet = value(i++, arg);
+        args.subnetGiven = true;
+        break;
+      case '--debian':
+        args.debian = true;
         break;
       case '--port':
         args.port = Number(value(i++, arg));
@@ -64,6 +78,7 @@ function parseArgs(argv: string[]): Args {
   }
   if (!['up', 'down', 'status'].includes(args.command))
     throw new UsageError(`unknown command "${args.command}"`);
+  if (args.debian && !args.subnetGiven) args.subnet = DEFAULT_DEBIAN_SUBNET;
   return args;
 }
 
@@ -72,8 +87,49 @@ function existingFleet(args: Args): SshFleet | undefined {
   return existsSync(path.join(baseDir, 'fleet.json')) ? SshFleet.load(baseDir) : undefined;
 }
 
+async function debianMain(args: Args): Promise<number> {
+  switch (args.command) {
+    case 'up': {
+      const started = Date.now();
+      const fleet = new DebianFleet({ subnet: args.subnet, log: (line) => console.log(line) });
+      const hosts = await fleet.start(args.count);
+      console.log(
+        `debian fleet ${fleet.subnet}: ${hosts.length} hosts up in ${Date.now() - started} ms ` +
+          `(${hosts[0].address} … ${hosts[hosts.length - 1].address}, ssh :2222, nginx :80; ` +
+          `users ${fleet.users.nopasswd.username} (sudo NOPASSWD) and ${fleet.users.password.username})`,
+      );
+      console.log(`openssl versions in the repository: ${fleet.repo.multi.versions.join(', ')}`);
+      console.log(`nginx-light versions: ${fleet.repo.service.versions.join(', ')}`);
+      console.log(`description: ${path.join(fleet.fleetDir, 'fleet.json')}`);
+      console.log(`client key:  ${fleet.privateKeyPath}`);
+      return 0;
+    }
+    case 'down': {
+      const fleet = new DebianFleet({ subnet: args.subnet });
+      await fleet.stop();
+      console.log(`debian fleet ${fleet.subnet}: stopped`);
+      return 0;
+    }
+    case 'status': {
+      const fleet = await DebianFleet.load(args.subnet).catch(() => undefined);
+      const hosts = fleet ? fleet.status() : [];
+      if (args.json) console.log(JSON.stringify({ subnet: args.subnet, hosts }, null, 2));
+      else {
+        console.log(
+          `debian fleet ${args.subnet}: ${hosts.filter((h) => h.running).length}/${hosts.length} hosts running`,
+        );
+        for (const h of hosts)
+          console.log(`  ${h.name}  ${h.address}  ${h.running ? `init pid ${h.initPid}` : 'down'}`);
+      }
+      return hosts.length > 0 && hosts.every((h) => h.running) ? 0 : 1;
+    }
+  }
+  return 2;
+}
+
 async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
+  if (args.debian) return debianMain(args);
   switch (args.command) {
     case 'up': {
       const fleet = new SshFleet({

@@ -4,6 +4,7 @@
 import * as http from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
 import { Client } from 'ssh2';
+import { validateOsvRecord } from '../../libs/scans/src/core/osv-record';
 import {
   DebianFleet,
   DebianFleetFacts,
@@ -99,6 +100,9 @@ test('the repository holds at least three openssl versions and two nginx-light v
   expect(facts.hash).toMatch(/^[0-9a-f]{16}$/);
   const advisories = fleet.osvAdvisories();
   expect(advisories.map((a) => a.affected[0].package.name)).toEqual(['openssl', 'nginx']);
+  advisories.forEach((record, i) =>
+    expect(validateOsvRecord(record, i)).toMatchObject({ ok: true }),
+  );
   expect(advisories[0].affected[0].ranges[0].events).toContainEqual({
     fixed: fleet.repo.multi.versions[fleet.repo.multi.versions.length - 1],
   });
@@ -184,6 +188,26 @@ test('hosts diverge: a file written in one is absent in another, and visible at 
   expect(readFileSync(`${hosts[0].rootDir}/etc/vz-divergence`, 'utf8')).toBe('mine\n');
   expect(existsSync(`${hosts[1].rootDir}/etc/vz-divergence`)).toBe(false);
   expect((await fleet.root(hosts[1], 'test -e /etc/vz-divergence')).code).toBe(1);
+});
+
+test('apt upgrades a host from the local repository; the maintainer scripts do not restart nginx', async () => {
+  const host = hosts[1];
+  const versions = fleet.repo.multi.versions;
+  const newest = versions[versions.length - 1];
+  const nginxNewest = fleet.repo.service.versions[fleet.repo.service.versions.length - 1];
+  const pidBefore = (await fleet.rootOk(host, 'cat /run/nginx.pid')).trim();
+  // Upgrading openssl alone drags libssl3 along (same source, versioned dependency).
+  await fleet.rootOk(
+    host,
+    `apt-get install -y -q -o Dpkg::Options::=--force-confold openssl=${newest} libssl3=${newest} nginx-light=${nginxNewest} nginx=${nginxNewest} nginx-common=${nginxNewest} >/dev/null 2>&1`,
+  );
+  expect(await fleet.rootOk(host, "dpkg-query -W -f '${Version}\\n' openssl libssl3")).toBe(
+    `${newest}\n${newest}\n`,
+  );
+  expect((await fleet.rootOk(host, 'cat /run/nginx.pid')).trim()).toBe(pidBefore);
+  await expect(httpGet(host.address, '/health')).resolves.toMatchObject({ status: 200 });
+  // The other hosts are untouched.
+  expect(await fleet.rootOk(hosts[0], "dpkg-query -W -f '${Version}' openssl")).toBe(versions[0]);
 });
 
 test('a version removed from the repository disappears from apt-cache madison after updateLists', async () => {
