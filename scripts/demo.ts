@@ -1,7 +1,10 @@
 // The demo behind `npm run demo` (see scripts/demo.sh): a 12-host sshd fleet,
 // the gateway and a worker as real processes, then — through the `vulnzero`
 // CLI where it can — a scan, a good canary deployment, and a bad patch whose
-// automatic rollback is shown host by host.
+// automatic rollback is shown host by host. Then real Debian 12 hosts
+// (test/fleet's DebianFleet): openssl found by a scan of their dpkg
+// databases, patched from the finding, and rolled back to the exact packages
+// after the archive lost the old version.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,6 +13,7 @@ import { AppProcess, spawnApp, waitFor } from '../test/harness/app-process';
 import { ApiClient } from '../test/harness/api-client';
 import { REPO_ROOT } from '../test/harness/test-env';
 import { SshFleet } from '../test/fleet/fleet';
+import { DebianFleet } from '../test/fleet/debian-fleet';
 
 const args = new Set(process.argv.slice(2));
 const KEEP = args.has('--keep');
@@ -102,9 +106,11 @@ async function main(): Promise<void> {
   chmodSync(join(DEMO_DIR, 'bin', 'apt-get'), 0o755);
   chmodSync(join(DEMO_DIR, 'bin'), 0o755);
   const fleet = new SshFleet({ subnet: '127.60', extraPath: [join(DEMO_DIR, 'bin')] });
+  const debian = new DebianFleet({ subnet: '127.92' });
   const stopAll = async () => {
     await Promise.all(processes.map((p) => p.stop()));
     await fleet.stop();
+    await debian.stop();
   };
   cleanup = async () => {
     for (const [name, proc] of [['gateway', processes[0]], ['worker', processes[1]]] as const) {
@@ -213,7 +219,69 @@ async function main(): Promise<void> {
   const versions = await Promise.all(fleet.hosts.map(async (h) => `${h.name}=${await fleet.readHostFile(h, 'app/version')}`));
   console.log(`\nfiles on the hosts after the rollback: ${versions.join(' ')}`);
 
-  step('7. where to look next');
+  step('7. real Debian 12 hosts: openssl found, patched from the finding, rolled back to the exact packages');
+  console.log('building (first run, about a minute) or reusing the cached base image and local apt repository…');
+  const debianHosts = await debian.start(3);
+  const { versions: opensslVersions, binaries } = debian.repo.multi;
+  const [oldest, newest] = [opensslVersions[0] as string, opensslVersions[opensslVersions.length - 1] as string];
+  console.log(debianHosts.map((h) => `${h.name} ${h.address}: sshd :2222, nginx :80, openssl ${oldest}`).join('\n'));
+  const dpkgOf = async () =>
+    Promise.all(debianHosts.map(async (h) => `${h.name}: ${(await debian.rootOk(h, `dpkg-query -W ${binaries.join(' ')}`)).trim().replace(/\n/g, ', ').replace(/\t/g, ' ')}`));
+  const before = await dpkgOf();
+  const becomeName = 'demo-debian-sudo';
+  const knownCredential = (await admin.get('/credentials?limit=500')).body.items.find((c: { name: string }) => c.name === becomeName);
+  const becomeId =
+    knownCredential?.id ??
+    (await admin.post('/credentials', { name: becomeName, username: debian.users.nopasswd.username, privateKey: debian.privateKey, become: { method: 'sudo' } })).body.id;
+  // Registered afresh on every run (a host left from an earlier run goes first).
+  for (const h of (await admin.get('/hosts?label=debian=true&limit=500')).body.items as { id: string }[]) await admin.delete(`/hosts/${h.id}`);
+  const registered = await admin.post('/hosts/bulk', {
+    hosts: debianHosts.map((h) => ({ name: h.name, address: h.address, port: h.port, credentialId: becomeId, hostKey: h.hostKey, labels: { debian: 'true' } })),
+  });
+  if (registered.status !== 201) throw new Error(`debian hosts: ${JSON.stringify(registered.body)}`);
+  console.log(`3 hosts registered; their credential runs patch commands as root through sudo (become)`);
+  await fetch(`${url}/advisories/import`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify(debian.osvAdvisories()),
+  });
+  const debianScan = cli(['scan', '--labels', 'debian=true', '--wait']);
+  const debianHostIds = ((registered.body.items ?? []) as { id: string }[]).map((h) => h.id);
+  const findings = (await admin.get(`/findings?hostId=${debianHostIds[0]}&status=open&limit=50`)).body.items as { id: string; package: string; matchedName: string; advisoryId: string }[];
+  const finding = findings.find((f) => f.package === 'libssl3');
+  if (!finding) throw new Error(`no libssl3 finding on the first Debian host: ${JSON.stringify(findings)}`);
+  console.log(`finding: ${finding.package} on ${debianHosts[0]?.name}, ${finding.advisoryId} (source ${finding.matchedName})`);
+  const generated = (await admin.post(`/findings/${finding.id}/patch`)).body.patch as { package: object };
+  console.log(`patch generated from the finding: ${JSON.stringify(generated.package)}`);
+  writeFileSync(
+    join(DEMO_DIR, 'openssl-patch.json'),
+    JSON.stringify(
+      {
+        name: `openssl ${newest} with nginx restart (${new Date().toISOString()})`,
+        package: { ...generated.package, restart: ['nginx'] },
+        healthChecks: [{ type: 'http', port: 80, path: '/health', expectStatus: 200, timeoutSeconds: 20 }],
+      },
+      null,
+      2,
+    ),
+  );
+  const debianDeploy = cli(['deploy', '--patch', approvedPatch(join(DEMO_DIR, 'openssl-patch.json')), '--labels', 'debian=true', '--steps', '1,50%,100%', '--max-parallel', '3', '--wait']);
+  const patched = await dpkgOf();
+  console.log(`after the patch:\n  ${patched.join('\n  ')}`);
+  const debianDeployment = (await admin.get('/tasks?type=deploy&limit=1')).body.items[0].resourceId as string;
+  const view = (await admin.get(`/deployments/${debianDeployment}`)).body as { hosts: { hostName: string; captured: { plan: string }; restartReport: unknown }[] };
+  console.log(`what ${view.hosts[0]?.hostName} captured before apply (kept .deb per package, with its sha256):\n${view.hosts[0]?.captured.plan}`);
+  console.log(`its restart report after apply: ${JSON.stringify(view.hosts[0]?.restartReport)}`);
+  step(`7b. the archive loses openssl ${oldest}; the rollback reinstalls the kept packages`);
+  await debian.removeFromRepo('openssl', oldest);
+  await debian.updateLists();
+  const debianRollback = cli(['rollback', debianDeployment, '--wait']);
+  const after = await dpkgOf();
+  console.log(`after the rollback:\n  ${after.join('\n  ')}`);
+  const debianExact = after.join('\n') === before.join('\n') && patched.every((line) => line.includes(newest));
+  console.log(`every host back at exactly what it had: ${debianExact}`);
+
+  step('8. where to look next');
   console.log(`API docs:        ${url}/docs`);
   console.log(`API key (admin): ${apiKey}`);
   console.log(`admin login:     ${secrets.ADMIN_USERNAME} / ${secrets.ADMIN_PASSWORD}   (kept in .vulnzero/demo/demo.env)`);
@@ -223,12 +291,23 @@ async function main(): Promise<void> {
   console.log('                 node bin/vulnzero.js findings --severity high');
   console.log('                 node bin/vulnzero.js deploy --patch <id> --labels role=web --steps 1,50%,100% --wait');
 
-  const outcome = { scanExit, goodExit, goodRollback, badExit, allBackTo1: versions.every((v) => v.endsWith('=1.0')) };
+  const outcome = {
+    scanExit,
+    goodExit,
+    goodRollback,
+    badExit,
+    allBackTo1: versions.every((v) => v.endsWith('=1.0')),
+    debianScan,
+    debianDeploy,
+    debianRollback,
+    debianExact,
+  };
   console.log(`\n[demo] outcome: ${JSON.stringify(outcome)}`);
-  const expected = scanExit === 0 && goodExit === 0 && goodRollback === 0 && badExit === 1 && outcome.allBackTo1;
+  const expected =
+    scanExit === 0 && goodExit === 0 && goodRollback === 0 && badExit === 1 && outcome.allBackTo1 && debianScan === 0 && debianDeploy === 0 && debianRollback === 0 && debianExact;
   if (!expected) console.log('[demo] something did not go as the demo expects: see above');
   if (KEEP) {
-    console.log('[demo] --keep: gateway, worker and fleet keep running (stop them with: pkill -f dist/apps; node dist/test/fleet/fleet-cli.js down)');
+    console.log('[demo] --keep: gateway, worker and fleet keep running (stop them with: pkill -f dist/apps; node dist/test/fleet/fleet-cli.js down; node dist/test/fleet/fleet-cli.js down --debian)');
     process.exit(expected ? 0 : 1);
   }
   if (process.stdin.isTTY && !process.env.CI) {

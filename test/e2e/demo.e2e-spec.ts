@@ -9,7 +9,7 @@ jest.setTimeout(300_000);
 // `npm run demo`, non-interactively, as a new user would run it: the demo
 // brings up its own fleet, gateway and worker and must end as it promises.
 describe('npm run demo', () => {
-  it('scans, deploys a good canary, rolls it back, then rolls back a bad patch automatically', async () => {
+  it('scans, deploys a good canary, rolls it back, rolls back a bad patch automatically, then patches and rolls back openssl on real Debian hosts', async () => {
     const port = String(await freePort());
     const child = spawn('bash', [join(REPO_ROOT, 'scripts', 'demo.sh')], {
       cwd: REPO_ROOT,
@@ -27,6 +27,7 @@ describe('npm run demo', () => {
     expect(output).toMatch(/deployment [0-9a-f-]+: rolled_back/);
     expect(output).toContain('"badExit":1');
     expect(output).toContain('"allBackTo1":true');
+    expect(output).toContain('"debianExact":true');
     expect(output).toContain('/docs');
   });
 });

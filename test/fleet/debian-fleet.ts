@@ -29,7 +29,7 @@ import {
   MULTI_SOURCE,
   bumpControl,
 } from './debian-recipe';
-import { fleetAddresses, mapWithConcurrency } from './fleet';
+import { fleetAddresses, mapWithConcurrency, waitForTcp } from './fleet';
 
 export const DEFAULT_DEBIAN_SUBNET = '127.92';
 export const DEBIAN_SSH_PORT = 2222;
@@ -720,8 +720,8 @@ export class DebianFleet {
       await this.writeRecord(facts.imageDir);
       await Promise.all(
         this.runtime.flatMap((h) => [
-          waitForTcp(h.address, DEBIAN_SSH_PORT, deadline, h.name),
-          waitForTcp(h.address, DEBIAN_HTTP_PORT, deadline, h.name),
+          waitForTcp(h.address, DEBIAN_SSH_PORT, deadline, undefined, `sshd of ${h.name}`),
+          waitForTcp(h.address, DEBIAN_HTTP_PORT, deadline, undefined, `nginx of ${h.name}`),
         ]),
       );
     } catch (err) {
@@ -1133,27 +1133,3 @@ export class DebianFleet {
   }
 }
 
-async function waitForTcp(
-  address: string,
-  port: number,
-  deadline: number,
-  name: string,
-): Promise<void> {
-  for (;;) {
-    const connected = await new Promise<boolean>((resolve) => {
-      const socket = net.connect({ host: address, port });
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => {
-        socket.destroy();
-        resolve(false);
-      });
-    });
-    if (connected) return;
-    if (Date.now() > deadline)
-      throw new Error(`${name}: ${address}:${port} did not accept connections in time`);
-    await sleep(25);
-  }
-}

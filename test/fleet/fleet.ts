@@ -217,11 +217,13 @@ function descendantsOf(roots: number[], parents: Map<number, number>): number[] 
   return found;
 }
 
-async function waitForTcp(
+/** Resolves once `address:port` accepts a connection; `stillStarting` names a failure that makes waiting pointless. */
+export async function waitForTcp(
   address: string,
   port: number,
   deadline: number,
-  stillStarting: () => string | undefined,
+  stillStarting: () => string | undefined = () => undefined,
+  what = 'sshd',
 ): Promise<void> {
   for (;;) {
     const connected = await new Promise<boolean>((resolve) => {
@@ -239,7 +241,7 @@ async function waitForTcp(
     const failure = stillStarting();
     if (failure !== undefined) throw new Error(failure);
     if (Date.now() > deadline)
-      throw new Error(`sshd on ${address}:${port} did not accept connections in time`);
+      throw new Error(`${what} on ${address}:${port} did not accept connections in time`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }

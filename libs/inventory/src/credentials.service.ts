@@ -223,22 +223,12 @@ export class CredentialsService {
         },
         secretContext(id, 'privateKey'),
       );
-      const { passphraseCiphertext, passphraseIv, passphraseTag } = credential;
-      const passphrase =
-        passphraseCiphertext && passphraseIv && passphraseTag
-          ? this.secrets.open(
-              { ciphertext: passphraseCiphertext, iv: passphraseIv, tag: passphraseTag, keyId: credential.keyId },
-              secretContext(id, 'passphrase'),
-            )
-          : undefined;
-      const { becomeMethod, becomePasswordCiphertext, becomePasswordIv, becomePasswordTag } = credential;
-      const becomePassword =
-        becomePasswordCiphertext && becomePasswordIv && becomePasswordTag
-          ? this.secrets.open(
-              { ciphertext: becomePasswordCiphertext, iv: becomePasswordIv, tag: becomePasswordTag, keyId: credential.keyId },
-              secretContext(id, 'becomePassword'),
-            )
-          : undefined;
+      // An optional secret: all three columns, or none.
+      const openOptional = (ciphertext: Buffer | null, iv: Buffer | null, tag: Buffer | null, field: 'passphrase' | 'becomePassword') =>
+        ciphertext && iv && tag ? this.secrets.open({ ciphertext, iv, tag, keyId: credential.keyId }, secretContext(id, field)) : undefined;
+      const passphrase = openOptional(credential.passphraseCiphertext, credential.passphraseIv, credential.passphraseTag, 'passphrase');
+      const { becomeMethod } = credential;
+      const becomePassword = openOptional(credential.becomePasswordCiphertext, credential.becomePasswordIv, credential.becomePasswordTag, 'becomePassword');
       return {
         username: credential.username,
         privateKey,
