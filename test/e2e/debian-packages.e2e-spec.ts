@@ -204,13 +204,22 @@ describe('package patches on real Debian hosts (gateway + worker + DebianFleet)'
       const record = view.hosts.find((h: any) => h.hostId === host.id);
       expect(record.status).toBe('rolled_back');
       expect(record.restartReport.afterRollback).toEqual(expect.objectContaining({ staleProcesses: expect.any(Array) }));
-      expect(record.output.map((o: any) => o.phase)).toEqual(expect.arrayContaining(['rollback', 'rollback-report', 'rollback-verify']));
+      const phases = record.output.map((o: any) => o.phase);
+      expect(phases).toEqual(expect.arrayContaining(['rollback', 'rollback-report', 'rollback-health']));
+      // The restore's own last check is the proof (every planned package back), not verify.
+      expect(phases).not.toContain('rollback-verify');
+      expect(record.output.filter((o: any) => o.phase === 'rollback').at(-1).stdout).toContain('every planned package is back at its captured state');
     }
   });
 
   it('rolls back automatically a bad patch whose health check fails on one host, from packages rebuilt with dpkg-repack', async () => {
     const bad = hosts[3]!;
     await fleet.rootOk(bad.debian, 'touch /etc/vz-broken');
+    // One host already has the new version: its plan is empty, and its rollback (nothing to put back)
+    // is proven by its packages being at their captured state, not by verify failing.
+    const current = hosts[0]!;
+    await fleet.rootOk(current.debian, `apt-get install -y ${binaries.map((b) => `${b}=${newest}`).join(' ')} >/dev/null 2>&1`);
+    const currentBefore = await dpkgState(current.debian);
     const badPatch = await approved({
       name: `openssl ${newest} bad ${run}`,
       package: { manager: 'apt', source: 'openssl', version: newest, restart: ['nginx'] },
@@ -222,7 +231,8 @@ describe('package patches on real Debian hosts (gateway + worker + DebianFleet)'
     });
     const response = await api.post('/deployments', {
       patchId: badPatch,
-      targets: { labels: { suite: `debian-${run}` } },
+      // In this order: the already-patched host is the canary, the marked host fails in the next step.
+      targets: { hostIds: hosts.map((h) => h.id) },
       strategy: { type: 'canary', steps: [1, '100%'], maxParallel: 5, bakeSeconds: 0, autoRollback: true },
     });
     expect(response.status).toBe(202);
@@ -237,11 +247,13 @@ describe('package patches on real Debian hosts (gateway + worker + DebianFleet)'
     for (const record of changed) {
       expect(record.status).toBe('rolled_back');
       // The old version was gone from the archive at capture time: kept by dpkg-repack.
-      expect(record.captured.plan).toMatch(/\trepack\t[0-9a-f]{64}\t/);
+      if (record.hostId !== current.id) expect(record.captured.plan).toMatch(/\trepack\t[0-9a-f]{64}\t/);
     }
     for (const host of hosts) {
-      expect(await dpkgState(host.debian)).toEqual(pristine.get(host.id));
+      expect(await dpkgState(host.debian)).toEqual(host === current ? currentBefore : pristine.get(host.id));
       expect(await httpStatus(host.debian.address, '/health')).toBe(200);
     }
+    const untouched = view.hosts.find((h: any) => h.hostId === current.id);
+    expect(untouched.captured.plan).not.toMatch(/^pkg\t/m);
   });
 });

@@ -17,7 +17,8 @@ export interface RollbackOutcome {
 
 /**
  * Undoes a deployment host by host: the stored commands in order, then the
- * health checks, then `verify` must fail (the change is gone). A host whose
+ * health checks, then `verify` must fail (the change is gone); a package
+ * patch's stored commands end with their own proof instead (apt-scripts.ts). A host whose
  * rollback fails is `rollback_failed` with the command and its output; the
  * others still roll back. A status here always has commands behind it.
  */
@@ -107,7 +108,10 @@ export class RollbackRunner {
       const health = await this.health.check(patch.healthChecks, session, pinnedAddress(host), 'rollback-health');
       output.push(...health.records);
       if (!health.passed) throw new Error(`health after rollback: ${health.failure ?? 'failed'}`);
-      if (patch.verify) {
+      // A package patch's rollback proves itself: its last command fails unless every planned
+      // package is back at its captured version and status. Its verify would prove nothing more,
+      // and wrongly fail a host that already had the new version (an empty plan, nothing to undo).
+      if (patch.verify && !patch.package) {
         const record = await runRecorded(session, 'rollback-verify', patch.verify, timeoutMs, undefined, deploymentId);
         output.push(record);
         // Only a verify that ran to completion and failed proves the change is gone.
