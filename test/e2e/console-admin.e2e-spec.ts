@@ -139,7 +139,7 @@ describe('web console: lists, admin and a 300-host rollout (chromium + gateway +
     await page.getByRole('navigation').getByRole('link', { name: 'Patches' }).click();
     const row = page.locator(`tr[data-patch="${patch!.id}"]`);
     await expect(row.locator('[data-status]').getAttribute('data-status')).resolves.toBe('draft');
-    await row.getByText(`apt openssl=${OPENSSL_FIX}`).click();
+    await row.getByText(`apt source openssl=${OPENSSL_FIX}`).click();
     await expect(row.locator('dl.def').textContent()).resolves.toContain(`apt-get install`);
     await row.getByRole('button', { name: 'Approve' }).click();
     await expect(page.getByRole('dialog').textContent()).resolves.toContain('its commands can never change again');

@@ -185,7 +185,8 @@ export interface Patch {
   verify: string | null;
   healthChecks: { type: string; command?: string; port?: number; path?: string }[];
   timeoutSeconds: number;
-  package: { manager: string; name: string; version: string } | null;
+  /** A package patch: a binary (`name`) or every binary of a `source`, and the services it restarts. */
+  package: { manager: string; name?: string; source?: string; version: string; restart?: string[] } | null;
   createdBy: string;
   createdAt: string;
   approvedBy: string | null;

@@ -85,8 +85,9 @@ export function PatchesList({ me }: { me: Me }) {
 }
 
 function PatchDefinition({ patch }: { patch: Patch }) {
-  const summary = patch.package
-    ? `apt ${patch.package.name}=${patch.package.version}`
+  const pkg = patch.package;
+  const summary = pkg
+    ? `apt ${pkg.source ? `source ${pkg.source}` : pkg.name}=${pkg.version}${pkg.restart?.length ? `, restarts ${pkg.restart.join(', ')}` : ''}`
     : `${patch.apply.length} apply, ${patch.rollback.length} rollback command${patch.rollback.length === 1 ? '' : 's'}`;
   return (
     <details>
