@@ -14,6 +14,7 @@ import { ApiClient } from '../test/harness/api-client';
 import { REPO_ROOT } from '../test/harness/test-env';
 import { SshFleet } from '../test/fleet/fleet';
 import { DebianFleet } from '../test/fleet/debian-fleet';
+import { breakHealthOn, filePatch } from '../test/harness/file-patch';
 
 const args = new Set(process.argv.slice(2));
 const KEEP = args.has('--keep');
@@ -65,18 +66,12 @@ function statusFile(index: number): string {
 }
 
 function appPatch(name: string, breakHost?: string) {
-  return {
-    name,
-    capture: { previousVersion: 'cat "$VZ_STATE_DIR/app/version"' },
-    apply: [
-      'printf %s 2.0 > "$VZ_STATE_DIR/app/version"',
-      ...(breakHost ? [`if [ "$VZ_HOST_NAME" = ${breakHost} ]; then printf broken > "$VZ_STATE_DIR/app/health"; fi`] : []),
-    ],
-    rollback: ['printf %s {{previousVersion}} > "$VZ_STATE_DIR/app/version"', 'printf ok > "$VZ_STATE_DIR/app/health"'],
-    verify: 'grep -qx 2.0 "$VZ_STATE_DIR/app/version"',
-    healthChecks: [{ type: 'command', command: 'test "$(cat "$VZ_STATE_DIR/app/health")" = ok', timeoutSeconds: 3 }],
+  return filePatch(name, {
+    extraApply: breakHost ? [breakHealthOn(breakHost)] : [],
+    extraRollback: ['printf ok > "$VZ_STATE_DIR/app/health"'],
+    healthSeconds: 3,
     timeoutSeconds: 60,
-  };
+  });
 }
 
 let cleanup: () => Promise<void> = async () => undefined;

@@ -8,25 +8,17 @@ import { AppProcess, startGateway, startWorker, waitFor } from '../harness/app-p
 import { ApiClient, TEST_ADMIN } from '../harness/api-client';
 import { startPrivatePostgres, startPrivateRedis } from '../harness/private-services';
 import { SshFleet } from '../fleet/fleet';
+import { breakHealthOn, filePatch } from '../harness/file-patch';
 
 const TRIALS = Number(process.argv[2] ?? 10);
 const HOSTS = 30;
 const LOCK = '3';
 
 function patchDefinition(name: string, breakHost?: string) {
-  return {
-    name,
-    capture: { previousVersion: 'cat "$VZ_STATE_DIR/app/version"' },
-    apply: [
-      'printf %s 2.0 > "$VZ_STATE_DIR/app/version"',
-      ...(breakHost ? [`if [ "$VZ_HOST_NAME" = ${breakHost} ]; then printf broken > "$VZ_STATE_DIR/app/health"; fi`] : []),
-      'sleep 0.3',
-    ],
-    rollback: ['printf %s {{previousVersion}} > "$VZ_STATE_DIR/app/version"', 'printf ok > "$VZ_STATE_DIR/app/health"'],
-    verify: 'grep -qx 2.0 "$VZ_STATE_DIR/app/version"',
-    healthChecks: [{ type: 'command', command: 'test "$(cat "$VZ_STATE_DIR/app/health")" = ok', timeoutSeconds: 2 }],
-    timeoutSeconds: 30,
-  };
+  return filePatch(name, {
+    extraApply: [...(breakHost ? [breakHealthOn(breakHost)] : []), 'sleep 0.3'],
+    extraRollback: ['printf ok > "$VZ_STATE_DIR/app/health"'],
+  });
 }
 
 async function main(): Promise<void> {

@@ -33,12 +33,6 @@ describe('captured values (gateway + worker + sshd fleet)', () => {
   let api: ApiClient;
   let hosts: { id: string; fleet: FleetHost }[] = [];
 
-  async function approvedPatch(definition: object): Promise<string> {
-    const created = await api.post('/patches', definition);
-    expect(created.status).toBe(201);
-    expect((await api.post(`/patches/${created.body.id}/approve`)).status).toBe(200);
-    return created.body.id;
-  }
 
   async function deployTo(host: { id: string }, patchId: string): Promise<any> {
     const response = await api.post('/deployments', { patchId, targets: { hostIds: [host.id] }, strategy: { type: 'all-at-once' } });
@@ -97,7 +91,7 @@ describe('captured values (gateway + worker + sshd fleet)', () => {
   ])('fails the host before apply when its capture $name, and stores no rollback', async ({ name, capture, timeoutSeconds, error, exitCode }) => {
     const host = hosts[0]!;
     await fs.rm(join(host.fleet.stateDir, APPLIED), { force: true });
-    const patchId = await approvedPatch(patchWithCapture(`capture-${name}-${run}`, capture, timeoutSeconds));
+    const patchId = await api.approvedPatch(patchWithCapture(`capture-${name}-${run}`, capture, timeoutSeconds));
     const deployment = await deployTo(host, patchId);
     const record = deployment.hosts[0];
     expect(record).toEqual(expect.objectContaining({ status: 'failed', exitCode, rollbackCommands: null }));
@@ -112,7 +106,7 @@ describe('captured values (gateway + worker + sshd fleet)', () => {
     const canary = join(host.fleet.stateDir, 'canary');
     const value = Buffer.concat([Buffer.from(`1.0'"\`touch ${canary}\`$(touch ${canary})\\ a[$(touch ${canary})]\n`), Buffer.from([0xff, 0xfe])]);
     await fs.writeFile(join(host.fleet.stateDir, 'value'), value);
-    const patchId = await approvedPatch(patchWithCapture(`hostile-${run}`, 'cat "$VZ_STATE_DIR/value"'));
+    const patchId = await api.approvedPatch(patchWithCapture(`hostile-${run}`, 'cat "$VZ_STATE_DIR/value"'));
     const deployment = await deployTo(host, patchId);
     expect(deployment.status).toBe('succeeded');
     // Stored losslessly: not UTF-8, so base64 behind its marker.

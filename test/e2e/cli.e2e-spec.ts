@@ -6,6 +6,7 @@ import { ApiClient, TEST_ADMIN } from '../harness/api-client';
 import { CliRun, runCli } from '../harness/cli-process';
 import { randomSuffix, REPO_ROOT } from '../harness/test-env';
 import { FleetHost, SshFleet } from '../fleet/fleet';
+import { breakHealthOn, filePatch } from '../harness/file-patch';
 
 jest.setTimeout(180_000);
 
@@ -17,20 +18,6 @@ const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'inventory');
 const VERSION = 'app/version';
 const HEALTH = 'app/health';
 
-function filePatch(name: string, extraApply: string[] = []) {
-  return {
-    name,
-    capture: { previousVersion: 'cat "$VZ_STATE_DIR/app/version"', previousHealth: 'cat "$VZ_STATE_DIR/app/health"' },
-    apply: ['printf %s 2.0 > "$VZ_STATE_DIR/app/version"', ...extraApply],
-    rollback: [
-      'printf %s {{previousVersion}} > "$VZ_STATE_DIR/app/version"',
-      'printf %s {{previousHealth}} > "$VZ_STATE_DIR/app/health"',
-    ],
-    verify: 'grep -qx 2.0 "$VZ_STATE_DIR/app/version"',
-    healthChecks: [{ type: 'command', command: 'test "$(cat "$VZ_STATE_DIR/app/health")" = ok', timeoutSeconds: 2 }],
-    timeoutSeconds: 30,
-  };
-}
 
 describe('vulnzero command (CLI process + gateway + worker + sshd fleet)', () => {
   const fleet = new SshFleet({ subnet: '127.66' });
@@ -225,7 +212,7 @@ describe('vulnzero command (CLI process + gateway + worker + sshd fleet)', () =>
   });
 
   it('exits 0 for a good canary and prints timestamped progress and the summary table', async () => {
-    const patchId = await approvedPatch(filePatch(`good-${run}`));
+    const patchId = await approvedPatch(filePatch(`good-${run}`, { restoresHealth: true }));
     const result = await cli(['deploy', '--patch', patchId, '--hosts', names().slice(0, 4).join(','), '--steps', '1,50%,100%', '--max-parallel', '2', '--wait']);
     expectExit(result, 0);
     expect(result.stderr).toBe('');
@@ -239,7 +226,7 @@ describe('vulnzero command (CLI process + gateway + worker + sshd fleet)', () =>
   it('exits 1 for a rolled-back deployment, and --json carries the task and the failed host', async () => {
     const broken = imported.get(names()[1] as string) as FleetHost;
     const patchId = await approvedPatch(
-      filePatch(`bad-${run}`, [`if [ "$VZ_HOST_NAME" = ${broken.name} ]; then printf broken > "$VZ_STATE_DIR/app/health"; fi`]),
+      filePatch(`bad-${run}`, { restoresHealth: true, extraApply: [breakHealthOn(broken.name)] }),
     );
     const result = await cli(['deploy', '--patch', patchId, '--labels', `suite=cli-${run}`, '--steps', '1,2,100%', '--max-parallel', '1', '--wait', '--json']);
     expectExit(result, 1);
@@ -255,7 +242,7 @@ describe('vulnzero command (CLI process + gateway + worker + sshd fleet)', () =>
   });
 
   it('exits 3 when --timeout runs out, saying the deployment keeps running and how to follow it', async () => {
-    const patchId = await approvedPatch(filePatch(`slow-${run}`));
+    const patchId = await approvedPatch(filePatch(`slow-${run}`, { restoresHealth: true }));
     const result = await cli(['deploy', '--patch', patchId, '--hosts', names()[0] as string, '--strategy', 'all-at-once', '--bake', '5s', '--wait', '--timeout', '1s']);
     expectExit(result, 3);
     const taskId = /task ([0-9a-f-]{36})/.exec(result.stdout)?.[1] as string;
@@ -266,7 +253,7 @@ describe('vulnzero command (CLI process + gateway + worker + sshd fleet)', () =>
   });
 
   it('deploys without waiting, shows the paused task, promotes it, and waits for it', async () => {
-    const patchId = await approvedPatch(filePatch(`gate-${run}`));
+    const patchId = await approvedPatch(filePatch(`gate-${run}`, { restoresHealth: true }));
     const started = await cli(['deploy', '--patch', patchId, '--hosts', names().slice(0, 3).join(','), '--steps', '1,100%', '--pause-after', '0', '--json']);
     expectExit(started, 0);
     const { deploymentId, taskId, task } = JSON.parse(started.stdout);

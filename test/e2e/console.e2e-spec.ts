@@ -6,6 +6,7 @@ import { registerFleetHosts } from '../harness/fleet-hosts';
 import { randomSuffix, REPO_ROOT } from '../harness/test-env';
 import { SshFleet } from '../fleet/fleet';
 import { launchChromium, watchProblems } from './console-browser';
+import { breakHealthOn, filePatch } from '../harness/file-patch';
 
 jest.setTimeout(180_000);
 
@@ -14,17 +15,6 @@ jest.setTimeout(180_000);
 
 const VIEWER_PASSWORD = 'Viewer-Console-Pass-2026';
 
-function filePatch(name: string, extraApply: string[] = []) {
-  return {
-    name,
-    capture: { previousVersion: 'cat "$VZ_STATE_DIR/app/version"', previousHealth: 'cat "$VZ_STATE_DIR/app/health"' },
-    apply: ['printf %s 2.0 > "$VZ_STATE_DIR/app/version"', ...extraApply],
-    rollback: ['printf %s {{previousVersion}} > "$VZ_STATE_DIR/app/version"', 'printf %s {{previousHealth}} > "$VZ_STATE_DIR/app/health"'],
-    verify: 'grep -qx 2.0 "$VZ_STATE_DIR/app/version"',
-    healthChecks: [{ type: 'command', command: 'test "$(cat "$VZ_STATE_DIR/app/health")" = ok', timeoutSeconds: 2 }],
-    timeoutSeconds: 30,
-  };
-}
 
 describe('web console (chromium + gateway + worker + sshd fleet)', () => {
   const fleet = new SshFleet({ subnet: '127.73' });
@@ -45,12 +35,6 @@ describe('web console (chromium + gateway + worker + sshd fleet)', () => {
     );
   }
 
-  async function approvedPatch(definition: object): Promise<string> {
-    const created = await api.post('/patches', definition);
-    expect(created.status).toBe(201);
-    expect((await api.post(`/patches/${created.body.id}/approve`)).status).toBe(200);
-    return created.body.id;
-  }
 
   async function newPage(): Promise<{ page: Page; problems: string[] }> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -114,7 +98,7 @@ describe('web console (chromium + gateway + worker + sshd fleet)', () => {
     await logIn(page, '/ui', TEST_ADMIN.username, TEST_ADMIN.password);
     await expect(page.getByTestId('who').textContent()).resolves.toContain('admin');
 
-    const patchId = await approvedPatch(filePatch(`console-good-${run}`));
+    const patchId = await api.approvedPatch(filePatch(`console-good-${run}`, { restoresHealth: true }));
     const created = await api.post('/deployments', {
       patchId,
       targets: { hostIds: hostIds.slice(0, 5) },
@@ -165,8 +149,8 @@ describe('web console (chromium + gateway + worker + sshd fleet)', () => {
 
   it('shows a bad canary turning into "rolled_back" live, with each host\'s rollback and the reason it failed', async () => {
     const { page, problems } = await newPage();
-    const breakSecond = `if [ "$VZ_HOST_NAME" = ${hostNames[1]!.slice(run.length + 1)} ]; then printf broken > "$VZ_STATE_DIR/app/health"; fi`;
-    const patchId = await approvedPatch(filePatch(`console-bad-${run}`, [breakSecond]));
+    const breakSecond = breakHealthOn(hostNames[1]!.slice(run.length + 1));
+    const patchId = await api.approvedPatch(filePatch(`console-bad-${run}`, { restoresHealth: true, extraApply: [breakSecond] }));
     const created = await api.post('/deployments', {
       patchId,
       targets: { hostIds: hostIds.slice(0, 5) },
@@ -228,7 +212,7 @@ describe('web console (chromium + gateway + worker + sshd fleet)', () => {
   it('signs in with an API key; a deployer key gets the buttons its role allows and cancels a paused rollout', async () => {
     const key = await api.post('/api-keys', { name: `console-deployer-${run}`, role: 'deployer' });
     expect(key.status).toBe(201);
-    const patchId = await approvedPatch(filePatch(`console-cancel-${run}`));
+    const patchId = await api.approvedPatch(filePatch(`console-cancel-${run}`, { restoresHealth: true }));
     const created = await api.post('/deployments', {
       patchId,
       targets: { hostIds: hostIds.slice(0, 3) },
@@ -261,7 +245,7 @@ describe('web console (chromium + gateway + worker + sshd fleet)', () => {
   });
 
   it('explains a deployment paused by its schedule, offers cancel but no promote, and cancels it', async () => {
-    const patchId = await approvedPatch(filePatch(`console-sched-${run}`));
+    const patchId = await api.approvedPatch(filePatch(`console-sched-${run}`, { restoresHealth: true }));
     const notBefore = new Date(Date.now() + 3_600_000).toISOString();
     const created = await api.post('/deployments', { patchId, targets: { hostIds: hostIds.slice(0, 1) }, notBefore });
     expect(created.status).toBe(202);
@@ -281,7 +265,7 @@ describe('web console (chromium + gateway + worker + sshd fleet)', () => {
   });
 
   it('shows a viewer no promote, cancel or rollback button, and the API refuses a forged call from the page', async () => {
-    const patchId = await approvedPatch(filePatch(`console-view-${run}`));
+    const patchId = await api.approvedPatch(filePatch(`console-view-${run}`, { restoresHealth: true }));
     const created = await api.post('/deployments', {
       patchId,
       targets: { hostIds: hostIds.slice(0, 2) },

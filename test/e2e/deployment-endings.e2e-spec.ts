@@ -5,6 +5,7 @@ import { ApiClient, TEST_ADMIN } from '../harness/api-client';
 import { PrivateRedis, startPrivateRedis } from '../harness/private-services';
 import { appEnv, randomSuffix } from '../harness/test-env';
 import { FleetHost, SshFleet } from '../fleet/fleet';
+import { filePatch } from '../harness/file-patch';
 
 jest.setTimeout(240_000);
 
@@ -17,23 +18,12 @@ const LOCK = { WORKER_JOB_LOCK_SECONDS: '3' };
 const TERMINAL_STEP_STATUSES = ['succeeded', 'failed', 'aborted', 'skipped'];
 
 /** The rollback refuses to start while `app/block-rollback` on the host says `block`. */
-const filePatch = (name: string, options: { failApplyOn?: string } = {}) => ({
-  name,
-  capture: { previousVersion: 'cat "$VZ_STATE_DIR/app/version"' },
-  apply: [
-    'printf %s 2.0 > "$VZ_STATE_DIR/app/version"',
-    'echo applied >> "$VZ_STATE_DIR/app/apply.log"',
-    ...(options.failApplyOn ? [`if [ "$VZ_HOST_NAME" = ${options.failApplyOn} ]; then exit 3; fi`] : []),
-  ],
-  rollback: [
-    'test "$(cat "$VZ_STATE_DIR/app/block-rollback" 2>/dev/null)" != block',
-    'printf %s {{previousVersion}} > "$VZ_STATE_DIR/app/version"',
-    'echo restored >> "$VZ_STATE_DIR/app/apply.log"',
-  ],
-  verify: 'grep -qx 2.0 "$VZ_STATE_DIR/app/version"',
-  healthChecks: [{ type: 'command', command: 'test "$(cat "$VZ_STATE_DIR/app/health")" = ok', timeoutSeconds: 2 }],
-  timeoutSeconds: 30,
-});
+const blockablePatch = (name: string, options: { failApplyOn?: string } = {}) =>
+  filePatch(name, {
+    extraApply: ['echo applied >> "$VZ_STATE_DIR/app/apply.log"', ...(options.failApplyOn ? [`if [ "$VZ_HOST_NAME" = ${options.failApplyOn} ]; then exit 3; fi`] : [])],
+    rollbackBefore: ['test "$(cat "$VZ_STATE_DIR/app/block-rollback" 2>/dev/null)" != block'],
+    extraRollback: ['echo restored >> "$VZ_STATE_DIR/app/apply.log"'],
+  });
 
 /** Like the harness's starters, with room for a loaded machine (the harness waits 20 s). */
 async function started(proc: AppProcess, ready: () => Promise<boolean> | boolean, what: string): Promise<AppProcess> {
@@ -138,7 +128,7 @@ describe('deployments always end (real processes)', () => {
   it('ends a deployment failed with the reason, every step closed and its hosts free, when its deploy job fails for good', async () => {
     const env = await environment();
     try {
-      const patchId = await env.patch(filePatch(`job-fails-${randomSuffix()}`));
+      const patchId = await env.patch(blockablePatch(`job-fails-${randomSuffix()}`));
       const targets = env.hosts.slice(0, 2).map((h) => h.id);
       const { deploymentId, taskId } = await deploy(env, {
         patchId,
@@ -171,7 +161,7 @@ describe('deployments always end (real processes)', () => {
       expect(record.steps.map((s: any) => s.status)).toEqual(['succeeded', 'skipped']);
       expect(record.hosts.map((h: any) => h.status)).toEqual(['healthy', 'skipped']);
 
-      const other = await env.patch(filePatch(`after-fail-${randomSuffix()}`));
+      const other = await env.patch(blockablePatch(`after-fail-${randomSuffix()}`));
       const next = await env.api.post('/deployments', { patchId: other, targets: { hostIds: targets }, strategy: { type: 'all-at-once' } });
       expect(next.status).toBe(202);
       expect((await env.api.waitForTask(next.body.taskId, 60_000)).status).toBe('succeeded');
@@ -193,7 +183,7 @@ describe('deployments always end (real processes)', () => {
       const env = await environment({ REDIS_URL: redis.url });
       try {
         await Promise.all(env.workers.map((w) => w.stop('SIGKILL')));
-        const patchId = await env.patch(filePatch(`job-lost-${randomSuffix()}`));
+        const patchId = await env.patch(blockablePatch(`job-lost-${randomSuffix()}`));
         const targets = env.hosts.slice(0, 2).map((h) => h.id);
         const { deploymentId, taskId } = await deploy(env, { patchId, targets: { hostIds: targets }, strategy: { type: 'all-at-once' } });
         await redis.restartEmpty();
@@ -215,7 +205,7 @@ describe('deployments always end (real processes)', () => {
         expect(record.steps.every((s: any) => TERMINAL_STEP_STATUSES.includes(s.status))).toBe(true);
         for (const host of env.hosts.slice(0, 2)) expect(await log(host.fleet)).toEqual([]);
 
-        const other = await env.patch(filePatch(`after-lost-${randomSuffix()}`));
+        const other = await env.patch(blockablePatch(`after-lost-${randomSuffix()}`));
         const next = await env.api.post('/deployments', { patchId: other, targets: { hostIds: targets }, strategy: { type: 'all-at-once' } });
         expect(next.status).toBe(202);
         expect((await env.api.waitForTask(next.body.taskId, 60_000)).status).toBe('succeeded');
@@ -228,7 +218,7 @@ describe('deployments always end (real processes)', () => {
   it('rolls a rollback_failed deployment back again on the failed hosts only, and ends rolled_back', async () => {
     const env = await environment();
     try {
-      const patchId = await env.patch(filePatch(`re-rollback-${randomSuffix()}`));
+      const patchId = await env.patch(blockablePatch(`re-rollback-${randomSuffix()}`));
       const targets = env.hosts.slice(0, 3);
       const { deploymentId, taskId } = await deploy(env, { patchId, targets: { hostIds: targets.map((h) => h.id) }, strategy: { type: 'all-at-once' } });
       expect((await env.api.waitForTask(taskId, 60_000)).status).toBe('succeeded');
@@ -267,7 +257,7 @@ describe('deployments always end (real processes)', () => {
   it('retries a failed rollback only where this deployment still holds the change, naming the hosts it skips', async () => {
     const env = await environment();
     try {
-      const patchId = await env.patch(filePatch(`re-rollback-skips-${randomSuffix()}`));
+      const patchId = await env.patch(blockablePatch(`re-rollback-skips-${randomSuffix()}`));
       const [retried, reverted, claimed, clean] = env.hosts.slice(0, 4) as Env['hosts'];
       const targets = [retried!, reverted!, claimed!, clean!];
       const { deploymentId, taskId } = await deploy(env, { patchId, targets: { hostIds: targets.map((h) => h.id) }, strategy: { type: 'all-at-once' } });
@@ -318,7 +308,7 @@ describe('deployments always end (real processes)', () => {
     const env = await environment();
     try {
       const targets = env.hosts.slice(0, 3);
-      const patchId = await env.patch(filePatch(`auto-rollback-steps-${randomSuffix()}`, { failApplyOn: targets[2]!.fleet.name }));
+      const patchId = await env.patch(blockablePatch(`auto-rollback-steps-${randomSuffix()}`, { failApplyOn: targets[2]!.fleet.name }));
       const { deploymentId, taskId } = await deploy(env, {
         patchId,
         targets: { hostIds: targets.map((h) => h.id) },

@@ -4,6 +4,7 @@ import { AppProcess, startGateway, startWorker, waitFor } from '../harness/app-p
 import { ApiClient, TEST_ADMIN } from '../harness/api-client';
 import { randomSuffix } from '../harness/test-env';
 import { FleetHost, SshFleet } from '../fleet/fleet';
+import { breakHealthOn, filePatch } from '../harness/file-patch';
 
 jest.setTimeout(180_000);
 
@@ -13,24 +14,6 @@ jest.setTimeout(180_000);
 const VERSION = 'app/version';
 const HEALTH = 'app/health';
 
-function filePatch(name: string, extraApply: string[] = [], extraRollback: string[] = []) {
-  return {
-    name,
-    capture: {
-      previousVersion: 'cat "$VZ_STATE_DIR/app/version"',
-      previousHealth: 'cat "$VZ_STATE_DIR/app/health"',
-    },
-    apply: ['printf %s 2.0 > "$VZ_STATE_DIR/app/version"', ...extraApply],
-    rollback: [
-      'printf %s {{previousVersion}} > "$VZ_STATE_DIR/app/version"',
-      'printf %s {{previousHealth}} > "$VZ_STATE_DIR/app/health"',
-      ...extraRollback,
-    ],
-    verify: 'grep -qx 2.0 "$VZ_STATE_DIR/app/version"',
-    healthChecks: [{ type: 'command', command: 'test "$(cat "$VZ_STATE_DIR/app/health")" = ok', timeoutSeconds: 2 }],
-    timeoutSeconds: 30,
-  };
-}
 
 describe('deploy engine (gateway + worker + sshd fleet)', () => {
   const fleet = new SshFleet({ subnet: '127.64' });
@@ -50,12 +33,6 @@ describe('deploy engine (gateway + worker + sshd fleet)', () => {
     );
   }
 
-  async function approvedPatch(definition: object): Promise<string> {
-    const created = await api.post('/patches', definition);
-    expect(created.status).toBe(201);
-    expect((await api.post(`/patches/${created.body.id}/approve`)).status).toBe(200);
-    return created.body.id;
-  }
 
   const waitForTask = (taskId: string, timeoutMs = 120_000): Promise<any> => api.waitForTask(taskId, timeoutMs);
 
@@ -72,11 +49,6 @@ describe('deploy engine (gateway + worker + sshd fleet)', () => {
     return deployment;
   }
 
-  async function deploy(body: object, headers: Record<string, string> = {}) {
-    const response = await api.post('/deployments', body, headers);
-    if (response.status !== 202) throw new Error(`deploy refused: ${response.status} ${JSON.stringify(response.body)}`);
-    return response.body as { deploymentId: string; taskId: string; statusUrl: string };
-  }
 
   const first = (n: number) => hosts.slice(0, n).map((h) => h.id);
 
@@ -111,8 +83,8 @@ describe('deploy engine (gateway + worker + sshd fleet)', () => {
   });
 
   it('patches every host of a good canary and records each host healthy with its stored rollback', async () => {
-    const patchId = await approvedPatch(filePatch(`good-${run}`));
-    const { deploymentId, taskId, statusUrl } = await deploy({
+    const patchId = await api.approvedPatch(filePatch(`good-${run}`, { restoresHealth: true }));
+    const { deploymentId, taskId, statusUrl } = await api.deploy({
       patchId,
       targets: { hostIds: first(20) },
       strategy: { type: 'canary', steps: [1, '10%', '50%', '100%'], maxParallel: 5 },
@@ -164,9 +136,9 @@ describe('deploy engine (gateway + worker + sshd fleet)', () => {
   });
 
   it('stops a canary whose third host turns unhealthy and rolls back every changed host, newest first', async () => {
-    const breakHost3 = `if [ "$VZ_HOST_NAME" = ${hosts[2]!.fleet.name} ]; then printf broken > "$VZ_STATE_DIR/app/health"; fi`;
-    const patchId = await approvedPatch(filePatch(`bad-${run}`, [breakHost3]));
-    const { deploymentId, taskId } = await deploy({
+    const breakHost3 = breakHealthOn(hosts[2]!.fleet.name);
+    const patchId = await api.approvedPatch(filePatch(`bad-${run}`, { restoresHealth: true, extraApply: [breakHost3] }));
+    const { deploymentId, taskId } = await api.deploy({
       patchId,
       targets: { hostIds: first(20) },
       strategy: { type: 'canary', steps: [1, 3, '50%', '100%'], maxParallel: 1 },
@@ -203,8 +175,8 @@ describe('deploy engine (gateway + worker + sshd fleet)', () => {
 
   it('marks a host whose rollback command fails rollback_failed and still restores the others', async () => {
     const failOnHost2 = `test "$VZ_HOST_NAME" != ${hosts[1]!.fleet.name}`;
-    const patchId = await approvedPatch(filePatch(`rbfail-${run}`, [], [failOnHost2]));
-    const { deploymentId, taskId } = await deploy({ patchId, targets: { hostIds: first(3) }, strategy: { type: 'all-at-once' } });
+    const patchId = await api.approvedPatch(filePatch(`rbfail-${run}`, { restoresHealth: true, extraRollback: [failOnHost2] }));
+    const { deploymentId, taskId } = await api.deploy({ patchId, targets: { hostIds: first(3) }, strategy: { type: 'all-at-once' } });
     expect((await waitForTask(taskId)).status).toBe('succeeded');
     const rollback = await api.post(`/deployments/${deploymentId}/rollback`);
     const rollbackTask = await waitForTask(rollback.body.taskId);
@@ -221,8 +193,8 @@ describe('deploy engine (gateway + worker + sshd fleet)', () => {
   });
 
   it('pauses after the gated step until promoted, and refuses an overlapping deployment with 409', async () => {
-    const patchId = await approvedPatch(filePatch(`gate-${run}`));
-    const { deploymentId, taskId } = await deploy({
+    const patchId = await api.approvedPatch(filePatch(`gate-${run}`, { restoresHealth: true }));
+    const { deploymentId, taskId } = await api.deploy({
       patchId,
       targets: { labels: { suite: label } },
       strategy: { type: 'canary', steps: [2, '100%'], maxParallel: 10, pauseAfterStep: [0] },
@@ -244,8 +216,8 @@ describe('deploy engine (gateway + worker + sshd fleet)', () => {
   });
 
   it('cancels a paused deployment: the rest are skipped and the patched hosts stay as recorded', async () => {
-    const patchId = await approvedPatch(filePatch(`cancel-${run}`));
-    const { deploymentId, taskId } = await deploy({
+    const patchId = await api.approvedPatch(filePatch(`cancel-${run}`, { restoresHealth: true }));
+    const { deploymentId, taskId } = await api.deploy({
       patchId,
       targets: { hostIds: first(6) },
       strategy: { type: 'canary', steps: [2, '100%'], pauseAfterStep: [0] },
@@ -260,16 +232,16 @@ describe('deploy engine (gateway + worker + sshd fleet)', () => {
     expect(await fleet.readHostFile(hosts[0]!.fleet, VERSION)).toBe('2.0');
     expect(await fleet.readHostFile(hosts[2]!.fleet, VERSION)).toBe('1.0');
     // Its hosts are free again.
-    const next = await deploy({ patchId, targets: { hostIds: first(2) }, strategy: { type: 'all-at-once' } });
+    const next = await api.deploy({ patchId, targets: { hostIds: first(2) }, strategy: { type: 'all-at-once' } });
     expect((await waitForTask(next.taskId)).status).toBe('succeeded');
   });
 
   it('honours Idempotency-Key: same body gives the same deployment, another body 409', async () => {
-    const patchId = await approvedPatch(filePatch(`idem-${run}`));
+    const patchId = await api.approvedPatch(filePatch(`idem-${run}`, { restoresHealth: true }));
     const body = { patchId, targets: { hostIds: first(2) }, strategy: { type: 'all-at-once' } };
     const key = `ci-${run}-1`;
-    const a = await deploy(body, { 'Idempotency-Key': key });
-    const b = await deploy(body, { 'Idempotency-Key': key });
+    const a = await api.deploy(body, { 'Idempotency-Key': key });
+    const b = await api.deploy(body, { 'Idempotency-Key': key });
     expect(b).toEqual(a);
     const other = await api.post('/deployments', { ...body, targets: { hostIds: first(3) } }, { 'Idempotency-Key': key });
     expect(other.status).toBe(409);
@@ -280,8 +252,8 @@ describe('deploy engine (gateway + worker + sshd fleet)', () => {
     const hostile = `1.0'; touch "$VZ_STATE_DIR/pwned"; echo '`;
     const host = hosts[0]!;
     await fleet.writeHostFile(host.fleet, VERSION, hostile);
-    const patchId = await approvedPatch(filePatch(`hostile-${run}`));
-    const { deploymentId, taskId } = await deploy({ patchId, targets: { hostIds: [host.id] }, strategy: { type: 'all-at-once' } });
+    const patchId = await api.approvedPatch(filePatch(`hostile-${run}`, { restoresHealth: true }));
+    const { deploymentId, taskId } = await api.deploy({ patchId, targets: { hostIds: [host.id] }, strategy: { type: 'all-at-once' } });
     expect((await waitForTask(taskId)).status).toBe('succeeded');
     const rollback = await api.post(`/deployments/${deploymentId}/rollback`);
     expect((await waitForTask(rollback.body.taskId)).status).toBe('succeeded');
@@ -305,8 +277,8 @@ describe('deploy engine (gateway + worker + sshd fleet)', () => {
       hostKey: real.hostKey,
     });
     expect(created.status).toBe(201);
-    const patchId = await approvedPatch(filePatch(`mismatch-${run}`));
-    const { deploymentId, taskId } = await deploy({ patchId, targets: { hostIds: [created.body.id] }, strategy: { type: 'all-at-once' } });
+    const patchId = await api.approvedPatch(filePatch(`mismatch-${run}`, { restoresHealth: true }));
+    const { deploymentId, taskId } = await api.deploy({ patchId, targets: { hostIds: [created.body.id] }, strategy: { type: 'all-at-once' } });
     const task = await waitForTask(taskId);
     expect(task.status).toBe('failed');
     const record = (await api.get(`/deployments/${deploymentId}`)).body.hosts[0];
@@ -320,7 +292,7 @@ describe('deploy engine (gateway + worker + sshd fleet)', () => {
   });
 
   it('rejects bad strategies and targets with 400 naming the field', async () => {
-    const patchId = await approvedPatch(filePatch(`bad-input-${run}`));
+    const patchId = await api.approvedPatch(filePatch(`bad-input-${run}`, { restoresHealth: true }));
     const cases: [object, string][] = [
       [{ type: 'canary', steps: [-1, '100%'] }, 'strategy.steps[0]'],
       [{ type: 'canary', steps: ['200%'] }, 'strategy.steps[0]'],
@@ -337,13 +309,13 @@ describe('deploy engine (gateway + worker + sshd fleet)', () => {
     const none = await api.post('/deployments', { patchId, targets: { labels: { suite: 'no-such-suite' } } });
     expect(none.status).toBe(400);
     expect(JSON.stringify(none.body.message)).toContain('targets');
-    const draft = (await api.post('/patches', filePatch(`draft-${run}`))).body.id;
+    const draft = (await api.post('/patches', filePatch(`draft-${run}`, { restoresHealth: true }))).body.id;
     expect((await api.post('/deployments', { patchId: draft, targets: { hostIds: first(1) } })).status).toBe(409);
   });
 
   it('streams task and host transitions over SSE, then the final state', async () => {
-    const patchId = await approvedPatch(filePatch(`sse-${run}`));
-    const { taskId } = await deploy({ patchId, targets: { hostIds: first(4) }, strategy: { type: 'canary', steps: [1, '100%'], bakeSeconds: 1 } });
+    const patchId = await api.approvedPatch(filePatch(`sse-${run}`, { restoresHealth: true }));
+    const { taskId } = await api.deploy({ patchId, targets: { hostIds: first(4) }, strategy: { type: 'canary', steps: [1, '100%'], bakeSeconds: 1 } });
     const response = await fetch(`${gateway.url}/tasks/${taskId}/events`, { headers: { authorization: `Bearer ${(api as any).token}` } });
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     const text = await response.text();

@@ -4,6 +4,7 @@ import { ApiClient, TEST_ADMIN } from '../harness/api-client';
 import { PrivatePostgres, PrivateRedis, startPrivatePostgres, startPrivateRedis } from '../harness/private-services';
 import { randomSuffix } from '../harness/test-env';
 import { FleetHost, SshFleet } from '../fleet/fleet';
+import { breakHealthOn, filePatch } from '../harness/file-patch';
 
 jest.setTimeout(240_000);
 
@@ -14,25 +15,11 @@ jest.setTimeout(240_000);
 
 const LOCK = { WORKER_JOB_LOCK_SECONDS: '3' };
 
-const slowPatch = (name: string, options: { breakHost?: string; slowRollback?: boolean } = {}) => ({
-  name,
-  capture: { previousVersion: 'cat "$VZ_STATE_DIR/app/version"' },
-  apply: [
-    'printf %s 2.0 > "$VZ_STATE_DIR/app/version"',
-    'echo applied >> "$VZ_STATE_DIR/app/apply.log"',
-    ...(options.breakHost ? [`if [ "$VZ_HOST_NAME" = ${options.breakHost} ]; then printf broken > "$VZ_STATE_DIR/app/health"; fi`] : []),
-    'sleep 1',
-  ],
-  rollback: [
-    'printf %s {{previousVersion}} > "$VZ_STATE_DIR/app/version"',
-    'printf ok > "$VZ_STATE_DIR/app/health"',
-    'echo restored >> "$VZ_STATE_DIR/app/apply.log"',
-    ...(options.slowRollback ? ['sleep 1'] : []),
-  ],
-  verify: 'grep -qx 2.0 "$VZ_STATE_DIR/app/version"',
-  healthChecks: [{ type: 'command', command: 'test "$(cat "$VZ_STATE_DIR/app/health")" = ok', timeoutSeconds: 2 }],
-  timeoutSeconds: 30,
-});
+const slowPatch = (name: string, options: { breakHost?: string; slowRollback?: boolean } = {}) =>
+  filePatch(name, {
+    extraApply: ['echo applied >> "$VZ_STATE_DIR/app/apply.log"', ...(options.breakHost ? [breakHealthOn(options.breakHost)] : []), 'sleep 1'],
+    extraRollback: ['printf ok > "$VZ_STATE_DIR/app/health"', 'echo restored >> "$VZ_STATE_DIR/app/apply.log"', ...(options.slowRollback ? ['sleep 1'] : [])],
+  });
 
 interface Env {
   gateway: AppProcess;

@@ -2,6 +2,7 @@ import { AppProcess, startGateway, startWorker } from '../harness/app-process';
 import { ApiClient, TEST_ADMIN } from '../harness/api-client';
 import { randomSuffix } from '../harness/test-env';
 import { FleetHost, SshFleet } from '../fleet/fleet';
+import { breakHealthOn, filePatch } from '../harness/file-patch';
 
 jest.setTimeout(180_000);
 
@@ -14,19 +15,7 @@ const HEALTH = 'app/health';
 
 /** Breaks the health of `breakHost` (by fleet name) so the deployment aborts. */
 function patchBreaking(name: string, breakHost: string, overrides: object = {}) {
-  return {
-    name,
-    capture: { previousVersion: 'cat "$VZ_STATE_DIR/app/version"' },
-    apply: [
-      'printf %s 2.0 > "$VZ_STATE_DIR/app/version"',
-      `if [ "$VZ_HOST_NAME" = ${breakHost} ]; then printf broken > "$VZ_STATE_DIR/app/health"; fi`,
-    ],
-    rollback: ['printf %s {{previousVersion}} > "$VZ_STATE_DIR/app/version"', 'printf ok > "$VZ_STATE_DIR/app/health"'],
-    verify: 'grep -qx 2.0 "$VZ_STATE_DIR/app/version"',
-    healthChecks: [{ type: 'command', command: 'test "$(cat "$VZ_STATE_DIR/app/health")" = ok', timeoutSeconds: 2 }],
-    timeoutSeconds: 30,
-    ...overrides,
-  };
+  return { ...filePatch(name, { extraApply: [breakHealthOn(breakHost)], extraRollback: ['printf ok > "$VZ_STATE_DIR/app/health"'] }), ...overrides };
 }
 
 describe('integrity of rollback statuses (gateway + worker + sshd fleet)', () => {
@@ -37,18 +26,7 @@ describe('integrity of rollback statuses (gateway + worker + sshd fleet)', () =>
   let api: ApiClient;
   let hosts: { id: string; name: string; fleet: FleetHost }[] = [];
 
-  async function approvedPatch(definition: object): Promise<string> {
-    const created = await api.post('/patches', definition);
-    if (created.status !== 201) throw new Error(`patch refused: ${created.status} ${JSON.stringify(created.body)}`);
-    expect((await api.post(`/patches/${created.body.id}/approve`)).status).toBe(200);
-    return created.body.id;
-  }
 
-  async function deploy(body: object): Promise<{ deploymentId: string; taskId: string }> {
-    const response = await api.post('/deployments', body);
-    if (response.status !== 202) throw new Error(`deploy refused: ${response.status} ${JSON.stringify(response.body)}`);
-    return response.body;
-  }
 
   beforeAll(async () => {
     await fleet.start(3);
@@ -91,7 +69,7 @@ describe('integrity of rollback statuses (gateway + worker + sshd fleet)', () =>
   });
 
   it('deploys an irreversible patch only with autoRollback false given explicitly', async () => {
-    const patchId = await approvedPatch({ name: `irr-deploy-${run}`, apply: ['true'], irreversible: true });
+    const patchId = await api.approvedPatch({ name: `irr-deploy-${run}`, apply: ['true'], irreversible: true });
     for (const strategy of [undefined, { type: 'all-at-once' }, { type: 'all-at-once', autoRollback: true }]) {
       const response = await api.post('/deployments', { patchId, targets: { hostIds: [hosts[0]!.id] }, ...(strategy ? { strategy } : {}) });
       expect(response.status).toBe(400);
@@ -102,8 +80,8 @@ describe('integrity of rollback statuses (gateway + worker + sshd fleet)', () =>
   it('ends the failed hosts of an irreversible patch failed, never rolled_back, and refuses its rollback with 409', async () => {
     const breakHost = hosts[1]!.fleet.name;
     const { rollback: _rollback, capture: _capture, ...definition } = patchBreaking(`irr-fail-${run}`, breakHost);
-    const patchId = await approvedPatch({ ...definition, irreversible: true });
-    const { deploymentId, taskId } = await deploy({
+    const patchId = await api.approvedPatch({ ...definition, irreversible: true });
+    const { deploymentId, taskId } = await api.deploy({
       patchId,
       targets: { hostIds: hosts.slice(0, 2).map((h) => h.id) },
       strategy: { type: 'all-at-once', autoRollback: false },
@@ -136,8 +114,8 @@ describe('integrity of rollback statuses (gateway + worker + sshd fleet)', () =>
     },
   ])('calls a host rollback_failed, not rolled_back, when its rollback verify $name', async ({ verify, timeoutSeconds, reason }) => {
     const breakHost = hosts[2]!.fleet.name;
-    const patchId = await approvedPatch(patchBreaking(`verify-${randomSuffix()}`, breakHost, { verify, timeoutSeconds }));
-    const { deploymentId, taskId } = await deploy({ patchId, targets: { hostIds: [hosts[2]!.id] }, strategy: { type: 'all-at-once' } });
+    const patchId = await api.approvedPatch(patchBreaking(`verify-${randomSuffix()}`, breakHost, { verify, timeoutSeconds }));
+    const { deploymentId, taskId } = await api.deploy({ patchId, targets: { hostIds: [hosts[2]!.id] }, strategy: { type: 'all-at-once' } });
     const task = await api.waitForTask(taskId, 90_000);
     expect(task.status).toBe('failed');
     // The deploy task's error never says rolled_back when a rollback failed.

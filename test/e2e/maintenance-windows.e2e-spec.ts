@@ -4,6 +4,7 @@ import { runCli } from '../harness/cli-process';
 import { RegisteredHost, registerFleetHosts } from '../harness/fleet-hosts';
 import { randomSuffix } from '../harness/test-env';
 import { SshFleet } from '../fleet/fleet';
+import { filePatch } from '../harness/file-patch';
 
 jest.setTimeout(240_000);
 
@@ -17,14 +18,7 @@ const APPLY_LOG = 'app/apply.log';
 
 /** Each host's apply takes `seconds`, so a short window closes while hosts are running. */
 function slowPatch(name: string, seconds: number) {
-  return {
-    name,
-    capture: { previousVersion: 'cat "$VZ_STATE_DIR/app/version"' },
-    apply: [`sleep ${seconds}`, 'printf %s 2.0 > "$VZ_STATE_DIR/app/version"', 'echo applied >> "$VZ_STATE_DIR/app/apply.log"'],
-    rollback: ['printf %s {{previousVersion}} > "$VZ_STATE_DIR/app/version"'],
-    verify: 'grep -qx 2.0 "$VZ_STATE_DIR/app/version"',
-    timeoutSeconds: 30,
-  };
+  return filePatch(name, { applyBefore: [`sleep ${seconds}`], extraApply: ['echo applied >> "$VZ_STATE_DIR/app/apply.log"'], healthSeconds: false });
 }
 
 /** A wall-clock time in UTC, as a one-off window takes it. */
@@ -41,11 +35,6 @@ describe('maintenance windows and notBefore (gateway + worker + sshd fleet)', ()
 
   const ids = (from: number, to: number) => hosts.slice(from, to).map((h) => h.id);
 
-  async function deploy(body: object) {
-    const response = await api.post('/deployments', body);
-    if (response.status !== 202) throw new Error(`deploy refused: ${response.status} ${JSON.stringify(response.body)}`);
-    return response.body as { deploymentId: string; taskId: string };
-  }
 
   beforeAll(async () => {
     await fleet.start(10);
@@ -130,7 +119,7 @@ describe('maintenance windows and notBefore (gateway + worker + sshd fleet)', ()
     // Open 6 s out of every 15 s; each host takes about 1.7 s, one at a time: 6 hosts need two openings at least.
     const named = await api.post('/maintenance-windows', { name: `every-15s-${run}`, recurrence: '*/15 * * * * *', duration: '6s', timezone: 'UTC' });
     expect(named.status).toBe(201);
-    const { deploymentId, taskId } = await deploy({
+    const { deploymentId, taskId } = await api.deploy({
       patchId: slowPatchId,
       targets: { hostIds: ids(0, 6) },
       strategy: { type: 'canary', steps: ['100%'], maxParallel: 1 },
@@ -179,7 +168,7 @@ describe('maintenance windows and notBefore (gateway + worker + sshd fleet)', ()
 
   it('holds a deployment until notBefore, and a cancel while it waits ends it without touching a host', async () => {
     const notBefore = new Date(Date.now() + 4_000);
-    const { deploymentId, taskId } = await deploy({ patchId: slowPatchId, targets: { hostIds: ids(6, 7) }, notBefore: notBefore.toISOString() });
+    const { deploymentId, taskId } = await api.deploy({ patchId: slowPatchId, targets: { hostIds: ids(6, 7) }, notBefore: notBefore.toISOString() });
     await waitFor(async () => (await api.get(`/deployments/${deploymentId}`)).body.pausedReason === 'not_before', 20_000, 'a not_before pause');
     const waiting = (await api.get(`/deployments/${deploymentId}`)).body;
     expect(waiting).toEqual(expect.objectContaining({ status: 'paused', notBefore: notBefore.toISOString(), resumeAt: notBefore.toISOString() }));
@@ -187,7 +176,7 @@ describe('maintenance windows and notBefore (gateway + worker + sshd fleet)', ()
     const done = (await api.get(`/deployments/${deploymentId}`)).body;
     expect(Date.parse(done.hosts[0].startedAt)).toBeGreaterThanOrEqual(notBefore.getTime());
 
-    const later = await deploy({ patchId: slowPatchId, targets: { hostIds: ids(7, 8) }, notBefore: new Date(Date.now() + 3_600_000).toISOString() });
+    const later = await api.deploy({ patchId: slowPatchId, targets: { hostIds: ids(7, 8) }, notBefore: new Date(Date.now() + 3_600_000).toISOString() });
     await waitFor(async () => (await api.get(`/deployments/${later.deploymentId}`)).body.pausedReason === 'not_before', 20_000, 'a not_before pause');
     expect((await api.post(`/deployments/${later.deploymentId}/cancel`)).status).toBe(200);
     expect((await api.waitForTask(later.taskId, 30_000)).status).toBe('cancelled');
@@ -200,7 +189,7 @@ describe('maintenance windows and notBefore (gateway + worker + sshd fleet)', ()
     const slower = await api.post('/patches', slowPatch(`mw-slower-${run}`, 3));
     expect((await api.post(`/patches/${slower.body.id}/approve`)).status).toBe(200);
     const now = Date.now();
-    const { deploymentId, taskId } = await deploy({
+    const { deploymentId, taskId } = await api.deploy({
       patchId: slower.body.id,
       targets: { hostIds: ids(8, 10) },
       strategy: { type: 'canary', steps: ['100%'], maxParallel: 1 },

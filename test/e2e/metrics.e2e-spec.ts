@@ -3,6 +3,7 @@ import { AppProcess, freePort, startGateway, startWorker, waitFor } from '../har
 import { ApiClient, TEST_ADMIN } from '../harness/api-client';
 import { appEnv, randomSuffix } from '../harness/test-env';
 import { SshFleet } from '../fleet/fleet';
+import { filePatch } from '../harness/file-patch';
 
 jest.setTimeout(180_000);
 
@@ -35,17 +36,6 @@ function valueOf(series: Series[], name: string, labels: Record<string, string> 
   return found.reduce((sum, s) => sum + s.value, 0);
 }
 
-function filePatch(name: string) {
-  return {
-    name,
-    capture: { previousVersion: 'cat "$VZ_STATE_DIR/app/version"' },
-    apply: ['printf %s 2.0 > "$VZ_STATE_DIR/app/version"'],
-    rollback: ['printf %s {{previousVersion}} > "$VZ_STATE_DIR/app/version"'],
-    verify: 'grep -qx 2.0 "$VZ_STATE_DIR/app/version"',
-    healthChecks: [{ type: 'command', command: 'test "$(cat "$VZ_STATE_DIR/app/health")" = ok', timeoutSeconds: 2 }],
-    timeoutSeconds: 30,
-  };
-}
 
 describe('metrics and logs (gateway + worker + sshd fleet)', () => {
   const fleet = new SshFleet({ subnet: '127.67' });

@@ -4,6 +4,7 @@ import { runCli } from '../harness/cli-process';
 import { RegisteredHost, registerFleetHosts } from '../harness/fleet-hosts';
 import { randomSuffix } from '../harness/test-env';
 import { SshFleet } from '../fleet/fleet';
+import { filePatch } from '../harness/file-patch';
 
 jest.setTimeout(180_000);
 
@@ -15,15 +16,7 @@ const HEALTH = 'app/health';
 const APPLY_LOG = 'app/apply.log';
 
 function loggingPatch(name: string) {
-  return {
-    name,
-    capture: { previousVersion: 'cat "$VZ_STATE_DIR/app/version"' },
-    apply: ['printf %s 2.0 > "$VZ_STATE_DIR/app/version"', 'echo applied >> "$VZ_STATE_DIR/app/apply.log"'],
-    rollback: ['printf %s {{previousVersion}} > "$VZ_STATE_DIR/app/version"'],
-    verify: 'grep -qx 2.0 "$VZ_STATE_DIR/app/version"',
-    healthChecks: [{ type: 'command', command: 'test "$(cat "$VZ_STATE_DIR/app/health")" = ok', timeoutSeconds: 1 }],
-    timeoutSeconds: 30,
-  };
+  return filePatch(name, { extraApply: ['echo applied >> "$VZ_STATE_DIR/app/apply.log"'], healthSeconds: 1 });
 }
 
 describe('operator controls: plan, retry and live output (gateway + worker + sshd fleet)', () => {
@@ -35,20 +28,9 @@ describe('operator controls: plan, retry and live output (gateway + worker + ssh
   let credentialId: string;
   let hosts: RegisteredHost[] = [];
 
-  async function approvedPatch(definition: object): Promise<string> {
-    const created = await api.post('/patches', definition);
-    expect(created.status).toBe(201);
-    expect((await api.post(`/patches/${created.body.id}/approve`)).status).toBe(200);
-    return created.body.id;
-  }
 
   const waitForTask = (taskId: string): Promise<any> => api.waitForTask(taskId);
 
-  async function deploy(body: object) {
-    const response = await api.post('/deployments', body);
-    if (response.status !== 202) throw new Error(`deploy refused: ${response.status} ${JSON.stringify(response.body)}`);
-    return response.body as { deploymentId: string; taskId: string; statusUrl: string };
-  }
 
   const ids = (from: number, to: number) => hosts.slice(from, to).map((h) => h.id);
 
@@ -75,7 +57,7 @@ describe('operator controls: plan, retry and live output (gateway + worker + ssh
   });
 
   it('plans without changing anything, and the real deployment then runs exactly the planned steps', async () => {
-    const patchId = await approvedPatch(loggingPatch(`plan-${run}`));
+    const patchId = await api.approvedPatch(loggingPatch(`plan-${run}`));
     const body = { patchId, targets: { hostIds: ids(0, 4) }, strategy: { type: 'canary', steps: [1, '50%', '100%'], maxParallel: 1 } };
     const tasksBefore = (await api.get('/tasks?type=deploy&limit=100')).body.items.length;
 
@@ -97,7 +79,7 @@ describe('operator controls: plan, retry and live output (gateway + worker + ssh
     expect((await api.get('/tasks?type=deploy&limit=100')).body.items.length).toBe(tasksBefore);
     expect(await fleet.readHostFile(hosts[0].fleet, APPLY_LOG)).toBe('');
 
-    const { deploymentId, taskId } = await deploy(body);
+    const { deploymentId, taskId } = await api.deploy(body);
     expect((await waitForTask(taskId)).status).toBe('succeeded');
     const deployment = (await api.get(`/deployments/${deploymentId}`)).body;
     const ranSteps = deployment.steps.map((s: any) => ({
@@ -108,12 +90,12 @@ describe('operator controls: plan, retry and live output (gateway + worker + ssh
   });
 
   it('names hosts it would exclude: claimed by a running deployment, unpinned, unreachable', async () => {
-    const patchId = await approvedPatch(loggingPatch(`exclude-${run}`));
+    const patchId = await api.approvedPatch(loggingPatch(`exclude-${run}`));
     const unpinned = await api.post('/hosts', { name: `${run}-unpinned`, address: hosts[5].fleet.address, port: hosts[5].fleet.port, credentialId });
     // Pinned with a real key but nobody listens on port 1.
     const dead = await api.post('/hosts', { name: `${run}-dead`, address: '127.72.0.250', port: 1, credentialId, hostKey: hosts[0].fleet.hostKey });
     expect([unpinned.status, dead.status]).toEqual([201, 201]);
-    const holder = await deploy({ patchId, targets: { hostIds: ids(6, 8) }, strategy: { type: 'canary', steps: [1, '100%'], pauseAfterStep: [0] } });
+    const holder = await api.deploy({ patchId, targets: { hostIds: ids(6, 8) }, strategy: { type: 'canary', steps: [1, '100%'], pauseAfterStep: [0] } });
     await waitFor(async () => (await api.get(`/deployments/${holder.deploymentId}`)).body.status === 'paused', 60_000, 'the holder to pause');
 
     const targets = { hostIds: [hosts[4].id, unpinned.body.id, dead.body.id, hosts[6].id] };
@@ -135,7 +117,7 @@ describe('operator controls: plan, retry and live output (gateway + worker + ssh
   });
 
   it('refuses a plan with zero hosts or a bad strategy as the real deployment does', async () => {
-    const patchId = await approvedPatch(loggingPatch(`bad-${run}`));
+    const patchId = await api.approvedPatch(loggingPatch(`bad-${run}`));
     const none = await api.post('/deployments', { patchId, targets: { labels: { suite: `nobody-${run}` } }, dryRun: true });
     expect(none.status).toBe(400);
     expect(JSON.stringify(none.body.message)).toContain('targets');
@@ -148,10 +130,10 @@ describe('operator controls: plan, retry and live output (gateway + worker + ssh
   });
 
   it('retries only the failed and untouched hosts of a failed canary, leaving the healthy ones alone', async () => {
-    const patchId = await approvedPatch(loggingPatch(`retry-${run}`));
+    const patchId = await api.approvedPatch(loggingPatch(`retry-${run}`));
     const targets = ids(0, 4);
     await fleet.writeHostFile(hosts[1].fleet, HEALTH, 'bad');
-    const first = await deploy({
+    const first = await api.deploy({
       patchId,
       targets: { hostIds: targets },
       strategy: { type: 'canary', steps: [2, '100%'], maxParallel: 2, autoRollback: false },
@@ -192,12 +174,12 @@ describe('operator controls: plan, retry and live output (gateway + worker + ssh
   });
 
   it('follows a host\'s output live: the first line arrives while the command is still running', async () => {
-    const patchId = await approvedPatch({
+    const patchId = await api.approvedPatch({
       ...loggingPatch(`live-${run}`),
       apply: ['echo first-line; sleep 2; echo second-line; echo to-stderr >&2; printf %s 2.0 > "$VZ_STATE_DIR/app/version"'],
     });
     const host = hosts[4];
-    const { deploymentId, taskId } = await deploy({ patchId, targets: { hostIds: [host.id] }, strategy: { type: 'all-at-once' } });
+    const { deploymentId, taskId } = await api.deploy({ patchId, targets: { hostIds: [host.id] }, strategy: { type: 'all-at-once' } });
     const response = await fetch(`${gateway.url}/deployments/${deploymentId}/hosts/${host.id}/output?follow=true`, {
       headers: { authorization: `Bearer ${(api as any).token}` },
     });
@@ -251,7 +233,7 @@ describe('operator controls: plan, retry and live output (gateway + worker + ssh
   const cli = (args: string[]) => runCli(args, { VULNZERO_URL: gateway.url, VULNZERO_TOKEN: (api as any).token });
 
   it('drives plan, retry and logs from the vulnzero command', async () => {
-    const patchId = await approvedPatch(loggingPatch(`cli-${run}`));
+    const patchId = await api.approvedPatch(loggingPatch(`cli-${run}`));
     const hostList = hosts.slice(0, 3).map((h) => h.name).join(',');
     const plan = await cli(['deploy', '--patch', patchId, '--hosts', hostList, '--steps', '1,100%', '--plan', '--json']);
     expect(plan.stderr).toBe('');
@@ -263,7 +245,7 @@ describe('operator controls: plan, retry and live output (gateway + worker + ssh
     expect((await cli(['deploy', '--patch', patchId, '--hosts', hostList, '--plan', '--wait'])).code).toBe(2);
 
     await fleet.writeHostFile(hosts[0].fleet, HEALTH, 'bad');
-    const failed = await deploy({ patchId, targets: { hostIds: ids(0, 3) }, strategy: { type: 'canary', steps: [1, '100%'], autoRollback: false } });
+    const failed = await api.deploy({ patchId, targets: { hostIds: ids(0, 3) }, strategy: { type: 'canary', steps: [1, '100%'], autoRollback: false } });
     await waitForTask(failed.taskId);
     const logs = await cli(['logs', failed.deploymentId, '--host', hosts[0].name]);
     expect(logs.code).toBe(1);

@@ -61,12 +61,6 @@ describe('target pinning: a deployment keeps the hosts it started with (gateway 
   const fleetHost = (n: number) => fleet.host(`fleet-00${n}`) as FleetHost;
   const registered = (n: number) => hosts.find((h) => h.fleet.name === `fleet-00${n}`) as RegisteredHost;
 
-  async function approvedPatch(definition: object): Promise<string> {
-    const created = await api.post('/patches', definition);
-    expect(created.status).toBe(201);
-    expect((await api.post(`/patches/${created.body.id}/approve`)).status).toBe(200);
-    return created.body.id;
-  }
 
   async function deployPaused(patchId: string, hostIds: string[]) {
     const response = await api.post('/deployments', {
@@ -118,7 +112,7 @@ describe('target pinning: a deployment keeps the hosts it started with (gateway 
   });
 
   it('refuses to move, re-key, re-credential, delete or re-trust a host, or delete its credential, while a deployment holds it: 409 naming the deployment', async () => {
-    const patchId = await approvedPatch(loggingPatch(`guard-${run}`, probePort));
+    const patchId = await api.approvedPatch(loggingPatch(`guard-${run}`, probePort));
     const held = registered(6);
     const { deploymentId, taskId } = await deployPaused(patchId, [held.id, registered(7).id]);
     const other = await api.post('/credentials', { name: `${run}-other-key`, username: fleet.username, privateKey: fleet.privateKey });
@@ -160,7 +154,7 @@ describe('target pinning: a deployment keeps the hosts it started with (gateway 
     await mapName(dnsName, a.address);
     const byName = await api.post('/hosts', { name: `${run}-a-dns`, address: dnsName, port: a.port, credentialId, hostKey: a.hostKey });
     expect(byName.status).toBe(201);
-    const patchId = await approvedPatch(loggingPatch(`pin-${run}`, probePort));
+    const patchId = await api.approvedPatch(loggingPatch(`pin-${run}`, probePort));
     // Host 5 fails its apply in the second step: the deployment rolls back every host it changed.
     await fleet.writeHostFile(e, FAIL_APPLY, 'yes');
     const byIp = registered(3);

@@ -68,6 +68,22 @@ export class ApiClient {
     return task;
   }
 
+  /** Creates a patch and approves it (REQUIRE_SEPARATE_APPROVER is false in the harness); its id. */
+  async approvedPatch(definition: object): Promise<string> {
+    const created = await this.post<{ id: string }>('/patches', definition);
+    if (created.status !== 201) throw new Error(`patch refused: ${created.status} ${JSON.stringify(created.body)}`);
+    const approved = await this.post(`/patches/${created.body.id}/approve`);
+    if (approved.status !== 200) throw new Error(`patch ${created.body.id} not approved: ${approved.status} ${JSON.stringify(approved.body)}`);
+    return created.body.id;
+  }
+
+  /** POST /deployments, which must be accepted (202). */
+  async deploy(body: object, headers: Record<string, string> = {}): Promise<{ deploymentId: string; taskId: string; statusUrl: string }> {
+    const response = await this.post('/deployments', body, headers);
+    if (response.status !== 202) throw new Error(`deploy refused: ${response.status} ${JSON.stringify(response.body)}`);
+    return response.body as { deploymentId: string; taskId: string; statusUrl: string };
+  }
+
   async login(username: string, password: string): Promise<ApiClient> {
     const response = await this.post<{ accessToken: string }>('/auth/login', { username, password });
     if (response.status !== 200) throw new Error(`login as ${username} failed: ${response.status} ${JSON.stringify(response.body)}`);
