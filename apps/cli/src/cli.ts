@@ -48,6 +48,8 @@ export function topLevelHelp(): string {
     'Exit codes: 0 success, 1 failed/rolled back (or the gateway refused: 404, 409, 429, network),',
     '2 bad usage or auth error (401/403), 3 --timeout ran out (the task keeps running).',
     '',
+    'The API, its statuses and these exit codes: docs/api.md in the repository, or /docs on the gateway.',
+    '',
     'Examples:',
     '  vulnzero hosts import inventory.ini --credential deploy-key --trust',
     '  vulnzero patch create openssl.yaml --approve',

@@ -1,4 +1,4 @@
-// The exit codes CI pipelines branch on (SPEC §6). Kept in one place so that
+// The exit codes CI pipelines branch on (docs/api.md#exit-codes). Kept in one place so that
 // every command and every error maps to the same four answers.
 
 export const ExitCode = {
@@ -22,7 +22,7 @@ export function isTerminalTaskStatus(status: string): boolean {
 
 /**
  * A finished task's verdict: only `succeeded` is success. A deploy task whose
- * deployment was rolled back is `failed` (SPEC §5), and a cancelled task did
+ * deployment was rolled back is `failed` (docs/api.md#tasks), and a cancelled task did
  * not do what the pipeline asked for either.
  */
 export function exitCodeForTask(task: { status: string }): ExitCode {

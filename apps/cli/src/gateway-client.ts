@@ -1,6 +1,6 @@
 // The command's HTTP client: bearer token, JSON in and out, and every error
-// answer turned into one clear line with the right exit code (SPEC §2 error
-// body: {statusCode, error, message, requestId}).
+// answer turned into one clear line with the right exit code (the error body
+// of docs/api.md#errors: {statusCode, error, message, requestId}).
 import { GatewayError, NetworkError, UsageError } from './cli-errors';
 import { exitCodeForHttpStatus } from './exit-codes';
 

@@ -1,4 +1,4 @@
-// The shapes of the gateway's answers the command reads (SPEC §4, §5). Only
+// The shapes of the gateway's answers the command reads (docs/api.md#deployment-view, #tasks). Only
 // the fields used here; everything else is passed through to --json as is.
 
 export interface TaskView {

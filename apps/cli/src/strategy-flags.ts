@@ -1,5 +1,5 @@
 // `vulnzero deploy` strategy flags → the strategy object of POST /deployments
-// (SPEC §4). Checked with the gateway's own rules before any request, and
+// (docs/api.md#strategies). Checked with the gateway's own rules before any request, and
 // each problem is reported under the flag the user typed.
 import { validateStrategy } from '../../../libs/deployments/src/core/strategy';
 import { UsageError } from './cli-errors';

@@ -1,5 +1,5 @@
 // `--hosts a,b` or `--labels k=v,…` → the `targets` of a deployment or scan
-// (SPEC §2). Hosts may be given by id or by name; names are looked up with
+// (docs/api.md#targets). Hosts may be given by id or by name; names are looked up with
 // GET /hosts, and every unknown name is reported at once.
 import { GatewayError, UsageError } from './cli-errors';
 import { CommandContext, stringFlag } from './command';

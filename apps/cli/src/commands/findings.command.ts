@@ -7,7 +7,7 @@ import { formatTable } from '../progress-render';
 
 const SEVERITIES = ['critical', 'high', 'medium', 'low', 'unknown'];
 
-/** GET /findings items (SPEC §2). */
+/** GET /findings items (docs/api.md#scans). */
 interface Finding {
   id: string;
   hostId: string;

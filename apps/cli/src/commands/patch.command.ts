@@ -25,7 +25,7 @@ export function parsePatchFile(path: string, text: string): unknown {
 
 export const patchCreateCommand: Command = {
   name: 'patch create',
-  summary: 'create a draft patch from a JSON or YAML definition (SPEC §3)',
+  summary: 'create a draft patch from a JSON or YAML definition (docs/api.md#patches)',
   usage: 'patch create FILE.json|FILE.yaml [--approve]',
   positionals: ['FILE'],
   options: { approve: { type: 'boolean' } },
