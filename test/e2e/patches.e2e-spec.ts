@@ -6,7 +6,7 @@ import { randomSuffix } from '../harness/test-env';
 
 jest.setTimeout(90_000);
 
-/** SPEC §3's example, verbatim. */
+/** the docs/api.md#patches example, verbatim. */
 function specPatch(name = `openssl 3.0.15 ${randomSuffix()}`) {
   return {
     name,

@@ -1,4 +1,4 @@
-// Captured values never become code (SPEC §3): hostile values, rendered into
+// Captured values never become code (docs/api.md#patches): hostile values, rendered into
 // every placeholder context the validator allows, run on a real sshd host
 // under bash (the login shell), dash and `sudo sh -c` (as a `become` would
 // wrap the command): no canary file is ever created, and each value arrives

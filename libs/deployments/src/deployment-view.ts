@@ -4,7 +4,7 @@ import type { DeploymentEntity, DeploymentHostEntity, DeploymentStepEntity } fro
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
 /**
- * `GET /deployments/:id` (SPEC §4): every target host with its record,
+ * `GET /deployments/:id` (docs/api.md#deployments): every target host with its record,
  * rollback commands included; each command with the last 4 KiB of each stream
  * (the whole bounded output is paged at `/deployments/:id/hosts/:hostId/output`).
  */

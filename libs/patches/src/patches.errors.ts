@@ -1,6 +1,6 @@
 import { ConflictError, DomainError } from '@vulnzero/http';
 
-/** Only approved patches deploy (SPEC §2): a 409, as the patch exists but is in the wrong state. */
+/** Only approved patches deploy (docs/api.md#routes): a 409, as the patch exists but is in the wrong state. */
 export class PatchNotApprovedError extends ConflictError {
   constructor(readonly patchId: string) {
     super(`patch ${patchId} is not approved`, { patchId });

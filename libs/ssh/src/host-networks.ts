@@ -6,7 +6,7 @@ import type { ConnectFailureReason } from './core/connect-failure';
 export type ResolvedAddress = { ok: true; ip: string } | { ok: false; reason: Extract<ConnectFailureReason, 'address_not_allowed' | 'unresolvable'>; message: string };
 
 /**
- * Where the gateway and workers may connect (HOST_NETWORKS, SPEC §2): a host's
+ * Where the gateway and workers may connect (HOST_NETWORKS, docs/api.md#routes): a host's
  * address is resolved once and the resolved address is checked, then used
  * for the connection itself, so a name cannot be checked as one address and
  * connected to as another (DNS rebinding).

@@ -107,7 +107,7 @@ function taskViewOfRow(row: TaskRow): TaskView {
   });
 }
 
-/** The tasks table is the truth for every job's state (SPEC §5). */
+/** The tasks table is the truth for every job's state (docs/api.md#tasks). */
 @Injectable()
 export class TasksService {
   constructor(

@@ -32,7 +32,7 @@ export class CreateDeploymentDto {
   targets!: TargetsDto;
 
   @ApiPropertyOptional({
-    description: 'canary (default: steps [1, "10%", "50%", "100%"]), rolling or all-at-once; see SPEC §4',
+    description: 'canary (default: steps [1, "10%", "50%", "100%"]), rolling or all-at-once; see docs/api.md#deployments',
     example: { type: 'canary', steps: [1, '10%', '50%', '100%'], maxParallel: 20, maxFailures: 0, bakeSeconds: 30, pauseAfterStep: [], autoRollback: true },
   })
   @IsOptional()

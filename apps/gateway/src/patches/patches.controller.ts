@@ -23,7 +23,7 @@ export class PatchesController {
 
   @Post()
   @RequirePermissions('patches:write')
-  @ApiOperation({ summary: 'Create a draft patch (SPEC §3): commands, or an apt package to generate them from.' })
+  @ApiOperation({ summary: 'Create a draft patch (docs/api.md#patches): commands, or an apt package to generate them from.' })
   @ApiBody({
     type: CreatePatchDto,
     examples: {

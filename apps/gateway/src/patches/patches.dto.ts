@@ -58,7 +58,7 @@ export const HEALTH_CHECK_SCHEMA: SchemaObject = {
   ],
 };
 
-/** SPEC §3's example. */
+/** the docs/api.md#patches example. */
 export const PATCH_EXAMPLE = {
   name: 'openssl 3.0.15',
   capture: { previousVersion: "dpkg-query -W -f='${Version}' openssl" },

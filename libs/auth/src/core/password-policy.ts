@@ -1,4 +1,4 @@
-// Password policy (SPEC §2): at least 12 characters, not the username, not a
+// Password policy (docs/api.md#routes): at least 12 characters, not the username, not a
 // common password. The bundled list is of passwords long enough to pass the
 // length rule; shorter common ones already fail on length.
 

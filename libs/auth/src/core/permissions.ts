@@ -1,4 +1,4 @@
-// Roles and what each may do: the one place access is decided (SPEC §2 Roles).
+// Roles and what each may do: the one place access is decided (docs/api.md#routes Roles).
 
 export const ROLES = ['admin', 'operator', 'deployer', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];

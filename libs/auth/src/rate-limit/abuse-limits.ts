@@ -64,7 +64,7 @@ export interface LoginAttempt {
 }
 
 /**
- * The limits on guessing, kept in Redis so they hold across gateways (SPEC §2):
+ * The limits on guessing, kept in Redis so they hold across gateways (docs/api.md#routes):
  * failed logins per address group across usernames, a growing delay per
  * username across addresses (never a lock: nobody can lock `admin` out), and
  * requests with invalid tokens per address group, refused before any lookup.

@@ -54,7 +54,7 @@ interface PendingHits {
 }
 
 /**
- * Rate-limit counters in Redis, so limits hold across gateway replicas (SPEC §2).
+ * Rate-limit counters in Redis, so limits hold across gateway replicas (docs/api.md#routes).
  * The hits that arrive in one turn of the event loop go to Redis together,
  * those on the same counter as one script call (a client polling on several
  * connections at once costs one call, not one each). Every hit is still

@@ -63,7 +63,7 @@ function cumulativeSizes(strategy: Strategy, total: number): number[] {
 }
 
 /**
- * Failures the deployment tolerates; SPEC §4: the budget must be EXCEEDED to
+ * Failures the deployment tolerates; docs/api.md#deployments: the budget must be EXCEEDED to
  * abort. A percentage rounds DOWN so the tolerance never exceeds what was
  * written: "10%" of 7 hosts is 0 (the first failure aborts), never 1 (14%).
  * "100%" of the targets can never be exceeded: the deployment never aborts.

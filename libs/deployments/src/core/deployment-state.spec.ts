@@ -8,7 +8,7 @@ import type { DeploymentStatus } from './deployment-state';
 import { InvalidTransitionError } from './invalid-transition.error';
 
 describe('deployment status', () => {
-  it('has exactly the SPEC §4 statuses', () => {
+  it('has exactly the docs/api.md#deployments statuses', () => {
     expect([...DEPLOYMENT_STATUSES]).toEqual([
       'pending',
       'running',

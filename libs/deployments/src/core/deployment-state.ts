@@ -15,7 +15,7 @@ export const DEPLOYMENT_STATUSES = [
 export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
 
 /**
- * Every allowed status change (SPEC §4). Persisted at each transition so any
+ * Every allowed status change (docs/api.md#deployments). Persisted at each transition so any
  * worker can resume from PostgreSQL alone.
  *
  * The ends of a run (succeeded, failed, cancelled) can still go to

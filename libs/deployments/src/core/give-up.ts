@@ -24,7 +24,7 @@ export interface GiveUpPlan {
 }
 
 /**
- * The end of a deployment nobody drives any more (SPEC §4: it never stays
+ * The end of a deployment nobody drives any more (docs/api.md#deployments: it never stays
  * non-terminal after its job failed for good), or null when there is nothing
  * to end. Nothing runs on a host: the record says what is known.
  * - The deploy job of a pending, running or paused deployment: `failed` with

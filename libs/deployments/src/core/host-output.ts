@@ -47,7 +47,7 @@ export function splitUtf8(text: string, maxBytes: number): string[] {
   return pieces;
 }
 
-/** Bytes of each stream a command keeps in `GET /deployments/:id` (SPEC §4); the whole bounded output is paged per host. */
+/** Bytes of each stream a command keeps in `GET /deployments/:id` (docs/api.md#deployments); the whole bounded output is paged per host. */
 export const COMMAND_SUMMARY_STREAM_BYTES = 4 * 1024;
 
 /** The last `maxBytes` UTF-8 bytes of `text`, never starting inside a character. */

@@ -10,7 +10,7 @@ import type { HostStatus } from './host-state';
 import { InvalidTransitionError } from './invalid-transition.error';
 
 describe('host status', () => {
-  it('has exactly the SPEC §4 statuses', () => {
+  it('has exactly the docs/api.md#deployments statuses', () => {
     expect([...HOST_STATUSES]).toEqual([
       'pending',
       'capturing',

@@ -16,7 +16,7 @@ export const HOST_STATUSES = [
 export type HostStatus = (typeof HOST_STATUSES)[number];
 
 /**
- * Every allowed status change of a host within a deployment (SPEC §3, §4).
+ * Every allowed status change of a host within a deployment (docs/api.md#patches, §4).
  * capturing → applying is the write-ahead point: the rendered rollback is
  * stored in the same transaction, before apply runs.
  */

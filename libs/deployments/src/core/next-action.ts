@@ -94,7 +94,7 @@ const ACTIVE: ReadonlySet<DeploymentStatus> = new Set<DeploymentStatus>([
 ]);
 
 /**
- * Decides the next move from the snapshot and the clock (SPEC §4). In order:
+ * Decides the next move from the snapshot and the clock (docs/api.md#deployments). In order:
  * 1. failures exceed the budget → start nothing, let in-flight hosts finish,
  *    then roll back every changed host (newest first) or end failed;
  * 2. cancel requested → start nothing, let in-flight hosts finish, end cancelled;

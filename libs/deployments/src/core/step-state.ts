@@ -2,7 +2,7 @@ import type { StepStatus } from './next-action';
 import { InvalidTransitionError } from './invalid-transition.error';
 
 /**
- * Every allowed status change of a deployment step (SPEC §4): its hosts run,
+ * Every allowed status change of a deployment step (docs/api.md#deployments): its hosts run,
  * it bakes, its hosts are checked again, and it ends. A status may be written
  * over itself (a resumed run re-enters the phase it was in), and an end can
  * close a step in any phase (the deployment aborted or was cancelled there).

@@ -431,7 +431,7 @@ export class DeployRunner {
     this.events.publish(rollbackTaskId, { type: 'task', status: status === 'rolled_back' ? 'succeeded' : 'failed' });
   }
 
-  /** A deploy task is `succeeded` only when its deployment is (SPEC §5). */
+  /** A deploy task is `succeeded` only when its deployment is (docs/api.md#tasks). */
   private async finishTask(taskId: string, deploymentStatus: DeploymentStatus, error?: { code: string; message: string }): Promise<void> {
     const task = await this.tasks.get(taskId);
     if (['succeeded', 'failed', 'cancelled'].includes(task.status)) return;

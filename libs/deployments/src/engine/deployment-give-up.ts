@@ -10,7 +10,7 @@ const MAX_ATTEMPTS = 3;
 /**
  * A deploy or rollback job that failed for good (its attempts exhausted, or
  * an error retrying cannot fix), or that the reconciler gave up on after it
- * was lost too often: its deployment still ends (SPEC §4), `failed` or
+ * was lost too often: its deployment still ends (docs/api.md#deployments), `failed` or
  * `rollback_failed` with the reason, and its hosts are released (see
  * `giveUpPlan`). Its task and the linked deploy or rollback task end failed.
  * Nothing runs on a host.

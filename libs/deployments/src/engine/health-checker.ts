@@ -36,7 +36,7 @@ function sleep(ms: number): Promise<void> {
 
 /**
  * Runs a patch's health checks against one host. Each check is retried until
- * it passes or its own timeout runs out (SPEC §3); the first check that never
+ * it passes or its own timeout runs out (docs/api.md#patches); the first check that never
  * passes fails the host.
  */
 @Injectable()

@@ -65,7 +65,7 @@ class HostStepFailed extends Error {
 }
 
 /**
- * Patches one host, in SPEC §3's order: capture → render the rollback with
+ * Patches one host, in docs/api.md#patches's order: capture → render the rollback with
  * the captured values quoted → commit it to PostgreSQL → apply → verify →
  * health. Every transition is persisted; nothing changes the host before its
  * way back is stored. Never throws for a host failure: the host's record says

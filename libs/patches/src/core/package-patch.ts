@@ -14,7 +14,7 @@ export interface AptPackage {
   restart?: string[];
 }
 
-/** The command sets of a patch (SPEC §3), as stored on the patch. */
+/** The command sets of a patch (docs/api.md#patches), as stored on the patch. */
 export interface PatchCommands {
   capture: Record<string, string>;
   apply: string[];

@@ -7,7 +7,7 @@ import {
   validatePatchDefinition,
 } from './patch-definition';
 
-/** SPEC §3's example, verbatim. */
+/** the docs/api.md#patches example, verbatim. */
 function specExample(): Record<string, unknown> {
   return {
     name: 'openssl 3.0.15',
@@ -36,7 +36,7 @@ const openssl = { manager: 'apt', name: 'openssl', version: '3.0.15-1~deb12u1' }
 
 describe('validatePatchDefinition accepts', () => {
   it.each<[string, Record<string, unknown>]>([
-    ['the SPEC §3 example', specExample()],
+    ['the docs/api.md#patches example', specExample()],
     ['a patch with only a name, apply and rollback', { name: 'touch', apply: ['touch /etc/motd'], rollback: ['rm -f /etc/motd'] }],
     ['a package patch', { name: 'openssl', package: openssl }],
     ['a package patch with health checks and a timeout', { name: 'p', package: openssl, healthChecks: [{ type: 'tcp', port: 22 }], timeoutSeconds: 60 }],

@@ -1,4 +1,4 @@
-// What a patch must look like (SPEC §3), checked field by field so that a 400
+// What a patch must look like (docs/api.md#patches), checked field by field so that a 400
 // names every bad field in one answer (`healthChecks[1].port`, `capture.bad-key`).
 // The same rules back the HTTP route and any service caller (e.g. a patch
 // generated for a finding), so the DTO only guards the top-level shape.
