@@ -5,17 +5,11 @@ import { ANY_AUTHENTICATED, IS_PUBLIC, REQUIRED_PERMISSIONS } from './access.dec
 import type { Actor, RequestWithActor } from './actor';
 import { ApiKeysService } from './api-keys.service';
 import { looksLikeApiKey } from './core/api-key-format';
+import { bearerToken } from './core/bearer-token';
 import { PerRoute } from './core/per-route';
 import { Permission, roleHas } from './core/permissions';
 import { JwtAccessStrategy } from './jwt-access.strategy';
 import { AbuseLimits } from './rate-limit/abuse-limits';
-
-function bearerToken(request: Request): string | null {
-  const header = request.headers.authorization;
-  if (!header) return null;
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  return match ? (match[1] as string) : null;
-}
 
 /** What a route's decorators say about access, read once per route. */
 interface RouteAccess {
@@ -27,7 +21,10 @@ interface RouteAccess {
 /**
  * The global guard: every route needs a valid JWT or API key unless it is
  * marked public, and then the permission it declares. A route that declares
- * nothing is refused, so a forgotten decorator fails closed.
+ * nothing is refused, so a forgotten decorator fails closed. The token's form
+ * chooses its path: an API key (`vz_…`) is looked up by ApiKeysService, an
+ * access token by passport-jwt (JwtAccessStrategy) unless it was verified
+ * before.
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
@@ -58,17 +55,17 @@ export class AccessGuard implements CanActivate {
         return this.permits(access, cached);
       }
     }
-    return this.authenticate(request, token).then((actor) => this.permits(access, actor));
+    return this.authenticate(context, request, token).then((actor) => this.permits(access, actor));
   }
 
   /**
    * An address that sent too many invalid tokens is refused (429) before its
    * token is looked up: guessing API keys must not cost a query each.
    */
-  private async authenticate(request: Request & RequestWithActor, token: string): Promise<Actor> {
+  private async authenticate(context: ExecutionContext, request: Request & RequestWithActor, token: string): Promise<Actor> {
     await this.limits.refuseIfBlocked(request.ip);
     const apiKey = looksLikeApiKey(token);
-    const actor = apiKey ? await this.apiKeys.authenticate(token) : await this.tokens.authenticate(token);
+    const actor = apiKey ? await this.apiKeys.authenticate(token) : await this.tokens.actorOf(context, token);
     if (!actor) {
       await this.limits.countInvalidToken(request.ip);
       throw new UnauthorizedException(apiKey ? 'invalid, expired or revoked API key' : 'invalid or expired access token');

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type Redis from 'ioredis';
@@ -14,6 +15,7 @@ import { ApiKeysService } from './api-keys.service';
 import { AuthService } from './auth.service';
 import { AbuseLimits } from './rate-limit/abuse-limits';
 import { JwtAccessStrategy } from './jwt-access.strategy';
+import { JwtAuthGuard } from './jwt-auth.guard';
 import { PasswordHasher } from './password-hasher';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard';
 import { rateLimits } from './rate-limit/rate-limits';
@@ -22,15 +24,17 @@ import { UserEntity } from './user.entity';
 import { UsersService } from './users.service';
 
 /**
- * Identity and access for the gateway: users, API keys, tokens, the global
- * access guard (runs first) and the Redis-backed rate limits (run second,
- * so they can count per authenticated caller).
+ * Identity and access for the gateway: users, API keys, tokens (signed with
+ * @nestjs/jwt, verified by passport-jwt), the global access guard (runs
+ * first) and the Redis-backed rate limits (run second, so they can count per
+ * authenticated caller).
  */
 @Module({
   imports: [
     TypeOrmModule.forFeature([UserEntity, ApiKeyEntity]),
     AuditModule,
     JwtModule.register({}),
+    PassportModule,
     ThrottlerModule.forRootAsync({
       inject: [APP_CONFIG, REDIS_CLIENT],
       useFactory: (config: AppConfig, redis: Redis) => ({
@@ -47,6 +51,7 @@ import { UsersService } from './users.service';
     ApiKeysService,
     AuthService,
     JwtAccessStrategy,
+    JwtAuthGuard,
     { provide: APP_GUARD, useClass: AccessGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
   ],
