@@ -7,9 +7,14 @@
 # (REQUIRE_SEPARATE_APPROVER=true, the default: nobody approves their own patch).
 #   npm run demo             stops everything at the end (Ctrl-C while it waits)
 #   npm run demo -- --keep   leaves gateway, worker and fleet running
+# Runs on Node 24: scripts/node24.sh installs it into .vulnzero/node24/ when
+# the machine's node is older.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. scripts/node24.sh
+echo "[demo] node $(node --version)"
 if [ ! -d node_modules ]; then npm ci --no-audit --no-fund; fi
+vz_node24_check_addons
 bash scripts/services.sh up >/dev/null
 echo "[demo] services up (PostgreSQL, Redis): .vulnzero/services.env"
 if [ -z "${DATABASE_URL:-}" ] || [ -z "${REDIS_URL:-}" ]; then

@@ -35,6 +35,7 @@ export interface JobGiveUpReason {
 
 export const JOB_HANDLERS = Symbol('JOB_HANDLERS');
 
+/** A job name without a handler: the worker refuses to start rather than fail those jobs as they arrive. */
 export class MissingJobHandlerError extends Error {
   constructor(readonly missing: string[]) {
     super(`no handler registered for job(s): ${missing.join(', ')}`);
@@ -54,4 +55,16 @@ export function indexJobHandlers(handlers: JobHandler[]): Map<JobName, JobHandle
 
 export function missingJobHandlers(byName: Map<JobName, JobHandler>): JobName[] {
   return (Object.keys(JOB_QUEUE) as JobName[]).filter((name) => !byName.has(name));
+}
+
+/**
+ * Indexes a worker's handlers and checks that every job name has one (the
+ * worker's boot check): throws on a duplicate, and MissingJobHandlerError
+ * naming the job names that have none.
+ */
+export function requireJobHandlers(handlers: JobHandler[]): Map<JobName, JobHandler> {
+  const byName = indexJobHandlers(handlers);
+  const missing = missingJobHandlers(byName);
+  if (missing.length > 0) throw new MissingJobHandlerError(missing);
+  return byName;
 }

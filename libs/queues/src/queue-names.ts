@@ -1,5 +1,5 @@
 // One typed map from job name to queue: the gateway enqueues by job name only,
-// and a worker refuses to start if a job name has no handler (see JobHandlerRegistry).
+// and a worker refuses to start if a job name has no handler (see requireJobHandlers).
 export const QUEUES = ['scan', 'deploy', 'rollback'] as const;
 export type QueueName = (typeof QUEUES)[number];
 

@@ -1,15 +1,17 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { DomainError } from '@vulnzero/http';
-import { JOB_HANDLERS, JobGiveUpReason, JobHandler, JobName, indexJobHandlers, missingJobHandlers } from '@vulnzero/queues';
+import { JOB_HANDLERS, JobGiveUpReason, JobHandler, JobName, requireJobHandlers } from '@vulnzero/queues';
 import { TasksService } from '@vulnzero/tasks';
 
 /**
  * Routes a BullMQ job to its handler and keeps the task row honest: a job
  * whose handler throws leaves its task `failed` with the error, never `running`.
+ * A worker without a handler for some job name does not start (the
+ * constructor throws MissingJobHandlerError before any queue is consumed).
  */
 @Injectable()
-export class JobDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
+export class JobDispatcher implements OnApplicationShutdown {
   private readonly logger = new Logger(JobDispatcher.name);
   private readonly handlers: Map<JobName, JobHandler>;
   private readonly shutdown = new AbortController();
@@ -18,15 +20,7 @@ export class JobDispatcher implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(JOB_HANDLERS) handlers: JobHandler[],
     private readonly tasks: TasksService,
   ) {
-    this.handlers = indexJobHandlers(handlers);
-  }
-
-  onApplicationBootstrap(): void {
-    const missing = missingJobHandlers(this.handlers);
-    if (missing.length > 0) {
-      // Jobs of these names are failed on arrival, with their task marked failed and the reason.
-      this.logger.warn(`this worker has no handler for: ${missing.join(', ')}`);
-    }
+    this.handlers = requireJobHandlers(handlers);
   }
 
   onApplicationShutdown(): void {
@@ -38,6 +32,7 @@ export class JobDispatcher implements OnApplicationBootstrap, OnApplicationShutd
     const handler = this.handlers.get(name);
     const taskId = job.data?.taskId;
     if (!handler) {
+      // Only a name this build does not know (every known one has a handler: checked at boot).
       const message = `this worker has no handler for job ${job.name}`;
       if (taskId) await this.failTask(taskId, 'no_handler', message);
       throw new Error(message);
