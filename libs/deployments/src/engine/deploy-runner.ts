@@ -1,4 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Barrier } from '@vulnzero/async';
 import { AuditService } from '@vulnzero/audit';
 import { APP_CONFIG, AppConfig } from '@vulnzero/config';
 import { PatchesService } from '@vulnzero/patches';
@@ -48,10 +50,6 @@ interface Lease {
   /** The lease could not be renewed: start nothing until it is. */
   readonly lost: boolean;
   stop(): void;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**
@@ -114,14 +112,13 @@ export class DeployRunner {
       if (startGate(scheduleOf(run.deployment), Date.now()).open) {
         // The first host's connect, capture and write-ahead go first; the
         // other handshakes start once it applies (or after a short while).
-        let release!: () => void;
-        const firstApplying = new Promise<void>((resolve) => (release = resolve));
-        ctx.onApplying = release;
-        setTimeout(release, PREWARM_HOLD_MS).unref();
+        const firstApplying = new Barrier();
+        ctx.onApplying = () => firstApplying.open();
+        setTimeout(() => firstApplying.open(), PREWARM_HOLD_MS).unref();
         sessions.prewarm(
           run.hosts.filter((h) => h.status === 'pending').map((h) => h.hostId),
           prewarmLanes(run.deployment.strategy.maxParallel),
-          firstApplying,
+          firstApplying.wait(),
         );
       }
       // Derived from the rows, written when it changed (at most every 250 ms while hosts finish).
