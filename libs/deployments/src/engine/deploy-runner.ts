@@ -5,11 +5,11 @@ import { AuditService } from '@vulnzero/audit';
 import { APP_CONFIG, AppConfig } from '@vulnzero/config';
 import { PatchesService } from '@vulnzero/patches';
 import type { JobContext } from '@vulnzero/queues';
-import { ProgressWriter, TaskEventsPublisher, TasksService } from '@vulnzero/tasks';
+import { isTerminalTask, ProgressWriter, TaskEventsPublisher, TasksService } from '@vulnzero/tasks';
 import type { DeploymentEntity, DeploymentHostEntity, PausedReason } from '../deployment.entity';
 import { DeploymentRecords, DeploymentRun } from '../deployment-records';
 import { DeploymentEndings } from '../deployment-endings';
-import type { DeploymentStatus } from '../core/deployment-state';
+import { deployTaskStatus, rollbackTaskStatus, type DeploymentStatus } from '../core/deployment-state';
 import { IN_FLIGHT_HOST_STATUSES } from '../core/host-state';
 import { scheduleOf, startGate } from '../core/maintenance-window';
 import { Action, nextAction, rollbackOrder } from '../core/next-action';
@@ -418,21 +418,21 @@ export class DeployRunner {
     await this.endings.closeSteps(deploymentId, status);
     await this.records.releaseClaims(deploymentId);
     const progress = deployProgress({ ...this.records.snapshot(await this.mustLoad(deploymentId)) });
-    await this.tasks.transition(rollbackTaskId, status === 'rolled_back' ? 'succeeded' : 'failed', {
+    await this.tasks.transition(rollbackTaskId, rollbackTaskStatus(status), {
       progress,
       result: { deploymentStatus: status, failedHosts, ...(skipped ? { skipped } : {}) },
       ...(status === 'rollback_failed'
         ? { error: { code: 'rollback_failed', message: `rollback failed on: ${failedHosts.join(', ')}` } }
         : {}),
     });
-    this.events.publish(rollbackTaskId, { type: 'task', status: status === 'rolled_back' ? 'succeeded' : 'failed' });
+    this.events.publish(rollbackTaskId, { type: 'task', status: rollbackTaskStatus(status) });
   }
 
   /** A deploy task is `succeeded` only when its deployment is (SPEC §5). */
   private async finishTask(taskId: string, deploymentStatus: DeploymentStatus, error?: { code: string; message: string }): Promise<void> {
     const task = await this.tasks.get(taskId);
-    if (['succeeded', 'failed', 'cancelled'].includes(task.status)) return;
-    const status = deploymentStatus === 'succeeded' ? 'succeeded' : deploymentStatus === 'cancelled' ? 'cancelled' : 'failed';
+    if (isTerminalTask(task.status)) return;
+    const status = deployTaskStatus(deploymentStatus);
     await this.tasks.transition(taskId, status, {
       result: { deploymentStatus },
       ...(status === 'failed' ? { error: error ?? { code: deploymentStatus, message: `deployment ${deploymentStatus}` } } : {}),
