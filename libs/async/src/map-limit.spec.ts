@@ -25,7 +25,12 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 describe('mapLimit', () => {
   it('resolves with the results in input order, whatever order the calls finish in', async () => {
     const delays = [30, 5, 20, 1, 10];
-    const results = await mapLimit(delays, 2, (ms, index) => new Promise<string>((resolve) => setTimeout(() => resolve(`${index}:${ms}`), ms)));
+    const results = await mapLimit(
+      delays,
+      2,
+      (ms, index) =>
+        new Promise<string>((resolve) => setTimeout(() => resolve(`${index}:${ms}`), ms)),
+    );
     expect(results).toEqual(['0:30', '1:5', '2:20', '3:1', '4:10']);
   });
 
