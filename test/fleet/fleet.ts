@@ -12,6 +12,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
+import { mapLimit } from '@vulnzero/async';
 
 const execFileAsync = promisify(execFile);
 
@@ -97,23 +98,8 @@ export interface FleetHostStatus {
   running: boolean;
 }
 
-/** Runs `task` over `items` with at most `limit` in flight; results in input order. */
-export async function mapWithConcurrency<T, R>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await task(items[index], index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
+/** The one concurrency limit (@vulnzero/async), under the name the fleet's callers know. */
+export const mapWithConcurrency = mapLimit;
 
 /** The repository root: the nearest parent holding the vulnzero package.json. */
 export function findRepoRoot(from: string = __dirname): string {

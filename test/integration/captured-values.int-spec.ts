@@ -6,8 +6,8 @@
 import { existsSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { Test } from '@nestjs/testing';
-import { capturedValue, quoteShellArg, renderCommand, validatePatchPlaceholders } from '@vulnzero/patches';
-import { SshConnector, SshModule, SshSession } from '@vulnzero/ssh';
+import { capturedValue, renderCommand, validatePatchPlaceholders } from '@vulnzero/patches';
+import { quoteShellArg, SshConnector, SshModule, SshSession } from '@vulnzero/ssh';
 import { FleetHost, SshFleet } from '../fleet/fleet';
 
 jest.setTimeout(300_000);

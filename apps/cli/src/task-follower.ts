@@ -3,6 +3,7 @@
 // `GET /tasks/:id` when the stream keeps failing or is not served (a proxy
 // that buffers or strips it). The database is the record, so a reconnect
 // loses nothing: the stream starts with the task's current state.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError, GatewayError, NetworkError, WaitTimeoutError } from './cli-errors';
 import { formatDuration } from './duration';
 import { isTerminalTaskStatus } from './exit-codes';
@@ -92,7 +93,7 @@ export class TaskFollower {
         this.options.reporter.note(`event stream interrupted (${(error as Error).message}); reconnecting`);
       }
       failures = progressed ? 0 : failures + 1;
-      await sleep(backoffMs(failures), signal);
+      await sleep(backoffMs(failures), undefined, { signal });
     }
     this.options.reporter.note(`event stream unavailable after ${maxFailures} attempts; following by polling GET /tasks/${this.taskId}`);
     return this.poll(signal);
@@ -187,13 +188,13 @@ export class TaskFollower {
         failures = 0;
         if (JSON.stringify(task) !== JSON.stringify(this.last)) this.update(task);
         if (isTerminalTaskStatus(task.status)) return task;
-        await sleep(interval, signal);
+        await sleep(interval, undefined, { signal });
       } catch (error) {
         if (signal.aborted) throw error;
         if (!isTransient(error)) throw error;
         failures += 1;
         this.options.reporter.note(`${(error as CliError).message}; retrying`);
-        await sleep(Math.max(interval, backoffMs(failures)), signal);
+        await sleep(Math.max(interval, backoffMs(failures)), undefined, { signal });
       }
     }
   }
@@ -212,19 +213,4 @@ export class TaskFollower {
       details,
     );
   }
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason as Error);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,4 +1,5 @@
 export * from './core/cursor';
+export * from './core/canonical-json';
 export * from './database.module';
 export * from './postgres-options';
 export * from './migrator';

@@ -5,6 +5,7 @@ import { AuditService } from '@vulnzero/audit';
 import type { Actor } from '@vulnzero/auth';
 import { keysetPage, Page } from '@vulnzero/database';
 import { BadInputError, ConflictError, NotFoundError } from '@vulnzero/http';
+import { ACTIVE_DEPLOYMENT_STATUSES } from './core/deployment-state';
 import { RecurringWindow, validateWindow, windowStateAt } from './core/maintenance-window';
 import { MaintenanceWindowEntity } from './maintenance-window.entity';
 
@@ -99,8 +100,8 @@ export class MaintenanceWindowsService {
     const window = await this.mustFind(id);
     await this.db.transaction(async (em) => {
       const active: { id: string }[] = await em.query(
-        `SELECT id FROM deployments WHERE maintenance_window_id = $1 AND status IN ('pending', 'running', 'paused') LIMIT 5`,
-        [id],
+        `SELECT id FROM deployments WHERE maintenance_window_id = $1 AND status = ANY($2::text[]) LIMIT 5`,
+        [id, ACTIVE_DEPLOYMENT_STATUSES],
       );
       if (active.length > 0) {
         throw new ConflictError(`maintenance window ${id} is used by deployments not yet ended: ${active.map((d) => d.id).join(', ')}`, {

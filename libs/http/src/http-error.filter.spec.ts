@@ -1,6 +1,6 @@
 import { ArgumentsHost, HttpException, InternalServerErrorException } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
-import { DomainError } from './domain-error';
+import { ConflictError, DomainError } from './domain-error';
 import { HttpErrorFilter } from './http-error.filter';
 
 function answer(exception: unknown): { status: number; body: Record<string, unknown> } {
@@ -50,5 +50,18 @@ describe('HttpErrorFilter: a 500 body never carries an internal message', () => 
 
   it('keeps the message of a 503 that names the dependency down', () => {
     expect(answer(new HttpException('not ready: redis down', 503)).body.message).toBe('not ready: redis down');
+  });
+
+  it("answers a domain's own error, defined in its lib, by the kind it extends", () => {
+    // As libs/inventory's HostHeldError: the domain names it, this filter only knows its kind.
+    class HostHeldError extends ConflictError {
+      constructor(hostId: string) {
+        super(`host ${hostId} is held by a running deployment`, { hostId });
+      }
+    }
+    expect(answer(new HostHeldError('h-1'))).toEqual({
+      status: 409,
+      body: { statusCode: 409, error: 'Conflict', message: 'host h-1 is held by a running deployment', requestId: 'req-1', hostId: 'h-1' },
+    });
   });
 });

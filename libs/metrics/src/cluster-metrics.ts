@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { raceTimeout } from '@vulnzero/async';
 import { JobEnqueuer, QUEUES } from '@vulnzero/queues';
 import { TASK_STATUSES, TASK_TYPES, isTerminalTask } from '@vulnzero/tasks';
 import { DEPLOYMENT_STATUSES, StrategyType, isTerminal } from '@vulnzero/deployments';
@@ -115,19 +116,11 @@ export class ClusterMetrics {
       () => this.pending.delete(source),
       () => this.pending.delete(source),
     );
-    let timer: NodeJS.Timeout | undefined;
     try {
-      return await Promise.race([
-        work,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new SourceTimeout(`no answer in ${SOURCE_TIMEOUT_MS} ms`)), SOURCE_TIMEOUT_MS);
-        }),
-      ]);
+      return await raceTimeout(work, SOURCE_TIMEOUT_MS, () => new SourceTimeout(`no answer in ${SOURCE_TIMEOUT_MS} ms`));
     } catch (error) {
       this.logger.warn({ source, error: (error as Error).message }, 'metrics: source unavailable, its series are left out of this scrape');
       return undefined;
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

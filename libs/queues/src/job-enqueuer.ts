@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
+import { raceTimeout } from '@vulnzero/async';
 import { DomainError } from '@vulnzero/http';
 import { JobName, JobPayloads, queueOf } from './queue-names';
 
@@ -18,16 +19,6 @@ export function jobIdFor(job: JobName, taskId: string, occasion = 'start'): stri
   return `${job}-${taskId}-${occasion}`.replace(/[^A-Za-z0-9_.-]/g, '-');
 }
 const ENQUEUE_TIMEOUT_MS = 3000;
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 /**
  * The single place that builds job options. The job id is derived from the
@@ -56,7 +47,7 @@ export class JobEnqueuer {
     try {
       // BullMQ's connection waits for Redis forever (that is what lets workers
       // ride out a restart); a request must not, so adding has a deadline.
-      await withTimeout(
+      await raceTimeout(
         queue.add(job, payload, {
           jobId,
           // A run that fails for an outside reason (PostgreSQL or an SSH layer
@@ -67,6 +58,7 @@ export class JobEnqueuer {
           removeOnFail: { age: 7 * 24 * 3600 },
         }),
         ENQUEUE_TIMEOUT_MS,
+        () => new Error(`no answer from Redis within ${ENQUEUE_TIMEOUT_MS} ms`),
       );
     } catch (error) {
       throw new QueueUnavailableError(queue.name, error);

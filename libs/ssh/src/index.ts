@@ -9,3 +9,4 @@ export * from './ssh.module';
 export * from './host-networks';
 export * from './core/connect-failure';
 export * from './core/become-command';
+export * from './core/shell-quote';

@@ -1,4 +1,5 @@
 import { extname } from 'node:path';
+import { mapLimit } from '@vulnzero/async';
 import { CliError, GatewayError, UsageError } from '../cli-errors';
 import { booleanFlag, Command, CommandContext, requiredFlag, stringFlag } from '../command';
 import { ExitCode } from '../exit-codes';
@@ -64,23 +65,19 @@ interface TrustOutcome {
 async function trustHosts(ctx: CommandContext, hosts: { id: string; name: string }[], expectedFingerprint?: string): Promise<TrustOutcome[]> {
   const outcomes: TrustOutcome[] = [];
   // A few at a time: each trust is an SSH handshake made by the gateway.
-  const queue = [...hosts];
-  const worker = async () => {
-    for (let host = queue.shift(); host; host = queue.shift()) {
-      try {
-        const view = await ctx.client().post<HostView>(
-          `/hosts/${host.id}/host-key/trust`,
-          expectedFingerprint ? { expectedFingerprint } : {},
-        );
-        outcomes.push({ name: host.name, id: host.id, fingerprint: view.hostKeyFingerprint ?? undefined });
-      } catch (error) {
-        // An auth error holds for every host: stop. Anything else is this host's.
-        if (!(error instanceof CliError) || (error instanceof GatewayError && [401, 403].includes(error.status))) throw error;
-        outcomes.push({ name: host.name, id: host.id, error: error.message });
-      }
+  await mapLimit(hosts, 8, async (host) => {
+    try {
+      const view = await ctx.client().post<HostView>(
+        `/hosts/${host.id}/host-key/trust`,
+        expectedFingerprint ? { expectedFingerprint } : {},
+      );
+      outcomes.push({ name: host.name, id: host.id, fingerprint: view.hostKeyFingerprint ?? undefined });
+    } catch (error) {
+      // An auth error holds for every host: stop. Anything else is this host's.
+      if (!(error instanceof CliError) || (error instanceof GatewayError && [401, 403].includes(error.status))) throw error;
+      outcomes.push({ name: host.name, id: host.id, error: error.message });
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(8, hosts.length) }, worker));
+  });
   return outcomes.sort((a, b) => a.name.localeCompare(b.name));
 }
 

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { DomainError } from '@vulnzero/http';
 import { JOB_HANDLERS, JobGiveUpReason, JobHandler, JobName, requireJobHandlers } from '@vulnzero/queues';
-import { TasksService } from '@vulnzero/tasks';
+import { isTerminalTask, TasksService } from '@vulnzero/tasks';
 
 /**
  * Routes a BullMQ job to its handler and keeps the task row honest: a job
@@ -77,7 +77,7 @@ export class JobDispatcher implements OnApplicationShutdown {
 
   private async failTask(taskId: string, code: string, message: string): Promise<void> {
     const task = await this.tasks.get(taskId);
-    if (['succeeded', 'failed', 'cancelled'].includes(task.status)) return;
+    if (isTerminalTask(task.status)) return;
     await this.tasks.transition(taskId, 'failed', { error: { code, message } });
   }
 }

@@ -2,7 +2,8 @@
 // hash and a canonical encoding of the row, so changing, removing or
 // reordering any row breaks every check from that row on.
 import { createHash } from 'node:crypto';
-import type { AuditEventFields, AuditJson } from './audit-event';
+import { canonicalJson } from '../../../database/src/core/canonical-json';
+import type { AuditEventFields } from './audit-event';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -25,30 +26,6 @@ export interface ChainVerification {
   firstBrokenId?: string;
   /** Where a hash an operator pinned earlier sits in the chain: null when no verified row has it. */
   pinned?: { hash: string; position: number | null };
-}
-
-/**
- * JSON with object keys sorted (recursively), no whitespace, and only finite
- * numbers; the same value always gives the same text.
- */
-export function canonicalJson(value: AuditJson): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return JSON.stringify(value);
-    case 'number':
-      if (!Number.isFinite(value)) throw new TypeError('audit rows hold finite numbers only');
-      return Object.is(value, -0) ? '0' : JSON.stringify(value);
-    default: {
-      const object = value as { [key: string]: AuditJson };
-      const keys = Object.keys(object)
-        .filter((key) => object[key] !== undefined)
-        .sort();
-      return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(object[key] as AuditJson)}`).join(',')}}`;
-    }
-  }
 }
 
 /**

@@ -1,10 +1,15 @@
 import {
+  ACTIVE_DEPLOYMENT_STATUSES,
   assertTransition,
   canTransition,
   DEPLOYMENT_STATUSES,
+  deployTaskStatus,
+  isActive,
   isTerminal,
+  rollbackTaskStatus,
+  TERMINAL_DEPLOYMENT_STATUSES,
 } from './deployment-state';
-import type { DeploymentStatus } from './deployment-state';
+import type { DeploymentStatus, FinalTaskStatus } from './deployment-state';
 import { InvalidTransitionError } from './invalid-transition.error';
 
 describe('deployment status', () => {
@@ -74,5 +79,40 @@ describe('deployment status', () => {
     ['rollback_failed', true],
   ])('treats %s as terminal: %s', (status, terminal) => {
     expect(isTerminal(status)).toBe(terminal);
+  });
+});
+
+describe('where a deployment stands, and what its task ends with', () => {
+  const rows: { status: DeploymentStatus; active: boolean; terminal: boolean; task: FinalTaskStatus }[] = [
+    { status: 'pending', active: true, terminal: false, task: 'failed' },
+    { status: 'running', active: true, terminal: false, task: 'failed' },
+    { status: 'paused', active: true, terminal: false, task: 'failed' },
+    { status: 'succeeded', active: false, terminal: true, task: 'succeeded' },
+    { status: 'failed', active: false, terminal: true, task: 'failed' },
+    { status: 'cancelled', active: false, terminal: true, task: 'cancelled' },
+    { status: 'rolling_back', active: false, terminal: false, task: 'failed' },
+    { status: 'rolled_back', active: false, terminal: true, task: 'failed' },
+    { status: 'rollback_failed', active: false, terminal: true, task: 'failed' },
+  ];
+
+  it('has a row for every status', () => {
+    expect(rows.map((r) => r.status).sort()).toEqual([...DEPLOYMENT_STATUSES].sort());
+  });
+
+  it.each(rows)('$status: active $active, terminal $terminal, its deploy task ends $task', ({ status, active, terminal, task }) => {
+    expect(isActive(status)).toBe(active);
+    expect(isTerminal(status)).toBe(terminal);
+    expect(deployTaskStatus(status)).toBe(task);
+  });
+
+  it('never calls a deployment both active and ended', () => {
+    expect(ACTIVE_DEPLOYMENT_STATUSES.filter((s) => TERMINAL_DEPLOYMENT_STATUSES.includes(s))).toEqual([]);
+  });
+
+  it.each<{ outcome: 'rolled_back' | 'rollback_failed'; task: FinalTaskStatus }>([
+    { outcome: 'rolled_back', task: 'succeeded' },
+    { outcome: 'rollback_failed', task: 'failed' },
+  ])('a rollback that ends $outcome ends its task $task', ({ outcome, task }) => {
+    expect(rollbackTaskStatus(outcome)).toBe(task);
   });
 });

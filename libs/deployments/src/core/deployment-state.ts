@@ -63,3 +63,38 @@ export const TERMINAL_DEPLOYMENT_STATUSES: readonly DeploymentStatus[] = [
 export function isTerminal(status: DeploymentStatus): boolean {
   return TERMINAL_DEPLOYMENT_STATUSES.includes(status);
 }
+
+/**
+ * The deploy run is still to go on: not started, running, or paused (at a
+ * gate, or held by its schedule). What a cancel stops and what keeps a named
+ * maintenance window in use. Everything else has ended or is a rollback.
+ */
+export const ACTIVE_DEPLOYMENT_STATUSES: readonly DeploymentStatus[] = ['pending', 'running', 'paused'];
+
+export function isActive(status: DeploymentStatus): boolean {
+  return ACTIVE_DEPLOYMENT_STATUSES.includes(status);
+}
+
+/** How a task ends; the same words as the tasks lib's final statuses. */
+export type FinalTaskStatus = 'succeeded' | 'failed' | 'cancelled';
+
+/**
+ * The status a deploy task ends with, from its deployment's (SPEC §5): succeeded
+ * only when the deployment did, cancelled when it was, failed otherwise (a
+ * rolled-back deployment is a failed one).
+ */
+export function deployTaskStatus(deploymentStatus: DeploymentStatus): FinalTaskStatus {
+  switch (deploymentStatus) {
+    case 'succeeded':
+      return 'succeeded';
+    case 'cancelled':
+      return 'cancelled';
+    default:
+      return 'failed';
+  }
+}
+
+/** The status a rollback task ends with: succeeded only when every host was rolled back. */
+export function rollbackTaskStatus(outcome: 'rolled_back' | 'rollback_failed'): FinalTaskStatus {
+  return outcome === 'rolled_back' ? 'succeeded' : 'failed';
+}

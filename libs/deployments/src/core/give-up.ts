@@ -1,4 +1,4 @@
-import type { DeploymentStatus } from './deployment-state';
+import { isActive, type DeploymentStatus } from './deployment-state';
 import { hasChangedHost, IN_FLIGHT_HOST_STATUSES } from './host-state';
 import type { HostStatus } from './host-state';
 
@@ -43,7 +43,7 @@ export function giveUpPlan(
   reason: { code: string; message: string },
 ): GiveUpPlan | null {
   const { status, hosts } = deployment;
-  const deployEnds = job === 'deploy' && (status === 'pending' || status === 'running' || status === 'paused');
+  const deployEnds = job === 'deploy' && isActive(status);
   if (deployEnds) {
     return {
       transitions: ['failed'],

@@ -1,4 +1,4 @@
-import { quoteShellArg } from '../../../patches/src/core/shell-quote';
+import { quoteShellArg } from '../../../ssh/src/core/shell-quote';
 
 // Health checks made "from the host" run over SSH; these build their commands.
 // Ports are validated integers and paths are quoted, so nothing from a patch

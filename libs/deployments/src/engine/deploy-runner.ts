@@ -1,13 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Barrier } from '@vulnzero/async';
 import { AuditService } from '@vulnzero/audit';
 import { APP_CONFIG, AppConfig } from '@vulnzero/config';
 import { PatchesService } from '@vulnzero/patches';
 import type { JobContext } from '@vulnzero/queues';
-import { ProgressWriter, TaskEventsPublisher, TasksService } from '@vulnzero/tasks';
+import { isTerminalTask, ProgressWriter, TaskEventsPublisher, TasksService } from '@vulnzero/tasks';
 import type { DeploymentEntity, DeploymentHostEntity, PausedReason } from '../deployment.entity';
 import { DeploymentRecords, DeploymentRun } from '../deployment-records';
 import { DeploymentEndings } from '../deployment-endings';
-import type { DeploymentStatus } from '../core/deployment-state';
+import { deployTaskStatus, rollbackTaskStatus, type DeploymentStatus } from '../core/deployment-state';
 import { IN_FLIGHT_HOST_STATUSES } from '../core/host-state';
 import { scheduleOf, startGate } from '../core/maintenance-window';
 import { Action, nextAction, rollbackOrder } from '../core/next-action';
@@ -48,10 +50,6 @@ interface Lease {
   /** The lease could not be renewed: start nothing until it is. */
   readonly lost: boolean;
   stop(): void;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**
@@ -114,14 +112,13 @@ export class DeployRunner {
       if (startGate(scheduleOf(run.deployment), Date.now()).open) {
         // The first host's connect, capture and write-ahead go first; the
         // other handshakes start once it applies (or after a short while).
-        let release!: () => void;
-        const firstApplying = new Promise<void>((resolve) => (release = resolve));
-        ctx.onApplying = release;
-        setTimeout(release, PREWARM_HOLD_MS).unref();
+        const firstApplying = new Barrier();
+        ctx.onApplying = () => firstApplying.open();
+        setTimeout(() => firstApplying.open(), PREWARM_HOLD_MS).unref();
         sessions.prewarm(
           run.hosts.filter((h) => h.status === 'pending').map((h) => h.hostId),
           prewarmLanes(run.deployment.strategy.maxParallel),
-          firstApplying,
+          firstApplying.wait(),
         );
       }
       // Derived from the rows, written when it changed (at most every 250 ms while hosts finish).
@@ -421,21 +418,21 @@ export class DeployRunner {
     await this.endings.closeSteps(deploymentId, status);
     await this.records.releaseClaims(deploymentId);
     const progress = deployProgress({ ...this.records.snapshot(await this.mustLoad(deploymentId)) });
-    await this.tasks.transition(rollbackTaskId, status === 'rolled_back' ? 'succeeded' : 'failed', {
+    await this.tasks.transition(rollbackTaskId, rollbackTaskStatus(status), {
       progress,
       result: { deploymentStatus: status, failedHosts, ...(skipped ? { skipped } : {}) },
       ...(status === 'rollback_failed'
         ? { error: { code: 'rollback_failed', message: `rollback failed on: ${failedHosts.join(', ')}` } }
         : {}),
     });
-    this.events.publish(rollbackTaskId, { type: 'task', status: status === 'rolled_back' ? 'succeeded' : 'failed' });
+    this.events.publish(rollbackTaskId, { type: 'task', status: rollbackTaskStatus(status) });
   }
 
   /** A deploy task is `succeeded` only when its deployment is (docs/api.md#tasks). */
   private async finishTask(taskId: string, deploymentStatus: DeploymentStatus, error?: { code: string; message: string }): Promise<void> {
     const task = await this.tasks.get(taskId);
-    if (['succeeded', 'failed', 'cancelled'].includes(task.status)) return;
-    const status = deploymentStatus === 'succeeded' ? 'succeeded' : deploymentStatus === 'cancelled' ? 'cancelled' : 'failed';
+    if (isTerminalTask(task.status)) return;
+    const status = deployTaskStatus(deploymentStatus);
     await this.tasks.transition(taskId, status, {
       result: { deploymentStatus },
       ...(status === 'failed' ? { error: error ?? { code: deploymentStatus, message: `deployment ${deploymentStatus}` } } : {}),

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InvalidTaskTransitionError, TaskEventsPublisher, TasksService } from '@vulnzero/tasks';
+import { InvalidTaskTransitionError, isTerminalTask, TaskEventsPublisher, TasksService } from '@vulnzero/tasks';
 import { DeploymentEndings } from '../deployment-endings';
 import { DeploymentRecords } from '../deployment-records';
 import { GivenUpJob, giveUpPlan } from '../core/give-up';
@@ -75,7 +75,7 @@ export class DeploymentGiveUp {
   private async failTask(taskId: string, error: { code: string; message: string }, deploymentStatus?: string): Promise<void> {
     try {
       const task = await this.tasks.get(taskId);
-      if (['succeeded', 'failed', 'cancelled'].includes(task.status)) return;
+      if (isTerminalTask(task.status)) return;
       await this.tasks.transition(taskId, 'failed', { error, ...(deploymentStatus ? { result: { deploymentStatus } } : {}) });
       this.events.publish(taskId, { type: 'task', status: 'failed', ...(deploymentStatus ? { deploymentStatus } : {}) });
     } catch (failure) {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { HealthCheck } from '@vulnzero/patches';
 import { HostNetworks } from '@vulnzero/ssh';
 import type { CommandRecord } from '../deployment.entity';
@@ -28,10 +29,6 @@ const MIN_ATTEMPT_TIMEOUT_MS = 500;
 /** The deadline of a check's first attempt, as the retry loop below gives it. */
 export function firstAttemptTimeoutMs(timeoutSeconds: number): number {
   return Math.max(MIN_ATTEMPT_TIMEOUT_MS, Math.min(ATTEMPT_TIMEOUT_MS, timeoutSeconds * 1000));
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**

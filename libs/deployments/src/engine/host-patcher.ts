@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { mapLimit } from '@vulnzero/async';
 import { CaptureRefusedError, capturedValue, renderCommand, storedCapturedValue, type PatchDefinition } from '@vulnzero/patches';
 import { TaskEventsPublisher } from '@vulnzero/tasks';
 import type { CommandRecord, DeploymentHostEntity } from '../deployment.entity';
@@ -318,26 +319,21 @@ export class HostPatcher {
   async recheckAll(ctx: HostRunContext, hosts: DeploymentHostEntity[], parallel: number): Promise<boolean[]> {
     const outputs: { hostId: string; records: CommandRecord[] }[] = [];
     const failures: { host: DeploymentHostEntity; error: string }[] = [];
-    const passed: boolean[] = new Array(hosts.length).fill(false);
-    let next = 0;
-    const lane = async () => {
-      for (let i = next++; i < hosts.length; i = next++) {
-        const host = hosts[i] as DeploymentHostEntity;
-        const started = Date.now();
-        try {
-          const runner = await ctx.sessions.runner(host.hostId);
-          const result = await this.health.check(ctx.patch.healthChecks, runner, pinnedAddress(host), 'health');
-          outputs.push({ hostId: host.hostId, records: result.records });
-          observeHostOperation('health', result.passed ? 'ok' : 'failed', started);
-          if (result.passed) passed[i] = true;
-          else failures.push({ host, error: `health after bake: ${result.failure ?? 'failed'}` });
-        } catch (error) {
-          observeHostOperation('health', 'failed', started);
-          failures.push({ host, error: `health after bake: ${(error as Error).message}` });
-        }
+    const passed = await mapLimit(hosts, parallel, async (host) => {
+      const started = Date.now();
+      try {
+        const runner = await ctx.sessions.runner(host.hostId);
+        const result = await this.health.check(ctx.patch.healthChecks, runner, pinnedAddress(host), 'health');
+        outputs.push({ hostId: host.hostId, records: result.records });
+        observeHostOperation('health', result.passed ? 'ok' : 'failed', started);
+        if (!result.passed) failures.push({ host, error: `health after bake: ${result.failure ?? 'failed'}` });
+        return result.passed;
+      } catch (error) {
+        observeHostOperation('health', 'failed', started);
+        failures.push({ host, error: `health after bake: ${(error as Error).message}` });
+        return false;
       }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, hosts.length)) }, lane));
+    });
     await this.records.appendOutputs(ctx.deploymentId, outputs);
     for (const { host, error } of failures) await this.transition(ctx, host, 'failed', { error });
     return passed;

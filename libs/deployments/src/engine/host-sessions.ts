@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { mapLimit } from '@vulnzero/async';
 import { CredentialForUse, CredentialsService } from '@vulnzero/inventory';
 import {
   ExecResult,
@@ -84,19 +85,15 @@ export class HostSessions {
    * nothing on a host; a failure here is left for the real attempt to report.
    */
   prewarm(hostIds: string[], parallel: number, lanesAfter: Promise<unknown> = Promise.resolve()): void {
-    const queue = hostIds.filter((id) => !this.sessions.has(id));
-    const lane = async () => {
-      for (let id = queue.shift(); id && !this.closed; id = queue.shift()) {
-        await this.session(id).catch(() => undefined);
-      }
-    };
+    const [first, ...rest] = hostIds.filter((id) => !this.sessions.has(id));
     // The first host is the one the deployment starts with (its canary): its
     // handshake goes alone, not slowed down by a burst of others.
-    const first = queue.shift();
     const alone = first ? this.session(first).catch(() => undefined) : Promise.resolve();
-    void Promise.all([alone, lanesAfter]).then(() => {
-      for (let i = 0; i < Math.max(1, Math.min(parallel, queue.length)); i += 1) void lane();
-    });
+    void Promise.all([alone, lanesAfter]).then(() =>
+      mapLimit(rest, Math.max(1, parallel), async (id) => {
+        if (!this.closed) await this.session(id).catch(() => undefined);
+      }),
+    );
   }
 
   /** Keeps the shell a host's patch left behind, for that host's later health commands. */

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { mapLimit } from '@vulnzero/async';
 import type { PatchDefinition } from '@vulnzero/patches';
 import type { CommandRecord, DeploymentHostEntity } from '../deployment.entity';
 import { DeploymentRecords } from '../deployment-records';
@@ -23,18 +24,14 @@ export class RollbackRetryCheck {
   async check(deploymentId: string, hosts: DeploymentHostEntity[], patch: PatchDefinition, sessions: HostSessions, parallel: number): Promise<RollbackRetrySelection> {
     const holds = new Map<string, boolean>();
     const skipped: SkippedHost[] = [];
-    const queue = [...hosts];
-    const lane = async () => {
-      for (let host = queue.shift(); host; host = queue.shift()) {
-        const reason = await this.reasonToSkip(deploymentId, host, patch, sessions);
-        holds.set(host.hostId, reason === null);
-        if (reason === null) continue;
-        skipped.push({ hostId: host.hostId, hostName: host.hostName, reason });
-        this.logger.warn({ deploymentId, host: host.hostName, reason }, 'rollback not retried on host');
-        await this.records.noteHostError(deploymentId, host.hostId, `rollback not retried: ${reason}`);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, hosts.length)) }, lane));
+    await mapLimit(hosts, parallel, async (host) => {
+      const reason = await this.reasonToSkip(deploymentId, host, patch, sessions);
+      holds.set(host.hostId, reason === null);
+      if (reason === null) return;
+      skipped.push({ hostId: host.hostId, hostName: host.hostName, reason });
+      this.logger.warn({ deploymentId, host: host.hostName, reason }, 'rollback not retried on host');
+      await this.records.noteHostError(deploymentId, host.hostId, `rollback not retried: ${reason}`);
+    });
     const order = new Map(hosts.map((h, i) => [h.hostId, i]));
     return {
       hostIds: hosts.filter((h) => holds.get(h.hostId)).map((h) => h.hostId),

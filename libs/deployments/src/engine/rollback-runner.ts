@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { mapLimit } from '@vulnzero/async';
 import type { PatchDefinition } from '@vulnzero/patches';
 import { ProgressWriter, TaskEventsPublisher, TasksService } from '@vulnzero/tasks';
 import type { CommandRecord, DeploymentHostEntity } from '../deployment.entity';
@@ -50,25 +51,22 @@ export class RollbackRunner {
     // on the deployment sees its rollback host by host.
     const notify = [rollbackTaskId, ...(run.deployment.taskId ? [run.deployment.taskId] : [])];
     const byId = new Map(run.hosts.map((h) => [h.hostId, h]));
-    const queue = hostIds.map((id) => byId.get(id)).filter((h): h is DeploymentHostEntity => h !== undefined);
+    const hosts = hostIds.map((id) => byId.get(id)).filter((h): h is DeploymentHostEntity => h !== undefined);
     let done = 0;
     const failed: string[] = [];
     // Coalesced: one write of the task row per host rolled back would be one per host of the deployment.
     const progress = new ProgressWriter((value) => this.tasks.updateProgress(rollbackTaskId, value));
-    const worker = async () => {
-      for (let host = queue.shift(); host; host = queue.shift()) {
-        const ok = await this.rollbackHost(deploymentId, notify, host, patch, sessions);
-        if (!ok) failed.push(host.hostName);
-        done += 1;
-        await progress.report({
-          phase: 'rolling back',
-          done,
-          total: hostIds.length,
-          percent: Math.floor((done / Math.max(hostIds.length, 1)) * 100),
-        });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, hostIds.length)) }, worker));
+    await mapLimit(hosts, parallel, async (host) => {
+      const ok = await this.rollbackHost(deploymentId, notify, host, patch, sessions);
+      if (!ok) failed.push(host.hostName);
+      done += 1;
+      await progress.report({
+        phase: 'rolling back',
+        done,
+        total: hostIds.length,
+        percent: Math.floor((done / Math.max(hostIds.length, 1)) * 100),
+      });
+    });
     // Written before the caller's final transition, so no trailing write lands after it.
     await progress.flush();
     return { status: failed.length > 0 ? 'rollback_failed' : 'rolled_back', failedHosts: failed };

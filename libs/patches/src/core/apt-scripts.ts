@@ -19,7 +19,7 @@
 // says where the kept .deb came from: `cache` (/var/cache/apt/archives),
 // `archive` (`apt-get download`), `repack` (`dpkg-repack` of the installed
 // files) or `-` (nothing was installed).
-import { quoteShellArg } from './shell-quote';
+import { quoteShellArg } from '../../../ssh/src/core/shell-quote';
 
 /**
  * Shell text as written: backslashes stay (`\t` for printf, `\(` for awk),

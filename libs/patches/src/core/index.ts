@@ -1,5 +1,4 @@
 export * from './field-problem';
-export * from './shell-quote';
 export * from './captured-value';
 export * from './placeholder-context';
 export * from './placeholders';

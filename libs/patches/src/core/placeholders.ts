@@ -1,7 +1,7 @@
 import { isUtf8Text } from './captured-value';
 import type { FieldProblem } from './field-problem';
 import { placeholderPattern, scanTemplate, type PlaceholderRefusal } from './placeholder-context';
-import { quoteShellArg } from './shell-quote';
+import { quoteShellArg } from '../../../ssh/src/core/shell-quote';
 
 const NAME = '[A-Za-z_][A-Za-z0-9_]*';
 const VALID_NAME = new RegExp(`^${NAME}$`);

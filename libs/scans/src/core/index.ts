@@ -5,4 +5,3 @@ export * from './osv-stream';
 export * from './affected-range';
 export * from './host-inventory';
 export * from './host-findings';
-export * from './bounded-map';

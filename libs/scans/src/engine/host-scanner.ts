@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HostEntity, HostsService } from '@vulnzero/inventory';
-import { quoteShellArg } from '@vulnzero/patches';
-import { DEFAULT_MAX_OUTPUT_BYTES, SshConnectionError, SshConnector, SshSession } from '@vulnzero/ssh';
+import { DEFAULT_MAX_OUTPUT_BYTES, quoteShellArg, SshConnectionError, SshConnector, SshSession } from '@vulnzero/ssh';
 import {
   DPKG_QUERY_FORMAT,
   InstalledPackage,

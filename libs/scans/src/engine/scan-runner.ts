@@ -1,10 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
+import { mapLimit } from '@vulnzero/async';
 import { HostEntity } from '@vulnzero/inventory';
 import type { JobContext } from '@vulnzero/queues';
 import { ProgressWriter, TaskEventsPublisher, TasksService } from '@vulnzero/tasks';
-import { countBySeverity, emptySeverityCounts, mapBounded, matchHost, Severity, SeverityCounts } from '../core';
+import { countBySeverity, emptySeverityCounts, matchHost, Severity, SeverityCounts } from '../core';
 import { ScanEntity, ScanHostEntity, ScanStatus } from '../scan.entities';
 import { FindingsRecorder } from './findings-recorder';
 import { HostScanner } from './host-scanner';
@@ -50,7 +51,7 @@ export class ScanRunner {
     // Coalesced: one write of the task row per finishing host would be one per host of the fleet.
     const progress = new ProgressWriter((value) => this.tasks.updateProgress(taskId, value));
 
-    await mapBounded(todo, SCAN_HOST_CONCURRENCY, async (row) => {
+    await mapLimit(todo, SCAN_HOST_CONCURRENCY, async (row) => {
       if (job.signal.aborted) return; // left pending for the job's next run
       await scanHosts.update({ scanId, hostId: row.hostId }, { status: 'running', startedAt: new Date() });
       this.events.publish(taskId, { type: 'host', hostId: row.hostId, hostName: row.hostName, status: 'running' });

@@ -32,7 +32,7 @@
 // first: sudo relays it to the root shell, which runs the command in the
 // background and, on TERM or HUP, SIGKILLs its whole process group (the
 // command and its children, sudo, the login shell).
-import { singleQuoted } from './command-sequence';
+import { quoteShellArg } from './shell-quote';
 
 /** How sudo gets its authorization: no password (`NOPASSWD` in sudoers), or a password on stdin. */
 export type BecomeMode = 'nopasswd' | 'password';
@@ -82,7 +82,7 @@ function rootScript(command: string): string {
     'exec 3<&0',
     `trap 'kill -KILL 0' TERM HUP`,
     // An asynchronous list's stdin is /dev/null unless redirected: give it the channel's.
-    `{ eval ${singleQuoted(command)}`,
+    `{ eval ${quoteShellArg(command)}`,
     '} <&3 3<&- &',
     'wait "$!"',
   ].join('\n');
@@ -107,18 +107,18 @@ export function becomeCommand(command: string, mode: BecomeMode): string {
     mode === 'nopasswd'
       ? 'sudo -n'
       : `${PASSWORD_VARIABLE}=$vz_pw SUDO_ASKPASS="$vz_d/askpass" sudo -A -k -p ''`;
-  const refused = singleQuoted(`${BECOME_REFUSED_MARKER} (sudo exited %s): not allowed by sudoers, a wrong or missing password, or sudo could not start it\\n`);
+  const refused = quoteShellArg(`${BECOME_REFUSED_MARKER} (sudo exited %s): not allowed by sudoers, a wrong or missing password, or sudo could not start it\\n`);
   return [
     ...(mode === 'password'
-      ? [`IFS= read -r vz_pw || { printf '%s\\n' ${singleQuoted(`${BECOME_REFUSED_MARKER}: no password line on stdin`)} >&2; exit ${BECOME_REFUSED_EXIT}; }`]
+      ? [`IFS= read -r vz_pw || { printf '%s\\n' ${quoteShellArg(`${BECOME_REFUSED_MARKER}: no password line on stdin`)} >&2; exit ${BECOME_REFUSED_EXIT}; }`]
       : []),
     `vz_d=$(mktemp -d) || exit ${BECOME_REFUSED_EXIT}`,
     ...(mode === 'password'
       ? [
-          `printf '%s\\n' ${ASKPASS_LINES.map(singleQuoted).join(' ')} >"$vz_d/askpass" && chmod 700 "$vz_d/askpass" || { rm -rf -- "$vz_d"; exit ${BECOME_REFUSED_EXIT}; }`,
+          `printf '%s\\n' ${ASKPASS_LINES.map(quoteShellArg).join(' ')} >"$vz_d/askpass" && chmod 700 "$vz_d/askpass" || { rm -rf -- "$vz_d"; exit ${BECOME_REFUSED_EXIT}; }`,
         ]
       : []),
-    `${sudo} -- /bin/sh -c ${singleQuoted(rootScript(command))} vz-become "$vz_d"`,
+    `${sudo} -- /bin/sh -c ${quoteShellArg(rootScript(command))} vz-become "$vz_d"`,
     'vz_s=$?',
     `if [ -e "$vz_d" ]; then rm -rf -- "$vz_d"; printf ${refused} "$vz_s" >&2; exit ${BECOME_REFUSED_EXIT}; fi`,
     'exit "$vz_s"',

@@ -20,12 +20,7 @@
 // alone) runs as `eval '( <command>\n)'` instead: the same
 // isolation, one process fewer for `cat …`, `grep …` or `a && b`'s last
 // command. Any other shell, or command, keeps `( eval '…' )`.
-
-/** One POSIX shell word: single quotes expand nothing; an embedded `'` is written `'\''`. */
-export function singleQuoted(text: string): string {
-  if (text.includes('\0')) throw new RangeError('a command cannot contain a NUL byte');
-  return `'${text.replaceAll("'", `'\\''`)}'`;
-}
+import { quoteShellArg } from './shell-quote';
 
 /** True where the script's shell is bash outside POSIX mode (set by its first line). */
 const FAST_SHELL_TEST = `case "\${BASH_VERSION-}:\${SHELLOPTS-}" in :*|*posix*) vz_fast= ;; *) vz_fast=1 ;; esac`;
@@ -45,9 +40,9 @@ function fitsInParentheses(command: string): boolean {
 
 /** Shell text that runs `command` isolated (see above), stdin from /dev/null; its status is the command's. */
 export function isolatedCommand(command: string): string {
-  const slow = `( eval ${singleQuoted(command)} )`;
+  const slow = `( eval ${quoteShellArg(command)} )`;
   if (!fitsInParentheses(command)) return `${slow} </dev/null`;
-  return `if [ -n "$vz_fast" ]; then eval ${singleQuoted(`( ${command}\n)`)}; else ${slow}; fi </dev/null`;
+  return `if [ -n "$vz_fast" ]; then eval ${quoteShellArg(`( ${command}\n)`)}; else ${slow}; fi </dev/null`;
 }
 
 /**

@@ -40,4 +40,8 @@ describe('quoteShellArg', () => {
   it('refuses a NUL byte rather than let the shell truncate the value', () => {
     expect(() => quoteShellArg('a\0b')).toThrow(UnquotableValueError);
   });
+
+  it('refuses it with a RangeError, as the command builders promise for a command holding a NUL', () => {
+    expect(() => quoteShellArg('echo a\0b')).toThrow(RangeError);
+  });
 });

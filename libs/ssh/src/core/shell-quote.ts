@@ -1,8 +1,9 @@
 /**
  * Raised for a value no shell word can carry: POSIX argv strings end at NUL, so
- * quoting it would silently truncate the value instead of failing.
+ * quoting it would silently truncate the value instead of failing. A
+ * RangeError, as the command builders document for a command holding a NUL.
  */
-export class UnquotableValueError extends Error {
+export class UnquotableValueError extends RangeError {
   constructor() {
     super('a shell argument cannot contain a NUL byte');
     this.name = new.target.name;

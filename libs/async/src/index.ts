@@ -1,0 +1,3 @@
+export * from './map-limit';
+export * from './race-timeout';
+export * from './barrier';
