@@ -2,9 +2,9 @@
 // e2e (built gateway and worker processes driven over HTTP).
 const { pathsToModuleNameMapper } = require('./test/jest-paths');
 
-// NestJS 12 packages ship as ESM only. Node 20 loads them through require(esm),
-// but Jest's module loader cannot before Node 24.9, so Jest compiles those
-// packages to CommonJS with SWC (cached after the first run).
+// NestJS 12 packages ship as ESM only. Node loads them through require(esm),
+// but Jest's own module loader does not, so Jest compiles those packages to
+// CommonJS with SWC (cached after the first run).
 const ESM_PACKAGES = ['@nestjs', 'file-type', 'strtok3', 'token-types', 'uint8array-extras', '@tokenizer', 'load-esm'];
 const transform = {
   '^.+\\.(m?js)$': ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
