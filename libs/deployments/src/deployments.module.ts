@@ -12,6 +12,11 @@ import {
   DeploymentStepEntity,
 } from './deployment.entity';
 import { DeploymentRecords } from './deployment-records';
+import { DeploymentLease } from './deployment-lease';
+import { DeploymentHostOutput } from './deployment-host-output';
+import { DeploymentPreparer } from './deployment-preparer';
+import { HostClaims } from './host-claims';
+import { ReachabilityProbe } from './engine/reachability-probe';
 import { DeploymentEndings } from './deployment-endings';
 import { DeploymentsService } from './deployments.service';
 import { MaintenanceWindowEntity } from './maintenance-window.entity';
@@ -37,7 +42,17 @@ const ENTITIES = TypeOrmModule.forFeature([
 /** Deployments as the gateway sees them: create, read, promote, cancel, roll back. */
 @Module({
   imports: [ENTITIES, InventoryModule, PatchesModule, TasksModule, SshModule, AuditModule],
-  providers: [DeploymentRecords, DeploymentEndings, DeploymentsService, MaintenanceWindowsService, TargetAddresses],
+  providers: [
+    DeploymentRecords,
+    DeploymentEndings,
+    DeploymentsService,
+    DeploymentPreparer,
+    DeploymentHostOutput,
+    HostClaims,
+    ReachabilityProbe,
+    MaintenanceWindowsService,
+    TargetAddresses,
+  ],
   exports: [DeploymentsService, MaintenanceWindowsService],
 })
 export class DeploymentsModule {}
@@ -47,6 +62,7 @@ export class DeploymentsModule {}
   imports: [ENTITIES, InventoryModule, PatchesModule, TasksModule, SshModule, AuditModule],
   providers: [
     DeploymentRecords,
+    DeploymentLease,
     DeploymentEndings,
     DeployRunner,
     DeploymentGiveUp,
