@@ -22,6 +22,7 @@ import { DeploymentsService } from './deployments.service';
 import { MaintenanceWindowEntity } from './maintenance-window.entity';
 import { MaintenanceWindowsService } from './maintenance-windows.service';
 import { DeployRunner } from './engine/deploy-runner';
+import { DeploymentStatusWriter } from './engine/deployment-status-writer';
 import { DeploymentGiveUp } from './engine/deployment-give-up';
 import { HealthChecker } from './engine/health-checker';
 import { HostPatcher } from './engine/host-patcher';
@@ -65,6 +66,7 @@ export class DeploymentsModule {}
     DeploymentLease,
     DeploymentEndings,
     DeployRunner,
+    DeploymentStatusWriter,
     DeploymentGiveUp,
     RollbackRunner,
     RollbackRetryCheck,

@@ -3,11 +3,10 @@ import { AuditService } from '@vulnzero/audit';
 import { PatchesService } from '@vulnzero/patches';
 import type { JobContext } from '@vulnzero/queues';
 import { ProgressWriter, TaskEventsPublisher, TasksService } from '@vulnzero/tasks';
-import type { DeploymentEntity, DeploymentHostEntity, PausedReason } from '../deployment.entity';
+import type { DeploymentHostEntity } from '../deployment.entity';
 import { DeploymentRecords, DeploymentRun } from '../deployment-records';
 import { DeploymentLease, HeldLease as Lease, LeaseLostError } from '../deployment-lease';
 import { DeploymentEndings } from '../deployment-endings';
-import type { DeploymentStatus } from '../core/deployment-state';
 import { IN_FLIGHT_HOST_STATUSES } from '../core/host-state';
 import { scheduleOf, startGate } from '../core/maintenance-window';
 import { Action, nextAction, rollbackOrder } from '../core/next-action';
@@ -16,7 +15,7 @@ import { toSnapshot } from '../core/deployment-snapshot';
 import type { SkippedHost } from '../core/rollback-retry';
 import { HostPatcher, HostRunContext } from './host-patcher';
 import { HostSessionsFactory } from './host-sessions';
-
+import { DeploymentStatusWriter } from './deployment-status-writer';
 import { RollbackRunner } from './rollback-runner';
 import { RollbackRetryCheck } from './rollback-retry-check';
 
@@ -66,6 +65,7 @@ export class DeployRunner {
     private readonly endings: DeploymentEndings,
     private readonly retryCheck: RollbackRetryCheck,
     private readonly audit: AuditService,
+    private readonly status: DeploymentStatusWriter,
   ) {}
 
   async run(deploymentId: string, taskId: string, job: Pick<JobContext, 'signal' | 'requeue'>): Promise<void> {
@@ -156,7 +156,7 @@ export class DeployRunner {
   private async rollbackRun(deploymentId: string, rollbackTaskId: string, lease: Lease): Promise<void> {
     const run = await this.mustLoad(deploymentId);
     if (['rolled_back'].includes(run.deployment.status)) {
-      await this.finishRollback(deploymentId, rollbackTaskId, 'rolled_back', [], 'already rolled back');
+      await this.status.finishRollback(deploymentId, rollbackTaskId, 'rolled_back', [], 'already rolled back');
       return;
     }
     if (lease.lost) throw new LeaseLostError(deploymentId);
@@ -167,7 +167,7 @@ export class DeployRunner {
       // A retried rollback: only the hosts chosen when it was asked for, and of those only where verify still passes.
       const retry = run.deployment.rollbackRetry;
       const reason = retry ? 'rollback retried by an operator' : (run.deployment.error?.message ?? 'rollback requested by an operator');
-      if (run.deployment.status !== 'rolling_back') await this.setStatus(run, 'rolling_back');
+      if (run.deployment.status !== 'rolling_back') await this.status.set(run, 'rolling_back');
       let skipped: SkippedHost[] | undefined;
       if (retry) {
         const open = new Set(hostIds);
@@ -179,9 +179,9 @@ export class DeployRunner {
       const outcome = await this.rollbacks.run(deploymentId, rollbackTaskId, hostIds, patch, sessions, run.deployment.strategy.maxParallel);
       const left = [...outcome.failedHosts, ...(skipped ?? []).map((h) => h.hostName)];
       const status = left.length > 0 ? 'rollback_failed' : outcome.status;
-      await this.finishRollback(deploymentId, rollbackTaskId, status, left, reason, skipped);
+      await this.status.finishRollback(deploymentId, rollbackTaskId, status, left, reason, skipped);
       if (run.deployment.taskId) {
-        await this.finishTask(run.deployment.taskId, status, { code: status, message: reason });
+        await this.status.finishTask(run.deployment.taskId, status, { code: status, message: reason });
       }
     } finally {
       await sessions.closeAll();
@@ -208,7 +208,7 @@ export class DeployRunner {
       case 'complete':
         return this.complete(action, run, ctx);
       case 'none':
-        await this.finishTask(ctx.taskId, run.deployment.status);
+        await this.status.finishTask(ctx.taskId, run.deployment.status);
         return true;
     }
   }
@@ -217,7 +217,7 @@ export class DeployRunner {
   private async startHosts(action: ActionOf<'startHosts'>, run: DeploymentRun, ctx: HostRunContext, inFlight: Map<string, Promise<void>>): Promise<boolean> {
     const id = run.deployment.id;
     const step = run.steps.find((s) => s.index === action.step);
-    if (run.deployment.status !== 'running') await this.setStatus(run, 'running');
+    if (run.deployment.status !== 'running') await this.status.set(run, 'running');
     if (step && step.status === 'pending') {
       await this.records.transitionStep(id, step.index, 'pending', 'running', { startedAt: new Date() });
     }
@@ -271,7 +271,7 @@ export class DeployRunner {
   }
 
   private async pauseAtGate(run: DeploymentRun, ctx: HostRunContext): Promise<boolean> {
-    await this.setStatus(run, 'paused', { pausedReason: 'gate' });
+    await this.status.set(run, 'paused', { pausedReason: 'gate' });
     await this.tasks.transition(ctx.taskId, 'paused');
     this.events.publish(ctx.taskId, { type: 'task', status: 'paused' });
     return true;
@@ -281,7 +281,7 @@ export class DeployRunner {
     const { deployment } = run;
     const resumeAt = new Date(action.until);
     if (deployment.status !== 'paused' || deployment.pausedReason !== action.reason || deployment.resumeAt?.getTime() !== action.until) {
-      await this.setStatus(run, 'paused', { pausedReason: action.reason, resumeAt });
+      await this.status.set(run, 'paused', { pausedReason: action.reason, resumeAt });
       this.logger.log({ deploymentId: deployment.id, reason: action.reason, resumeAt }, 'deployment paused until its schedule allows hosts to start');
     }
     await this.tasks.transition(ctx.taskId, 'paused', { resumeAt });
@@ -303,7 +303,7 @@ export class DeployRunner {
       total: action.hostIds.length,
     });
     const decidedIn = deployment.status;
-    await this.setStatus(run, 'rolling_back', {}, {
+    await this.status.set(run, 'rolling_back', {}, {
       rollbackTaskId: rollbackTask.id,
       error: { code: 'failure_budget_exceeded', message: action.reason },
     });
@@ -314,9 +314,9 @@ export class DeployRunner {
       detail: { reason: action.reason, status: { from: decidedIn, to: 'rolling_back' }, hosts: action.hostIds.length, rollbackTaskId: rollbackTask.id },
     });
     const outcome = await this.rollbacks.run(id, rollbackTask.id, action.hostIds, ctx.patch, ctx.sessions, deployment.strategy.maxParallel);
-    await this.finishRollback(id, rollbackTask.id, outcome.status, outcome.failedHosts, action.reason);
+    await this.status.finishRollback(id, rollbackTask.id, outcome.status, outcome.failedHosts, action.reason);
     // `rolled_back` only when every host's rollback was run and verified.
-    await this.finishTask(ctx.taskId, outcome.status, {
+    await this.status.finishTask(ctx.taskId, outcome.status, {
       code: outcome.status,
       message: outcome.status === 'rolled_back' ? action.reason : `${action.reason}; rollback failed on: ${outcome.failedHosts.join(', ')}`,
     });
@@ -331,10 +331,10 @@ export class DeployRunner {
       action.status !== 'failed'
         ? null
         : (action.error ?? { code: 'deployment_failed', message: `hosts failed: ${failedHosts.join(', ')}`, hosts: failedHosts });
-    await this.setStatus(run, action.status, {}, { finishedAt: new Date(), ...(error ? { error } : {}) });
+    await this.status.set(run, action.status, {}, { finishedAt: new Date(), ...(error ? { error } : {}) });
     await this.endings.closeSteps(id, action.status);
     await this.records.releaseClaims(id);
-    await this.finishTask(ctx.taskId, action.status, error ?? undefined);
+    await this.status.finishTask(ctx.taskId, action.status, error ?? undefined);
     return true;
   }
 
@@ -360,68 +360,6 @@ export class DeployRunner {
       const healthy = await this.patcher.resumeInterrupted(ctx, host);
       this.logger.warn({ deploymentId: run.deployment.id, host: host.hostName, was: host.status, healthy }, 'recovered an interrupted host');
     }
-  }
-
-  private async finishRollback(
-    deploymentId: string,
-    rollbackTaskId: string,
-    status: 'rolled_back' | 'rollback_failed',
-    failedHosts: string[],
-    reason: string,
-    /** A retried rollback's hosts left alone, and why: in the task's result. */
-    skipped?: SkippedHost[],
-  ): Promise<void> {
-    const run = await this.mustLoad(deploymentId);
-    await this.setStatus(run, status, {}, {
-      finishedAt: new Date(),
-      error:
-        status === 'rollback_failed'
-          ? { code: 'rollback_failed', message: `rollback failed on: ${failedHosts.join(', ')}`, hosts: failedHosts }
-          : { code: 'rolled_back', message: reason },
-    });
-    await this.endings.closeSteps(deploymentId, status);
-    await this.records.releaseClaims(deploymentId);
-    const progress = deployProgress({ ...toSnapshot(await this.mustLoad(deploymentId)) });
-    await this.tasks.transition(rollbackTaskId, status === 'rolled_back' ? 'succeeded' : 'failed', {
-      progress,
-      result: { deploymentStatus: status, failedHosts, ...(skipped ? { skipped } : {}) },
-      ...(status === 'rollback_failed'
-        ? { error: { code: 'rollback_failed', message: `rollback failed on: ${failedHosts.join(', ')}` } }
-        : {}),
-    });
-    this.events.publish(rollbackTaskId, { type: 'task', status: status === 'rolled_back' ? 'succeeded' : 'failed' });
-  }
-
-  /** A deploy task is `succeeded` only when its deployment is (SPEC §5). */
-  private async finishTask(taskId: string, deploymentStatus: DeploymentStatus, error?: { code: string; message: string }): Promise<void> {
-    const task = await this.tasks.get(taskId);
-    if (['succeeded', 'failed', 'cancelled'].includes(task.status)) return;
-    const status = deploymentStatus === 'succeeded' ? 'succeeded' : deploymentStatus === 'cancelled' ? 'cancelled' : 'failed';
-    await this.tasks.transition(taskId, status, {
-      result: { deploymentStatus },
-      ...(status === 'failed' ? { error: error ?? { code: deploymentStatus, message: `deployment ${deploymentStatus}` } } : {}),
-    });
-    this.events.publish(taskId, { type: 'task', status, deploymentStatus });
-  }
-
-  /** `pause`: why and, for a schedule, until when; any other status clears both. */
-  private async setStatus(
-    run: DeploymentRun,
-    status: DeploymentStatus,
-    pause: { pausedReason?: PausedReason; resumeAt?: Date } = {},
-    extra: Partial<DeploymentEntity> = {},
-  ): Promise<void> {
-    const patch: Partial<DeploymentEntity> = { ...extra, pausedReason: pause.pausedReason ?? null, resumeAt: pause.resumeAt ?? null };
-    if (status === 'running' && !run.deployment.startedAt) patch.startedAt = new Date();
-    // Through the transition table, conditional on the status read and on the lease.
-    await this.records.transitionDeployment(run.deployment.id, run.deployment.status, status, patch);
-    Object.assign(run.deployment, patch, { status });
-    this.events.publish(run.deployment.taskId, {
-      type: 'deployment',
-      status,
-      ...(pause.pausedReason ? { reason: pause.pausedReason } : {}),
-      ...(pause.resumeAt ? { resumeAt: pause.resumeAt.toISOString() } : {}),
-    });
   }
 
   private async mustLoad(deploymentId: string): Promise<DeploymentRun> {
