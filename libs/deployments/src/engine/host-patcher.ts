@@ -56,7 +56,7 @@ export class HostPatcher {
     const timeoutMs = ctx.patch.timeoutSeconds * 1000;
     const output: CommandRecord[] = [];
     let verifying: Promise<void> | undefined;
-    let now: PhaseInProgress = { phase: 'connect', since: Date.now() };
+    let inPhase: PhaseInProgress = { phase: 'connect', since: Date.now() };
     try {
       const session = await ctx.sessions.session(host.hostId);
 
@@ -65,7 +65,7 @@ export class HostPatcher {
       // waits at until the rendered rollback is committed, then apply, verify
       // and the first attempt of the health commands, each command with its
       // own record, status and deadline. `verifying` is written while verify runs.
-      now = { phase: 'capture', since: Date.now() };
+      inPhase = { phase: 'capture', since: Date.now() };
       const captureNames = Object.keys(ctx.patch.capture);
       const steps: SequenceStep[] = [
         ...Object.values(ctx.patch.capture).map((command): SequenceStep => ({ phase: 'capture', command, timeoutMs })),
@@ -77,9 +77,9 @@ export class HostPatcher {
         afterApply: () => this.recordVerifying(ctx, host),
       });
       verifying = run.verifying;
-      const reached = phasesReached(steps, run, now.since);
+      const reached = phasesReached(steps, run, inPhase.since);
       for (const done of reached.passed) observeHostOperation(done.phase, 'ok', done.since, done.until);
-      now = reached.current;
+      inPhase = reached.current;
       if (run.error !== undefined) throw run.error;
       const records = run.records;
       for (const [index, record] of records.entries()) {
@@ -87,7 +87,7 @@ export class HostPatcher {
         if (step.phase === 'health') continue;
         output.push(record);
         if (record.exitCode !== 0) {
-          now = { phase: step.phase, since: now.since };
+          inPhase = { phase: step.phase, since: inPhase.since };
           throw new HostStepFailed(describeFailure(record), record.exitCode);
         }
       }
@@ -101,14 +101,14 @@ export class HostPatcher {
         throw new HostStepFailed('the command sequence ended early', null);
       }
       if (!verifying) {
-        observeHostOperation('apply', 'ok', now.since);
-        now = { phase: now.phase, since: Date.now() };
+        observeHostOperation('apply', 'ok', inPhase.since);
+        inPhase = { phase: inPhase.phase, since: Date.now() };
         verifying = this.recordVerifying(ctx, host);
       }
       await verifying;
-      if (ctx.patch.verify) observeHostOperation('verify', 'ok', now.since);
+      if (ctx.patch.verify) observeHostOperation('verify', 'ok', inPhase.since);
 
-      now = { phase: 'health', since: Date.now() };
+      inPhase = { phase: 'health', since: Date.now() };
       const batchedHealth = records.filter((r) => r.phase === 'health');
       const healthInBatch = steps.filter((st) => st.phase === 'health').length;
       if (healthInBatch > 0 && batchedHealth.length === healthInBatch && batchedHealth.every((r) => r.exitCode === 0)) {
@@ -119,12 +119,12 @@ export class HostPatcher {
         output.push(...health.records);
         if (!health.passed) throw new HostStepFailed(health.failure ?? 'health check failed', null);
       }
-      observeHostOperation('health', 'ok', now.since);
+      observeHostOperation('health', 'ok', inPhase.since);
 
       await this.finish(ctx, host, output.splice(0), 'healthy', { exitCode: 0, finishedAt: new Date(), error: null, ...reportOf(records) });
     } catch (error) {
-      const { phase } = now;
-      observeHostOperation(phase, 'failed', now.since);
+      const { phase } = inPhase;
+      observeHostOperation(phase, 'failed', inPhase.since);
       const message = error instanceof Error ? error.message : String(error);
       this.logger.warn({ deploymentId: ctx.deploymentId, hostId: host.hostId, host: host.hostName, phase, error: message }, 'host failed');
       // Ordered after the `verifying` write, whatever became of it.
