@@ -28,7 +28,6 @@ import { TargetAddresses } from './target-addresses';
 export type { CreateDeploymentInput } from './deployment-preparer';
 export type { HostOutputView } from './deployment-host-output';
 
-
 /** `POST /deployments/:id/rollback`: the rollback task, the hosts it undoes (newest change first), and those it leaves alone. */
 export interface RollbackAccepted {
   taskId: string;
