@@ -10,6 +10,7 @@ import { postgresOptions } from '@vulnzero/database';
 import { DeploymentEntity, DeploymentHostClaimEntity, DeploymentHostEntity, DeploymentStepEntity } from '@vulnzero/deployments';
 // Not part of the lib's public surface: the engine's own record port.
 import { DeploymentRecords } from '../../libs/deployments/src/deployment-records';
+import { DeploymentLease } from '../../libs/deployments/src/deployment-lease';
 import { LEASE_HOLDER } from '../../libs/deployments/src/lease-holder';
 import { appEnv } from '../harness/test-env';
 
@@ -18,6 +19,7 @@ jest.setTimeout(60_000);
 describe('DeploymentRecords', () => {
   let db: DataSource;
   let records: DeploymentRecords;
+  let lease: DeploymentLease;
 
   beforeAll(async () => {
     const config = parseConfig(appEnv(), 'worker');
@@ -27,6 +29,7 @@ describe('DeploymentRecords', () => {
     });
     await db.initialize();
     records = new DeploymentRecords(db);
+    lease = new DeploymentLease(db, config);
   });
 
   afterAll(async () => {
@@ -184,11 +187,11 @@ describe('DeploymentRecords', () => {
 
     it('renews only a lease this worker still holds: one another worker took, or one released meanwhile, is never taken back', async () => {
       const { id } = await aDeployment(1);
-      expect(await records.renewLease(id, 60_000)).toBe(true);
+      expect(await lease.renew(id, 60_000)).toBe(true);
       await db.query(`UPDATE deployments SET lease_owner = 'another-worker' WHERE id = $1`, [id]);
-      expect(await records.renewLease(id, 60_000)).toBe(false);
+      expect(await lease.renew(id, 60_000)).toBe(false);
       await db.query(`UPDATE deployments SET lease_owner = NULL, lease_until = NULL WHERE id = $1`, [id]);
-      expect(await records.renewLease(id, 60_000)).toBe(false);
+      expect(await lease.renew(id, 60_000)).toBe(false);
       const [row] = (await db.query(`SELECT lease_owner FROM deployments WHERE id = $1`, [id])) as { lease_owner: string | null }[];
       expect(row?.lease_owner).toBeNull();
     });

@@ -12,11 +12,17 @@ import {
   DeploymentStepEntity,
 } from './deployment.entity';
 import { DeploymentRecords } from './deployment-records';
+import { DeploymentLease } from './deployment-lease';
+import { DeploymentHostOutput } from './deployment-host-output';
+import { DeploymentPreparer } from './deployment-preparer';
+import { HostClaims } from './host-claims';
+import { ReachabilityProbe } from './engine/reachability-probe';
 import { DeploymentEndings } from './deployment-endings';
 import { DeploymentsService } from './deployments.service';
 import { MaintenanceWindowEntity } from './maintenance-window.entity';
 import { MaintenanceWindowsService } from './maintenance-windows.service';
 import { DeployRunner } from './engine/deploy-runner';
+import { DeploymentStatusWriter } from './engine/deployment-status-writer';
 import { DeploymentGiveUp } from './engine/deployment-give-up';
 import { HealthChecker } from './engine/health-checker';
 import { HostPatcher } from './engine/host-patcher';
@@ -37,7 +43,17 @@ const ENTITIES = TypeOrmModule.forFeature([
 /** Deployments as the gateway sees them: create, read, promote, cancel, roll back. */
 @Module({
   imports: [ENTITIES, InventoryModule, PatchesModule, TasksModule, SshModule, AuditModule],
-  providers: [DeploymentRecords, DeploymentEndings, DeploymentsService, MaintenanceWindowsService, TargetAddresses],
+  providers: [
+    DeploymentRecords,
+    DeploymentEndings,
+    DeploymentsService,
+    DeploymentPreparer,
+    DeploymentHostOutput,
+    HostClaims,
+    ReachabilityProbe,
+    MaintenanceWindowsService,
+    TargetAddresses,
+  ],
   exports: [DeploymentsService, MaintenanceWindowsService],
 })
 export class DeploymentsModule {}
@@ -47,8 +63,10 @@ export class DeploymentsModule {}
   imports: [ENTITIES, InventoryModule, PatchesModule, TasksModule, SshModule, AuditModule],
   providers: [
     DeploymentRecords,
+    DeploymentLease,
     DeploymentEndings,
     DeployRunner,
+    DeploymentStatusWriter,
     DeploymentGiveUp,
     RollbackRunner,
     RollbackRetryCheck,

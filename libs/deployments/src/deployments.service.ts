@@ -1,76 +1,33 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
-import { DataSource, EntityManager, In, IsNull } from 'typeorm';
+import { DataSource, IsNull } from 'typeorm';
 import { AuditService } from '@vulnzero/audit';
 import type { Actor } from '@vulnzero/auth';
+import { canonicalJson } from '@vulnzero/database';
 import { BadInputError, ConflictError, DependencyUnavailableError, NotFoundError } from '@vulnzero/http';
-import { HostEntity, HostsService } from '@vulnzero/inventory';
-import { SshConnector } from '@vulnzero/ssh';
 import { isIrreversible, PatchesService } from '@vulnzero/patches';
 import { JobEnqueuer } from '@vulnzero/queues';
 import { TasksService } from '@vulnzero/tasks';
-import { InvalidStrategyError, irreversibleStrategyProblem, parseStrategy, Strategy } from './core/strategy';
-import { planSteps } from './core/canary-plan';
 import { buildPlanView, DeploymentPlanView } from './core/plan-view';
 import { hostsToRetry, RETRYABLE_DEPLOYMENT_STATUSES } from './core/retry-selection';
-import { isHostOutputSettled, pageOfCommands } from './core/host-output';
-import {
-  MAX_SCHEDULE_AHEAD_DAYS,
-  MaintenanceWindow,
-  parseInstant,
-  ScheduleHold,
-  scheduleOf,
-  startGate,
-  StartGate,
-  validateWindow,
-  windowStateAt,
-} from './core/maintenance-window';
-import { MaintenanceWindowsService } from './maintenance-windows.service';
-import type { HostStatus } from './core/host-state';
-import { canTransition } from './core/deployment-state';
+import { ScheduleView, scheduleView } from './core/schedule-request';
+import { toSnapshot } from './core/deployment-snapshot';
+import { canTransition, isActive } from './core/deployment-state';
 import { rollbackOrder } from './core/next-action';
 import { RollbackRetrySelection, selectRollbackRetry, SkippedHost } from './core/rollback-retry';
-import {
-  CommandRecord,
-  DeploymentEntity,
-  DeploymentHostEntity,
-  DeploymentStepEntity,
-  DeploymentTargets,
-} from './deployment.entity';
+import { DeploymentEntity, DeploymentStepEntity } from './deployment.entity';
 import { DeploymentRecords } from './deployment-records';
+import { CreateDeploymentInput, DeploymentPreparer } from './deployment-preparer';
 import { DeploymentEndings } from './deployment-endings';
+import { DeploymentHostOutput, HostOutputView } from './deployment-host-output';
 import { toDeploymentView, DeploymentView } from './deployment-view';
+import { HostClaims } from './host-claims';
+import { ReachabilityProbe } from './engine/reachability-probe';
 import { TargetAddresses } from './target-addresses';
 
-export interface CreateDeploymentInput {
-  patchId: string;
-  targets: DeploymentTargets;
-  strategy?: unknown;
-  /** `{start, end, timezone}`, `{recurrence, duration, timezone}`, or the name or id of a named window. */
-  window?: unknown;
-  /** An ISO 8601 instant with its offset: no host starts before it. */
-  notBefore?: unknown;
-}
-
-/** A deployment's schedule as recorded: the window (a copy of a named one) and `notBefore`. */
-export interface ResolvedSchedule {
-  window: MaintenanceWindow | null;
-  maintenanceWindowId: string | null;
-  notBefore: Date | null;
-}
-
-
-export interface HostOutputView {
-  deploymentId: string;
-  hostId: string;
-  hostName: string;
-  status: HostStatus;
-  /** True once the host's output can no longer grow in this deployment. */
-  settled: boolean;
-  error: string | null;
-  output: CommandRecord[];
-}
+export type { CreateDeploymentInput } from './deployment-preparer';
+export type { HostOutputView } from './deployment-host-output';
 
 /** `POST /deployments/:id/rollback`: the rollback task, the hosts it undoes (newest change first), and those it leaves alone. */
 export interface RollbackAccepted {
@@ -86,63 +43,6 @@ export interface DeploymentAccepted {
   statusUrl: string;
 }
 
-const PROBE_PARALLEL = 8;
-/** Commands per page of a host's output: each holds up to 64 KiB per stream. */
-const DEFAULT_OUTPUT_PAGE = 20;
-const MAX_OUTPUT_PAGE = 100;
-const PROBE_CONNECT_TIMEOUT_MS = 10_000;
-
-const DEFAULT_STRATEGY = { type: 'canary', steps: [1, '10%', '50%', '100%'] };
-
-export interface ScheduleView {
-  notBefore: string | null;
-  window: MaintenanceWindow | null;
-  maintenanceWindowId: string | null;
-  /** Could a host start now; if not, why and when it could (null: never). */
-  now: { canStart: true } | { canStart: false; reason: ScheduleHold; until: string | null };
-}
-
-function scheduleView(schedule: ResolvedSchedule, gate: StartGate): ScheduleView {
-  return {
-    notBefore: schedule.notBefore?.toISOString() ?? null,
-    window: schedule.window,
-    maintenanceWindowId: schedule.maintenanceWindowId,
-    now: gate.open
-      ? { canStart: true }
-      : { canStart: false, reason: gate.reason, until: gate.until === null ? null : new Date(gate.until).toISOString() },
-  };
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-/** Where one host of a deployment stands, for its output views: 404 naming what is missing. */
-function hostOutputStateOf(
-  id: string,
-  hostId: string,
-  host: Pick<DeploymentHostEntity, 'hostId' | 'hostName' | 'status' | 'error'> | null,
-  deployment: Pick<DeploymentEntity, 'status'> | null,
-): Omit<HostOutputView, 'output'> {
-  if (!deployment) throw new NotFoundError('deployment', id);
-  if (!host) throw new NotFoundError('host in deployment', hostId);
-  return {
-    deploymentId: id,
-    hostId: host.hostId,
-    hostName: host.hostName,
-    status: host.status,
-    settled: isHostOutputSettled(host.status, deployment.status),
-    error: host.error,
-  };
-}
-
 /**
  * The gateway's side of deployments: validate, plan, record and enqueue; and
  * the operator's controls (promote, cancel, rollback). The worker's side is
@@ -154,13 +54,14 @@ export class DeploymentsService {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly hosts: HostsService,
+    private readonly preparer: DeploymentPreparer,
     private readonly patches: PatchesService,
     private readonly tasks: TasksService,
     private readonly jobs: JobEnqueuer,
     private readonly records: DeploymentRecords,
-    private readonly connector: SshConnector,
-    private readonly windows: MaintenanceWindowsService,
+    private readonly probe: ReachabilityProbe,
+    private readonly claims: HostClaims,
+    private readonly hostOutputs: DeploymentHostOutput,
     private readonly addresses: TargetAddresses,
     private readonly endings: DeploymentEndings,
     private readonly audit: AuditService,
@@ -172,8 +73,7 @@ export class DeploymentsService {
       const existing = await this.db.getRepository(DeploymentEntity).findOneBy({ idempotencyKey });
       if (existing) return this.replay(existing, requestHash);
     }
-    const { targets, strategy, plan, schedule } = await this.prepare(input);
-    const stepOf = new Map(plan.flatMap((step) => step.hostIds.map((id) => [id, step.index] as const)));
+    const { targets, strategy, plan, schedule } = await this.preparer.prepare(input);
     // Resolved before the transaction: no row stays locked while a resolver answers.
     const resolved = await this.addresses.resolve(targets.map((h) => h.address));
 
@@ -204,39 +104,14 @@ export class DeploymentsService {
             resumeAt: null,
           }),
         );
-        const pinned = await this.lockTargets(em, targets);
+        const pinned = await this.claims.lockTargets(em, targets);
         if (retryOf) {
           // Linked both ways in one transaction; a second retry of the same deployment loses the race here.
           const linked = await em.getRepository(DeploymentEntity).update({ id: retryOf, retriedBy: IsNull() }, { retriedBy: deployment.id });
           if (!linked.affected) throw new ConflictError(`deployment ${retryOf} was already retried`, { deploymentId: retryOf });
         }
-        await this.claimHosts(em, deployment.id, targets.map((h) => h.id), new Map(targets.map((h) => [h.id, h.name])));
-        await em.getRepository(DeploymentStepEntity).insert(
-          plan.map((step) => ({
-            deploymentId: deployment.id,
-            index: step.index,
-            size: step.cumulative,
-            status: 'pending' as const,
-            bakeUntil: null,
-            promoted: false,
-          })),
-        );
-        await em.getRepository(DeploymentHostEntity).insert(
-          pinned.map((host, position) => ({
-            deploymentId: deployment.id,
-            hostId: host.id,
-            position,
-            hostName: host.name,
-            address: host.address,
-            resolvedAddress: resolved.get(host.address) ?? null,
-            port: host.port,
-            hostKey: host.hostKey,
-            credentialId: host.credentialId,
-            step: stepOf.get(host.id) as number,
-            status: 'pending' as const,
-            output: [],
-          })),
-        );
+        await this.claims.claim(em, deployment.id, targets.map((h) => h.id), new Map(targets.map((h) => [h.id, h.name])));
+        await this.records.insertPlan(em, deployment.id, plan, pinned, resolved);
         const task = await this.tasks.create(
           { type: 'deploy', createdBy: actor.name, resourceType: 'deployment', resourceId: deployment.id, total: targets.length },
           em,
@@ -267,92 +142,14 @@ export class DeploymentsService {
   }
 
   /**
-   * Everything a deployment checks before it records anything: the patch is
-   * approved, the targets resolve to at least one host, the strategy fits
-   * them. A dry run and a real deployment share it, so they refuse alike.
-   */
-  private async prepare(input: CreateDeploymentInput) {
-    const schedule = await this.resolveSchedule(input);
-    const patch = await this.patches.getApproved(input.patchId);
-    const irreversible = irreversibleStrategyProblem(isIrreversible(patch.definition), input.strategy);
-    if (irreversible) throw new BadInputError([irreversible], { field: 'strategy.autoRollback' });
-    const targets = await this.hosts.resolveTargets(input.targets);
-    if (targets.length === 0) {
-      throw new BadInputError(['targets: match no host'], { field: 'targets' });
-    }
-    let strategy: Strategy;
-    try {
-      strategy = parseStrategy(input.strategy ?? DEFAULT_STRATEGY, targets.length);
-    } catch (error) {
-      if (error instanceof InvalidStrategyError) {
-        throw new BadInputError(error.problems.map((p) => `${p.field.startsWith('strategy') ? p.field : `strategy.${p.field}`}: ${p.message}`));
-      }
-      throw error;
-    }
-    const plan = planSteps(
-      targets.map((h) => h.id),
-      strategy,
-    );
-    return { patch, targets, strategy, plan, schedule };
-  }
-
-  /** `window` and `notBefore`, checked: every problem named by its field, 400. */
-  private async resolveSchedule(input: CreateDeploymentInput): Promise<ResolvedSchedule> {
-    const problems: string[] = [];
-    const latest = Date.now() + MAX_SCHEDULE_AHEAD_DAYS * 86_400_000;
-    let notBefore: Date | null = null;
-    if (input.notBefore !== undefined && input.notBefore !== null) {
-      notBefore = typeof input.notBefore === 'string' ? parseInstant(input.notBefore) : null;
-      if (!notBefore) {
-        problems.push('notBefore: must be an existing ISO 8601 instant with its offset, e.g. 2026-12-01T22:00:00Z or 2026-12-01T23:00:00+01:00');
-      } else if (notBefore.getTime() > latest) {
-        problems.push(`notBefore: at most ${MAX_SCHEDULE_AHEAD_DAYS} days ahead (the hosts stay claimed while the deployment waits)`);
-      }
-    }
-    let window: MaintenanceWindow | null = null;
-    let maintenanceWindowId: string | null = null;
-    if (typeof input.window === 'string') {
-      try {
-        const named = await this.windows.resolve(input.window);
-        window = { recurrence: named.recurrence, duration: named.duration, timezone: named.timezone };
-        maintenanceWindowId = named.id;
-      } catch (error) {
-        if (!(error instanceof BadInputError)) throw error;
-        problems.push(...((error.details.errors as string[] | undefined) ?? [error.message]));
-      }
-    } else if (input.window !== undefined && input.window !== null) {
-      const windowProblems = validateWindow(input.window);
-      problems.push(...windowProblems.map((p) => `${p.field}: ${p.message}`));
-      if (windowProblems.length === 0) window = input.window as MaintenanceWindow;
-    }
-    if (window && problems.length === 0) {
-      const from = Math.max(Date.now(), notBefore?.getTime() ?? 0);
-      const gate = startGate(scheduleOf({ notBefore: new Date(from), window }), from);
-      const state = windowStateAt(window, new Date(from));
-      const opensAt = state.open ? from : (state.opensAt?.getTime() ?? null);
-      if (opensAt === null) {
-        problems.push(`window: never open ${notBefore ? 'after notBefore' : 'again'}: the deployment could never start`);
-      } else if (opensAt > latest || (!gate.open && gate.until !== null && gate.until > latest)) {
-        problems.push(`window: opens more than ${MAX_SCHEDULE_AHEAD_DAYS} days ahead (the hosts stay claimed while the deployment waits)`);
-      }
-    }
-    if (problems.length > 0) throw new BadInputError(problems, { field: problems[0].split(':')[0] });
-    return { window, maintenanceWindowId, notBefore };
-  }
-
-  /**
    * The dry run (`dryRun: true`): what `create` would record, changing
    * nothing. See `buildPlanView` for why excluded hosts stay in their steps.
    */
   async plan(input: CreateDeploymentInput, options: { checkReachability?: boolean } = {}): Promise<DeploymentPlanView & { schedule: ScheduleView }> {
-    const { patch, targets, strategy, plan, schedule } = await this.prepare(input);
-    const claims: { host_id: string; deployment_id: string }[] = await this.db.query(
-      `SELECT host_id, deployment_id FROM deployment_host_claims WHERE host_id = ANY($1::uuid[])`,
-      [targets.map((h) => h.id)],
-    );
-    const claimed = new Map(claims.map((r) => [r.host_id, r.deployment_id]));
+    const { patch, targets, strategy, plan, schedule } = await this.preparer.prepare(input);
+    const claimed = await this.claims.claimedBy(this.db.manager, targets.map((h) => h.id));
     const unreachable = options.checkReachability
-      ? await this.probeReachability(targets.filter((h) => h.hostKey && !claimed.has(h.id)))
+      ? await this.probe.unreachable(targets.filter((h) => h.hostKey && !claimed.has(h.id)))
       : undefined;
     const view = buildPlanView({
       patch: { id: patch.id, ...patch.definition, name: patch.name },
@@ -363,25 +160,7 @@ export class DeploymentsService {
       ...(unreachable ? { unreachable } : {}),
       reachabilityChecked: Boolean(options.checkReachability),
     });
-    return { ...view, schedule: scheduleView(schedule, startGate(scheduleOf(schedule), Date.now())) };
-  }
-
-  /** Connects and authenticates to each host (pinned key), runs nothing; at most PROBE_PARALLEL at once. */
-  private async probeReachability(targets: HostEntity[]): Promise<Map<string, string>> {
-    const unreachable = new Map<string, string>();
-    const queue = [...targets];
-    const lane = async () => {
-      for (let host = queue.shift(); host; host = queue.shift()) {
-        try {
-          const session = await this.connector.connect({ ...(await this.hosts.sshTargetFor(host)), connectTimeoutMs: PROBE_CONNECT_TIMEOUT_MS });
-          await session.close();
-        } catch (error) {
-          unreachable.set(host.id, error instanceof Error ? error.message : String(error));
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(PROBE_PARALLEL, queue.length) }, lane));
-    return unreachable;
+    return { ...view, schedule: scheduleView(schedule, Date.now()) };
   }
 
   /**
@@ -422,47 +201,19 @@ export class DeploymentsService {
     );
   }
 
-  /**
-   * A host's status in a deployment without its output: what a follower of
-   * the host's live output polls (reading the output every second would cost
-   * up to a megabyte a poll per follower).
-   */
-  async hostOutputState(id: string, hostId: string): Promise<Omit<HostOutputView, 'output'>> {
-    const host = await this.db.getRepository(DeploymentHostEntity).findOne({
-      where: { deploymentId: id, hostId },
-      select: { hostId: true, hostName: true, status: true, error: true },
-    });
-    const deployment = await this.db.getRepository(DeploymentEntity).findOne({ where: { id }, select: { id: true, status: true } });
-    return hostOutputStateOf(id, hostId, host, deployment);
+  /** A host's status in a deployment without its output (what a follower of its live output polls). */
+  hostOutputState(id: string, hostId: string): Promise<Omit<HostOutputView, 'output'>> {
+    return this.hostOutputs.state(id, hostId);
   }
 
-  /**
-   * One host's recorded output in a deployment, every command with its whole
-   * bounded output (`GET /deployments/:id/hosts/:hostId/output`), a page of
-   * commands at a time: `cursor` as `nextCursor` gave it, `limit` 1-100 (20).
-   */
-  async hostOutputPage(id: string, hostId: string, query: { cursor?: string; limit?: string }): Promise<HostOutputView & { nextCursor: string | null }> {
-    const problems: string[] = [];
-    if (query.cursor !== undefined && !/^(0|[1-9][0-9]{0,8})$/.test(query.cursor)) problems.push('cursor: is not a cursor this list issued');
-    if (query.limit !== undefined && !(/^[0-9]{1,3}$/.test(query.limit) && Number(query.limit) >= 1 && Number(query.limit) <= MAX_OUTPUT_PAGE)) {
-      problems.push(`limit: must be an integer from 1 to ${MAX_OUTPUT_PAGE}`);
-    }
-    if (problems.length > 0) throw new BadInputError(problems, { field: problems[0]?.split(':')[0] });
-    const view = await this.hostOutput(id, hostId);
-    const page = pageOfCommands(view.output, Number(query.cursor ?? 0), Number(query.limit ?? DEFAULT_OUTPUT_PAGE));
-    return { ...view, output: page.items, nextCursor: page.nextCursor };
+  /** `GET /deployments/:id/hosts/:hostId/output`: a page of one host's recorded commands. */
+  hostOutputPage(id: string, hostId: string, query: { cursor?: string; limit?: string }): Promise<HostOutputView & { nextCursor: string | null }> {
+    return this.hostOutputs.page(id, hostId, query);
   }
 
   /** One host's recorded output in a deployment, all of it (what a follower sends once the host settles). */
-  async hostOutput(id: string, hostId: string): Promise<HostOutputView> {
-    const host = await this.db
-      .getRepository(DeploymentHostEntity)
-      .createQueryBuilder('h')
-      .addSelect('h.output')
-      .where('h.deployment_id = :id AND h.host_id = :hostId', { id, hostId })
-      .getOne();
-    const deployment = await this.db.getRepository(DeploymentEntity).findOne({ where: { id }, select: { id: true, status: true } });
-    return { ...hostOutputStateOf(id, hostId, host, deployment), output: (host as DeploymentHostEntity).output };
+  hostOutput(id: string, hostId: string): Promise<HostOutputView> {
+    return this.hostOutputs.all(id, hostId);
   }
 
   async get(id: string): Promise<DeploymentView> {
@@ -498,7 +249,7 @@ export class DeploymentsService {
   async cancel(id: string): Promise<DeploymentView> {
     const run = await this.mustLoad(id);
     const { status } = run.deployment;
-    if (!['pending', 'running', 'paused'].includes(status)) {
+    if (!isActive(status)) {
       throw new ConflictError(`deployment ${id} is ${status}: nothing to cancel`, { status });
     }
     await this.db.transaction(async (em) => {
@@ -539,13 +290,13 @@ export class DeploymentsService {
       );
     }
     const names = new Map(run.hosts.map((h) => [h.hostId, h.hostName]));
-    const snapshot = this.records.snapshot(run);
+    const snapshot = toSnapshot(run);
     let retry: RollbackRetrySelection | null = null;
     if (deployment.status === 'rollback_failed') {
       const candidates = rollbackOrder(snapshot.hosts);
       retry = selectRollbackRetry(
         snapshot.hosts.map((h) => ({ ...h, hostName: names.get(h.hostId) ?? h.hostId })),
-        await this.laterDeployments(id, candidates),
+        await this.claims.laterDeployments(this.db.manager, id, candidates),
       );
       if (retry.hostIds.length === 0 && candidates.length > 0) {
         throw new ConflictError(
@@ -557,7 +308,7 @@ export class DeploymentsService {
     const hostIds = retry ? retry.hostIds : rollbackOrder(snapshot.hosts);
     if (hostIds.length === 0) throw new ConflictError(`deployment ${id} changed no host: nothing to roll back`);
     const task = await this.db.transaction(async (em) => {
-      if (deployment.status !== 'paused') await this.claimHosts(em, id, hostIds, names);
+      if (deployment.status !== 'paused') await this.claims.claim(em, id, hostIds, names);
       const created = await this.tasks.create(
         { type: 'rollback', createdBy: actor.name, resourceType: 'deployment', resourceId: id, parentTaskId: deployment.taskId ?? undefined, total: hostIds.length },
         em,
@@ -579,61 +330,6 @@ export class DeploymentsService {
       hosts: hostIds.map((hostId) => ({ hostId, hostName: names.get(hostId) ?? hostId })),
       skipped: retry?.skipped ?? [],
     };
-  }
-
-  /** Of `hostIds`, those a deployment created after this one has targeted since: host id → the latest such deployment. */
-  private async laterDeployments(id: string, hostIds: string[]): Promise<Map<string, string>> {
-    if (hostIds.length === 0) return new Map();
-    const rows: { host_id: string; deployment_id: string }[] = await this.db.query(
-      `SELECT DISTINCT ON (dh.host_id) dh.host_id, dh.deployment_id
-       FROM deployment_hosts dh JOIN deployments d ON d.id = dh.deployment_id
-       WHERE dh.host_id = ANY($2::uuid[]) AND dh.deployment_id <> $1
-         AND d.created_at > (SELECT created_at FROM deployments WHERE id = $1)
-       ORDER BY dh.host_id, d.created_at DESC`,
-      [id, hostIds],
-    );
-    return new Map(rows.map((r) => [r.host_id, r.deployment_id]));
-  }
-
-  /**
-   * The targets as they are now, locked until the deployment's transaction
-   * commits: what it pins. A change of the inventory waits for the lock and
-   * then finds the deployment's claims (409); a change that came first is
-   * what gets pinned, unless it moved a host after its address was resolved.
-   */
-  private async lockTargets(em: EntityManager, targets: HostEntity[]): Promise<HostEntity[]> {
-    const rows = await em.getRepository(HostEntity).find({ where: { id: In(targets.map((h) => h.id)) }, lock: { mode: 'pessimistic_read' } });
-    const byId = new Map(rows.map((h) => [h.id, h]));
-    return targets.map((target) => {
-      const now = byId.get(target.id);
-      if (!now) throw new ConflictError(`host ${target.name} was deleted while the deployment was being created`, { hostId: target.id });
-      if (now.address !== target.address) {
-        throw new ConflictError(`host ${target.name} moved while the deployment was being created: try again`, { hostId: target.id });
-      }
-      return now;
-    });
-  }
-
-  /** Takes every host for this deployment or none: 409 names the hosts another deployment holds. */
-  private async claimHosts(em: EntityManager, deploymentId: string, hostIds: string[], names: Map<string, string>): Promise<void> {
-    const taken: { host_id: string }[] = await em.query(
-      `INSERT INTO deployment_host_claims (host_id, deployment_id)
-       SELECT unnest($1::uuid[]), $2
-       ON CONFLICT (host_id) DO NOTHING
-       RETURNING host_id`,
-      [hostIds, deploymentId],
-    );
-    if (taken.length === hostIds.length) return;
-    const got = new Set(taken.map((r) => r.host_id));
-    const busy = hostIds.filter((h) => !got.has(h));
-    const holders: { host_id: string; deployment_id: string }[] = await em.query(
-      `SELECT host_id, deployment_id FROM deployment_host_claims WHERE host_id = ANY($1::uuid[])`,
-      [busy],
-    );
-    throw new ConflictError(
-      `hosts already in a running deployment: ${busy.map((h) => names.get(h) ?? h).join(', ')}`,
-      { hosts: holders.map((r) => ({ hostId: r.host_id, hostName: names.get(r.host_id), deploymentId: r.deployment_id })) },
-    );
   }
 
   private replay(existing: DeploymentEntity, requestHash: string): DeploymentAccepted {

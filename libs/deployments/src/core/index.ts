@@ -17,3 +17,5 @@ export * from './give-up';
 export * from './rollback-retry';
 export * from './restart-report';
 export * from './deployment-shell';
+export * from './schedule-request';
+export * from './deployment-snapshot';

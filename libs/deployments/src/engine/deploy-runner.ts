@@ -1,24 +1,23 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Barrier } from '@vulnzero/async';
 import { AuditService } from '@vulnzero/audit';
-import { APP_CONFIG, AppConfig } from '@vulnzero/config';
 import { PatchesService } from '@vulnzero/patches';
 import type { JobContext } from '@vulnzero/queues';
-import { isTerminalTask, ProgressWriter, TaskEventsPublisher, TasksService } from '@vulnzero/tasks';
-import type { DeploymentEntity, DeploymentHostEntity, PausedReason } from '../deployment.entity';
+import { ProgressWriter, TaskEventsPublisher, TasksService } from '@vulnzero/tasks';
+import type { DeploymentHostEntity } from '../deployment.entity';
 import { DeploymentRecords, DeploymentRun } from '../deployment-records';
+import { DeploymentLease, HeldLease as Lease, LeaseLostError } from '../deployment-lease';
 import { DeploymentEndings } from '../deployment-endings';
-import { deployTaskStatus, rollbackTaskStatus, type DeploymentStatus } from '../core/deployment-state';
 import { IN_FLIGHT_HOST_STATUSES } from '../core/host-state';
 import { scheduleOf, startGate } from '../core/maintenance-window';
 import { Action, nextAction, rollbackOrder } from '../core/next-action';
 import { deployProgress } from '../core/task-progress';
+import { toSnapshot } from '../core/deployment-snapshot';
 import type { SkippedHost } from '../core/rollback-retry';
 import { HostPatcher, HostRunContext } from './host-patcher';
-import { asLeaseHolder, newLeaseHolder } from '../lease-holder';
 import { HostSessionsFactory } from './host-sessions';
-
+import { DeploymentStatusWriter } from './deployment-status-writer';
 import { RollbackRunner } from './rollback-runner';
 import { RollbackRetryCheck } from './rollback-retry-check';
 
@@ -39,18 +38,8 @@ export function prewarmLanes(maxParallel: number): number {
   return Math.max(1, Math.min(8, Math.ceil(maxParallel / 6)));
 }
 
-
-class LeaseLostError extends Error {
-  constructor(deploymentId: string) {
-    super(`lost the lease of deployment ${deploymentId} to another worker; stopping without starting more hosts`);
-  }
-}
-
-interface Lease {
-  /** The lease could not be renewed: start nothing until it is. */
-  readonly lost: boolean;
-  stop(): void;
-}
+/** One kind of action `nextAction` can return. */
+type ActionOf<K extends Action['kind']> = Extract<Action, { kind: K }>;
 
 /**
  * Drives one deployment: asks `nextAction` what to do given the rows and the
@@ -61,11 +50,9 @@ interface Lease {
 @Injectable()
 export class DeployRunner {
   private readonly logger = new Logger(DeployRunner.name);
-  /** A lease lives as long as a job lock (WORKER_JOB_LOCK_SECONDS) and is renewed at a third of it. */
-  private readonly leaseTtlMs: number;
 
   constructor(
-    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly lease: DeploymentLease,
     private readonly records: DeploymentRecords,
     private readonly tasks: TasksService,
     private readonly events: TaskEventsPublisher,
@@ -76,12 +63,11 @@ export class DeployRunner {
     private readonly endings: DeploymentEndings,
     private readonly retryCheck: RollbackRetryCheck,
     private readonly audit: AuditService,
-  ) {
-    this.leaseTtlMs = config.workerJobLockSeconds * 1000;
-  }
+    private readonly status: DeploymentStatusWriter,
+  ) {}
 
   async run(deploymentId: string, taskId: string, job: Pick<JobContext, 'signal' | 'requeue'>): Promise<void> {
-    await this.withLease(deploymentId, job, async (lease) => {
+    await this.lease.withLease(deploymentId, job, async (lease) => {
       const first = await this.mustLoad(deploymentId);
       if (first.deployment.status === 'rolling_back' && first.deployment.rollbackTaskId) {
         // A worker died during the automatic rollback: finish it.
@@ -122,11 +108,11 @@ export class DeployRunner {
         );
       }
       // Derived from the rows, written when it changed (at most every 250 ms while hosts finish).
-      const report = (current: DeploymentRun) => progress.report(deployProgress(this.records.snapshot(current)));
+      const report = (current: DeploymentRun) => progress.report(deployProgress(toSnapshot(current)));
       for (;;) {
         run = await this.mustLoad(deploymentId);
         await report(run);
-        const action = nextAction(this.records.snapshot(run), Date.now());
+        const action = nextAction(toSnapshot(run), Date.now());
         const startsWork = action.kind === 'startHosts' || action.kind === 'bake' || action.kind === 'wait';
         if (job.signal.aborted && startsWork) {
           // Shutting down: let the hosts in flight finish and be recorded, start nothing, hand the job back.
@@ -155,77 +141,30 @@ export class DeployRunner {
     }
   }
 
-  /** Runs `work` holding the deployment's lease, renewed in the background; another holder → retry later. */
-  private async withLease(
-    deploymentId: string,
-    job: Pick<JobContext, 'requeue'>,
-    work: (lease: Lease) => Promise<void>,
-  ): Promise<void> {
-    // Each run holds the lease under a name of its own, even beside another run of the same deployment in this process.
-    return asLeaseHolder(newLeaseHolder(), () => this.holdingLease(deploymentId, job, work));
-  }
-
-  private async holdingLease(
-    deploymentId: string,
-    job: Pick<JobContext, 'requeue'>,
-    work: (lease: Lease) => Promise<void>,
-  ): Promise<void> {
-    if (!(await this.records.acquireLease(deploymentId, this.leaseTtlMs))) {
-      const remaining = await this.records.leaseRemainingMs(deploymentId);
-      this.logger.log({ deploymentId, retryInMs: remaining + 1000 }, 'deployment is driven by another worker; retrying later');
-      await job.requeue(remaining + 1000);
-    }
-    let lost = false;
-    const timer = setInterval(() => {
-      // Renewed, never re-taken: once another worker took it (or it was released), it is gone for this run.
-      this.records
-        .renewLease(deploymentId, this.leaseTtlMs)
-        .then((held) => {
-          lost = !held;
-        })
-        .catch(() => {
-          // Cannot reach PostgreSQL: nothing may start until the record is writable again.
-          lost = true;
-        });
-    }, this.leaseTtlMs / 3);
-    const lease: Lease = {
-      get lost() {
-        return lost;
-      },
-      stop: () => clearInterval(timer),
-    };
-    try {
-      await work(lease);
-    } finally {
-      lease.stop();
-      await this.records.releaseLease(deploymentId).catch(() => undefined);
-    }
-  }
-
   /**
    * An operator's rollback (`POST /deployments/:id/rollback`) of every host the
    * deployment changed, newest first; the deploy task, if still open, ends
    * with the deployment's final status.
    */
   async manualRollback(deploymentId: string, rollbackTaskId: string, job: Pick<JobContext, 'requeue'>): Promise<void> {
-    await this.withLease(deploymentId, job, (lease) => this.rollbackRun(deploymentId, rollbackTaskId, lease));
+    await this.lease.withLease(deploymentId, job, (lease) => this.rollbackRun(deploymentId, rollbackTaskId, lease));
   }
 
   private async rollbackRun(deploymentId: string, rollbackTaskId: string, lease: Lease): Promise<void> {
     const run = await this.mustLoad(deploymentId);
     if (['rolled_back'].includes(run.deployment.status)) {
-      await this.finishRollback(deploymentId, rollbackTaskId, 'rolled_back', [], 'already rolled back');
+      await this.status.finishRollback(deploymentId, rollbackTaskId, 'rolled_back', [], 'already rolled back');
       return;
     }
     if (lease.lost) throw new LeaseLostError(deploymentId);
     const patch = (await this.patches.getApproved(run.deployment.patchId)).definition;
-    let hostIds = rollbackOrder(this.records.snapshot(run).hosts);
+    let hostIds = rollbackOrder(toSnapshot(run).hosts);
     const sessions = this.sessionsFactory.create(run.hosts);
     try {
       // A retried rollback: only the hosts chosen when it was asked for, and of those only where verify still passes.
       const retry = run.deployment.rollbackRetry;
       const reason = retry ? 'rollback retried by an operator' : (run.deployment.error?.message ?? 'rollback requested by an operator');
-      if (run.deployment.status !== 'rolling_back') await this.setStatus(run, 'rolling_back');
+      if (run.deployment.status !== 'rolling_back') await this.status.set(run, 'rolling_back');
       let skipped: SkippedHost[] | undefined;
       if (retry) {
         const open = new Set(hostIds);
@@ -237,9 +176,9 @@ export class DeployRunner {
       const outcome = await this.rollbacks.run(deploymentId, rollbackTaskId, hostIds, patch, sessions, run.deployment.strategy.maxParallel);
       const left = [...outcome.failedHosts, ...(skipped ?? []).map((h) => h.hostName)];
       const status = left.length > 0 ? 'rollback_failed' : outcome.status;
-      await this.finishRollback(deploymentId, rollbackTaskId, status, left, reason, skipped);
+      await this.status.finishRollback(deploymentId, rollbackTaskId, status, left, reason, skipped);
       if (run.deployment.taskId) {
-        await this.finishTask(run.deployment.taskId, status, { code: status, message: reason });
+        await this.status.finishTask(run.deployment.taskId, status, { code: status, message: reason });
       }
     } finally {
       await sessions.closeAll();
@@ -247,131 +186,153 @@ export class DeployRunner {
   }
 
   /** Performs one action; true when this run is over (finished, paused or handed to a rollback). */
-  private async perform(
-    action: Action,
-    run: DeploymentRun,
-    ctx: HostRunContext,
-    inFlight: Map<string, Promise<void>>,
-  ): Promise<boolean> {
+  private async perform(action: Action, run: DeploymentRun, ctx: HostRunContext, inFlight: Map<string, Promise<void>>): Promise<boolean> {
+    switch (action.kind) {
+      case 'startHosts':
+        return this.startHosts(action, run, ctx, inFlight);
+      case 'wait':
+        return this.waitForHosts(inFlight);
+      case 'bake':
+        return this.bake(action, run, ctx);
+      case 'checkHealth':
+        return this.checkHealth(action, run, ctx);
+      case 'pause':
+        return this.pauseAtGate(run, ctx);
+      case 'hold':
+        return this.holdForSchedule(action, run, ctx);
+      case 'rollback':
+        return this.rollBackAutomatically(action, run, ctx);
+      case 'complete':
+        return this.complete(action, run, ctx);
+      case 'none':
+        await this.status.finishTask(ctx.taskId, run.deployment.status);
+        return true;
+    }
+  }
+
+  /** Records the hosts as started (only those still pending), then patches each in the background. */
+  private async startHosts(action: ActionOf<'startHosts'>, run: DeploymentRun, ctx: HostRunContext, inFlight: Map<string, Promise<void>>): Promise<boolean> {
+    const id = run.deployment.id;
+    const step = run.steps.find((s) => s.index === action.step);
+    if (run.deployment.status !== 'running') await this.status.set(run, 'running');
+    if (step && step.status === 'pending') {
+      await this.records.transitionStep(id, step.index, 'pending', 'running', { startedAt: new Date() });
+    }
+    // In flight on the record before they start, so the next decision counts
+    // them; only hosts this call moved from pending are started.
+    const started = await this.records.startHosts(id, action.hostIds);
+    // None moved: another run started them, or this worker lost its lease (then it must stop here).
+    if (started.length === 0 && !(await this.lease.renew(id))) throw new LeaseLostError(id);
+    for (const hostId of started) {
+      const host = run.hosts.find((h) => h.hostId === hostId) as DeploymentHostEntity;
+      this.events.publish(ctx.taskId, { type: 'host', hostId, hostName: host.hostName, status: 'capturing' });
+      const pipeline = this.patcher.patch(ctx, { ...host, status: 'capturing' }).finally(() => inFlight.delete(hostId));
+      // A host whose end could not be recorded (PostgreSQL down) rejects: the loop's
+      // race or the run's allSettled sees it; meanwhile it is not an unhandled rejection.
+      pipeline.catch(() => undefined);
+      inFlight.set(hostId, pipeline);
+    }
+    return false;
+  }
+
+  private async waitForHosts(inFlight: Map<string, Promise<void>>): Promise<boolean> {
+    if (inFlight.size > 0) await Promise.race(inFlight.values());
+    else await sleep(100);
+    return false;
+  }
+
+  private async bake(action: ActionOf<'bake'>, run: DeploymentRun, ctx: HostRunContext): Promise<boolean> {
+    const step = run.steps.find((s) => s.index === action.step);
+    if (step && !step.bakeUntil) {
+      await this.records.transitionStep(run.deployment.id, action.step, step.status, 'baking', { bakeUntil: new Date(action.until) });
+      this.events.publish(ctx.taskId, { type: 'step', index: action.step, status: 'baking', until: new Date(action.until).toISOString() });
+    }
+    // Short naps so a cancel or a shutdown is noticed during a long bake.
+    await sleep(Math.max(0, Math.min(BAKE_POLL_MS, action.until - Date.now())));
+    return false;
+  }
+
+  private async checkHealth(action: ActionOf<'checkHealth'>, run: DeploymentRun, ctx: HostRunContext): Promise<boolean> {
+    const id = run.deployment.id;
+    const step = run.steps.find((s) => s.index === action.step);
+    if (!step) throw new Error(`deployment ${id} has no step ${action.step}`);
+    await this.records.transitionStep(id, action.step, step.status, 'checking');
+    const hosts = run.hosts.filter((h) => action.hostIds.includes(h.hostId));
+    // Re-checks change nothing on a host (maxParallel bounds hosts being patched),
+    // so more of them run at once; their output is written in one statement.
+    const results = await this.patcher.recheckAll(ctx, hosts, Math.max(run.deployment.strategy.maxParallel, RECHECK_PARALLEL));
+    const allHealthy = results.every(Boolean);
+    await this.records.transitionStep(id, action.step, 'checking', allHealthy ? 'succeeded' : 'failed', { finishedAt: new Date() });
+    this.events.publish(ctx.taskId, { type: 'step', index: action.step, status: allHealthy ? 'succeeded' : 'failed' });
+    return false;
+  }
+
+  private async pauseAtGate(run: DeploymentRun, ctx: HostRunContext): Promise<boolean> {
+    await this.status.set(run, 'paused', { pausedReason: 'gate' });
+    await this.tasks.transition(ctx.taskId, 'paused');
+    this.events.publish(ctx.taskId, { type: 'task', status: 'paused' });
+    return true;
+  }
+
+  private async holdForSchedule(action: ActionOf<'hold'>, run: DeploymentRun, ctx: HostRunContext): Promise<boolean> {
+    const { deployment } = run;
+    const resumeAt = new Date(action.until);
+    if (deployment.status !== 'paused' || deployment.pausedReason !== action.reason || deployment.resumeAt?.getTime() !== action.until) {
+      await this.status.set(run, 'paused', { pausedReason: action.reason, resumeAt });
+      this.logger.log({ deploymentId: deployment.id, reason: action.reason, resumeAt }, 'deployment paused until its schedule allows hosts to start');
+    }
+    await this.tasks.transition(ctx.taskId, 'paused', { resumeAt });
+    this.events.publish(ctx.taskId, { type: 'task', status: 'paused', reason: action.reason, resumeAt: resumeAt.toISOString() });
+    return true;
+  }
+
+  /** The failure budget is spent: skips the hosts not started and rolls back the changed ones, newest first. */
+  private async rollBackAutomatically(action: ActionOf<'rollback'>, run: DeploymentRun, ctx: HostRunContext): Promise<boolean> {
     const { deployment } = run;
     const id = deployment.id;
-    switch (action.kind) {
-      case 'startHosts': {
-        const step = run.steps.find((s) => s.index === action.step);
-        if (deployment.status !== 'running') await this.setStatus(run, 'running');
-        if (step && step.status === 'pending') {
-          await this.records.transitionStep(id, step.index, 'pending', 'running', { startedAt: new Date() });
-        }
-        // In flight on the record before they start, so the next decision counts
-        // them; only hosts this call moved from pending are started.
-        const started = await this.records.startHosts(id, action.hostIds);
-        // None moved: another run started them, or this worker lost its lease (then it must stop here).
-        if (started.length === 0 && !(await this.records.renewLease(id, this.leaseTtlMs))) throw new LeaseLostError(id);
-        for (const hostId of started) {
-          const host = run.hosts.find((h) => h.hostId === hostId) as DeploymentHostEntity;
-          host.status = 'capturing';
-          this.events.publish(ctx.taskId, { type: 'host', hostId, hostName: host.hostName, status: 'capturing' });
-          const pipeline = this.patcher.patch(ctx, host).finally(() => inFlight.delete(hostId));
-          // A host whose end could not be recorded (PostgreSQL down) rejects: the loop's
-          // race or the run's allSettled sees it; meanwhile it is not an unhandled rejection.
-          pipeline.catch(() => undefined);
-          inFlight.set(hostId, pipeline);
-        }
-        return false;
-      }
-      case 'wait': {
-        if (inFlight.size > 0) await Promise.race(inFlight.values());
-        else await sleep(100);
-        return false;
-      }
-      case 'bake': {
-        const step = run.steps.find((s) => s.index === action.step);
-        if (step && !step.bakeUntil) {
-          await this.records.transitionStep(id, action.step, step.status, 'baking', { bakeUntil: new Date(action.until) });
-          step.status = 'baking';
-          this.events.publish(ctx.taskId, { type: 'step', index: action.step, status: 'baking', until: new Date(action.until).toISOString() });
-        }
-        // Short naps so a cancel or a shutdown is noticed during a long bake.
-        await sleep(Math.max(0, Math.min(BAKE_POLL_MS, action.until - Date.now())));
-        return false;
-      }
-      case 'checkHealth': {
-        const step = run.steps.find((s) => s.index === action.step);
-        if (!step) throw new Error(`deployment ${id} has no step ${action.step}`);
-        await this.records.transitionStep(id, action.step, step.status, 'checking');
-        const hosts = run.hosts.filter((h) => action.hostIds.includes(h.hostId));
-        // Re-checks change nothing on a host (maxParallel bounds hosts being patched),
-        // so more of them run at once; their output is written in one statement.
-        const results = await this.patcher.recheckAll(ctx, hosts, Math.max(deployment.strategy.maxParallel, RECHECK_PARALLEL));
-        const allHealthy = results.every(Boolean);
-        await this.records.transitionStep(id, action.step, 'checking', allHealthy ? 'succeeded' : 'failed', { finishedAt: new Date() });
-        this.events.publish(ctx.taskId, { type: 'step', index: action.step, status: allHealthy ? 'succeeded' : 'failed' });
-        return false;
-      }
-      case 'pause': {
-        await this.setStatus(run, 'paused', { pausedReason: 'gate' });
-        await this.tasks.transition(ctx.taskId, 'paused');
-        this.events.publish(ctx.taskId, { type: 'task', status: 'paused' });
-        return true;
-      }
-      case 'hold': {
-        const resumeAt = new Date(action.until);
-        if (deployment.status !== 'paused' || deployment.pausedReason !== action.reason || deployment.resumeAt?.getTime() !== action.until) {
-          await this.setStatus(run, 'paused', { pausedReason: action.reason, resumeAt });
-          this.logger.log({ deploymentId: id, reason: action.reason, resumeAt }, 'deployment paused until its schedule allows hosts to start');
-        }
-        await this.tasks.transition(ctx.taskId, 'paused', { resumeAt });
-        this.events.publish(ctx.taskId, { type: 'task', status: 'paused', reason: action.reason, resumeAt: resumeAt.toISOString() });
-        return true;
-      }
-      case 'rollback': {
-        await this.records.transitionHosts(id, action.skippedHostIds, 'pending', 'skipped');
-        const rollbackTask = await this.tasks.create({
-          type: 'rollback',
-          createdBy: deployment.createdBy,
-          resourceType: 'deployment',
-          resourceId: id,
-          parentTaskId: ctx.taskId,
-          total: action.hostIds.length,
-        });
-        const decidedIn = deployment.status;
-        await this.setStatus(run, 'rolling_back', {}, {
-          rollbackTaskId: rollbackTask.id,
-          error: { code: 'failure_budget_exceeded', message: action.reason },
-        });
-        await this.audit.recordSystem({
-          action: 'deployment.rollback.automatic',
-          resourceType: 'deployment',
-          resourceId: id,
-          detail: { reason: action.reason, status: { from: decidedIn, to: 'rolling_back' }, hosts: action.hostIds.length, rollbackTaskId: rollbackTask.id },
-        });
-        const outcome = await this.rollbacks.run(id, rollbackTask.id, action.hostIds, ctx.patch, ctx.sessions, deployment.strategy.maxParallel);
-        await this.finishRollback(id, rollbackTask.id, outcome.status, outcome.failedHosts, action.reason);
-        // `rolled_back` only when every host's rollback was run and verified.
-        await this.finishTask(ctx.taskId, outcome.status, {
-          code: outcome.status,
-          message: outcome.status === 'rolled_back' ? action.reason : `${action.reason}; rollback failed on: ${outcome.failedHosts.join(', ')}`,
-        });
-        return true;
-      }
-      case 'complete': {
-        await this.records.transitionHosts(id, action.skippedHostIds, 'pending', 'skipped');
-        const failedHosts = run.hosts.filter((h) => h.status === 'failed').map((h) => h.hostName);
-        const error =
-          action.status !== 'failed'
-            ? null
-            : (action.error ?? { code: 'deployment_failed', message: `hosts failed: ${failedHosts.join(', ')}`, hosts: failedHosts });
-        await this.setStatus(run, action.status, {}, { finishedAt: new Date(), ...(error ? { error } : {}) });
-        await this.endings.closeSteps(id, action.status);
-        await this.records.releaseClaims(id);
-        await this.finishTask(ctx.taskId, action.status, error ?? undefined);
-        return true;
-      }
-      case 'none': {
-        await this.finishTask(ctx.taskId, deployment.status);
-        return true;
-      }
-    }
+    await this.records.transitionHosts(id, action.skippedHostIds, 'pending', 'skipped');
+    const rollbackTask = await this.tasks.create({
+      type: 'rollback',
+      createdBy: deployment.createdBy,
+      resourceType: 'deployment',
+      resourceId: id,
+      parentTaskId: ctx.taskId,
+      total: action.hostIds.length,
+    });
+    const decidedIn = deployment.status;
+    await this.status.set(run, 'rolling_back', {}, {
+      rollbackTaskId: rollbackTask.id,
+      error: { code: 'failure_budget_exceeded', message: action.reason },
+    });
+    await this.audit.recordSystem({
+      action: 'deployment.rollback.automatic',
+      resourceType: 'deployment',
+      resourceId: id,
+      detail: { reason: action.reason, status: { from: decidedIn, to: 'rolling_back' }, hosts: action.hostIds.length, rollbackTaskId: rollbackTask.id },
+    });
+    const outcome = await this.rollbacks.run(id, rollbackTask.id, action.hostIds, ctx.patch, ctx.sessions, deployment.strategy.maxParallel);
+    await this.status.finishRollback(id, rollbackTask.id, outcome.status, outcome.failedHosts, action.reason);
+    // `rolled_back` only when every host's rollback was run and verified.
+    await this.status.finishTask(ctx.taskId, outcome.status, {
+      code: outcome.status,
+      message: outcome.status === 'rolled_back' ? action.reason : `${action.reason}; rollback failed on: ${outcome.failedHosts.join(', ')}`,
+    });
+    return true;
+  }
+
+  private async complete(action: ActionOf<'complete'>, run: DeploymentRun, ctx: HostRunContext): Promise<boolean> {
+    const id = run.deployment.id;
+    await this.records.transitionHosts(id, action.skippedHostIds, 'pending', 'skipped');
+    const failedHosts = run.hosts.filter((h) => h.status === 'failed').map((h) => h.hostName);
+    const error =
+      action.status !== 'failed'
+        ? null
+        : (action.error ?? { code: 'deployment_failed', message: `hosts failed: ${failedHosts.join(', ')}`, hosts: failedHosts });
+    await this.status.set(run, action.status, {}, { finishedAt: new Date(), ...(error ? { error } : {}) });
+    await this.endings.closeSteps(id, action.status);
+    await this.records.releaseClaims(id);
+    await this.status.finishTask(ctx.taskId, action.status, error ?? undefined);
+    return true;
   }
 
   /**
@@ -396,68 +357,6 @@ export class DeployRunner {
       const healthy = await this.patcher.resumeInterrupted(ctx, host);
       this.logger.warn({ deploymentId: run.deployment.id, host: host.hostName, was: host.status, healthy }, 'recovered an interrupted host');
     }
-  }
-
-  private async finishRollback(
-    deploymentId: string,
-    rollbackTaskId: string,
-    status: 'rolled_back' | 'rollback_failed',
-    failedHosts: string[],
-    reason: string,
-    /** A retried rollback's hosts left alone, and why: in the task's result. */
-    skipped?: SkippedHost[],
-  ): Promise<void> {
-    const run = await this.mustLoad(deploymentId);
-    await this.setStatus(run, status, {}, {
-      finishedAt: new Date(),
-      error:
-        status === 'rollback_failed'
-          ? { code: 'rollback_failed', message: `rollback failed on: ${failedHosts.join(', ')}`, hosts: failedHosts }
-          : { code: 'rolled_back', message: reason },
-    });
-    await this.endings.closeSteps(deploymentId, status);
-    await this.records.releaseClaims(deploymentId);
-    const progress = deployProgress({ ...this.records.snapshot(await this.mustLoad(deploymentId)) });
-    await this.tasks.transition(rollbackTaskId, rollbackTaskStatus(status), {
-      progress,
-      result: { deploymentStatus: status, failedHosts, ...(skipped ? { skipped } : {}) },
-      ...(status === 'rollback_failed'
-        ? { error: { code: 'rollback_failed', message: `rollback failed on: ${failedHosts.join(', ')}` } }
-        : {}),
-    });
-    this.events.publish(rollbackTaskId, { type: 'task', status: rollbackTaskStatus(status) });
-  }
-
-  /** A deploy task is `succeeded` only when its deployment is (docs/api.md#tasks). */
-  private async finishTask(taskId: string, deploymentStatus: DeploymentStatus, error?: { code: string; message: string }): Promise<void> {
-    const task = await this.tasks.get(taskId);
-    if (isTerminalTask(task.status)) return;
-    const status = deployTaskStatus(deploymentStatus);
-    await this.tasks.transition(taskId, status, {
-      result: { deploymentStatus },
-      ...(status === 'failed' ? { error: error ?? { code: deploymentStatus, message: `deployment ${deploymentStatus}` } } : {}),
-    });
-    this.events.publish(taskId, { type: 'task', status, deploymentStatus });
-  }
-
-  /** `pause`: why and, for a schedule, until when; any other status clears both. */
-  private async setStatus(
-    run: DeploymentRun,
-    status: DeploymentStatus,
-    pause: { pausedReason?: PausedReason; resumeAt?: Date } = {},
-    extra: Partial<DeploymentEntity> = {},
-  ): Promise<void> {
-    const patch: Partial<DeploymentEntity> = { ...extra, pausedReason: pause.pausedReason ?? null, resumeAt: pause.resumeAt ?? null };
-    if (status === 'running' && !run.deployment.startedAt) patch.startedAt = new Date();
-    // Through the transition table, conditional on the status read and on the lease.
-    await this.records.transitionDeployment(run.deployment.id, run.deployment.status, status, patch);
-    Object.assign(run.deployment, patch, { status });
-    this.events.publish(run.deployment.taskId, {
-      type: 'deployment',
-      status,
-      ...(pause.pausedReason ? { reason: pause.pausedReason } : {}),
-      ...(pause.resumeAt ? { resumeAt: pause.resumeAt.toISOString() } : {}),
-    });
   }
 
   private async mustLoad(deploymentId: string): Promise<DeploymentRun> {

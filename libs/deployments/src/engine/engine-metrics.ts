@@ -22,6 +22,7 @@ export const hostOperationSeconds = histogram();
 export const hostRollbacksTotal = counter('vulnzero_host_rollbacks_total', 'Host rollbacks run, by outcome', ['outcome']);
 export const sshConnectionErrorsTotal = counter('vulnzero_ssh_connection_errors_total', 'SSH connection failures by kind', ['kind']);
 
-export function observeHostOperation(phase: string, outcome: 'ok' | 'failed', startedAt: number): void {
-  hostOperationSeconds.observe({ phase, outcome }, (Date.now() - startedAt) / 1000);
+/** A host operation from `startedAt` to `endedAt` (ms since the epoch; now by default). */
+export function observeHostOperation(phase: string, outcome: 'ok' | 'failed', startedAt: number, endedAt = Date.now()): void {
+  hostOperationSeconds.observe({ phase, outcome }, (endedAt - startedAt) / 1000);
 }

@@ -8,9 +8,9 @@ import type { HostStatus } from '../core/host-state';
 import { describeFailure, runRecorded } from './command-record';
 import { judgeVerify } from '../core/verify-verdict';
 import { inDeployment } from '../core/deployment-shell';
-import { parseRestartReport, type HostRestartReports } from '../core/restart-report';
 import { observeHostOperation } from './engine-metrics';
-import { firstAttemptTimeoutMs, HealthChecker } from './health-checker';
+import { HealthChecker } from './health-checker';
+import { afterRollbackSteps, phasesReached, PhaseInProgress, reportOf, SequenceRun, SequenceStep, WriteAheadAnswer } from './host-sequence';
 import { pinnedAddress, type HostSessions } from './host-sessions';
 import type { ExecResult, SequenceOptions, SshSession } from '@vulnzero/ssh';
 import { HostOutputPublisher } from './host-output-publisher';
@@ -22,36 +22,6 @@ export interface HostRunContext {
   sessions: HostSessions;
   /** Told when a host's rollback is stored and its apply starts. */
   onApplying?: (() => void) | undefined;
-}
-
-interface SequenceStep {
-  phase: 'capture' | 'apply' | 'verify' | 'report' | 'health';
-  command: string;
-  timeoutMs: number;
-}
-
-/**
- * What runs after the rollback is stored: apply, verify, the restart report
- * (package patches, after their restarts), and the first attempt
- * of the health checks when all of them are commands on the host (checks made
- * from the worker, and retries, go through the HealthChecker).
- */
-function afterRollbackSteps(patch: PatchDefinition, timeoutMs: number): SequenceStep[] {
-  const steps: SequenceStep[] = patch.apply.map((command) => ({ phase: 'apply', command, timeoutMs }));
-  if (patch.verify) steps.push({ phase: 'verify', command: patch.verify, timeoutMs });
-  if (patch.report) steps.push({ phase: 'report', command: patch.report, timeoutMs });
-  if (patch.healthChecks.every((check) => check.type === 'command')) {
-    for (const check of patch.healthChecks) {
-      if (check.type === 'command') steps.push({ phase: 'health', command: check.command, timeoutMs: firstAttemptTimeoutMs(check.timeoutSeconds) });
-    }
-  }
-  return steps;
-}
-
-/** The package patch's restart report, when its command ran in the sequence. */
-function reportOf(records: CommandRecord[]): { restartReport?: HostRestartReports } {
-  const record = records.find((r) => r.phase === 'report' && r.exitCode === 0);
-  return record ? { restartReport: { afterApply: parseRestartReport(record.stdout, new Date()) } } : {};
 }
 
 class HostStepFailed extends Error {
@@ -83,12 +53,11 @@ export class HostPatcher {
     private readonly liveOutput: HostOutputPublisher,
   ) {}
 
-  async patch(ctx: HostRunContext, host: DeploymentHostEntity): Promise<void> {
+  async patch(ctx: HostRunContext, host: Readonly<DeploymentHostEntity>): Promise<void> {
     const timeoutMs = ctx.patch.timeoutSeconds * 1000;
     const output: CommandRecord[] = [];
     let verifying: Promise<void> | undefined;
-    let phase = 'connect';
-    let phaseStarted = Date.now();
+    let inPhase: PhaseInProgress = { phase: 'connect', since: Date.now() };
     try {
       const session = await ctx.sessions.session(host.hostId);
 
@@ -97,58 +66,33 @@ export class HostPatcher {
       // waits at until the rendered rollback is committed, then apply, verify
       // and the first attempt of the health commands, each command with its
       // own record, status and deadline. `verifying` is written while verify runs.
-      phase = 'capture';
-      phaseStarted = Date.now();
+      inPhase = { phase: 'capture', since: Date.now() };
       const captureNames = Object.keys(ctx.patch.capture);
       const steps: SequenceStep[] = [
         ...Object.values(ctx.patch.capture).map((command): SequenceStep => ({ phase: 'capture', command, timeoutMs })),
         ...afterRollbackSteps(ctx.patch, timeoutMs),
       ];
-      // A value that cannot be captured whole (cut at the output bound, a NUL
-      // byte) or a rollback that cannot be rendered from it fails the host
-      // here, before apply: the gate answers no and the host never goes on.
-      let captureFailure: Error | undefined;
-      const writeAhead = async (captures: ExecResult[]): Promise<boolean> => {
-        const captured: Record<string, string> = {};
-        let rollbackCommands: string[];
-        try {
-          const values: Record<string, Buffer> = {};
-          for (const [index, result] of captures.entries()) {
-            const name = captureNames[index] as string;
-            values[name] = capturedValue(name, result.stdoutBytes, result.stdoutTotalBytes);
-            captured[name] = storedCapturedValue(values[name]);
-          }
-          rollbackCommands = ctx.patch.rollback.map((template) => renderCommand(template, values));
-        } catch (error) {
-          captureFailure = error instanceof Error ? error : new Error(String(error));
-          return false;
-        }
-        // Committed (with the host now `applying`) before the first apply command.
-        await this.records.storeRollback(ctx.deploymentId, host.hostId, captured, rollbackCommands);
-        host.status = 'applying';
-        this.events.publish(ctx.taskId, { type: 'host', hostId: host.hostId, hostName: host.hostName, status: 'applying' });
-        ctx.onApplying?.();
-        observeHostOperation('capture', 'ok', phaseStarted);
-        phase = 'apply';
-        phaseStarted = Date.now();
-        return true;
-      };
-      const records = await this.runSequence(ctx, host, session, steps, { before: captureNames.length, proceed: writeAhead }, (step) => {
-        if (step.phase === 'capture' || step.phase === 'apply' || verifying) return;
-        observeHostOperation('apply', 'ok', phaseStarted);
-        phase = step.phase;
-        phaseStarted = Date.now();
-        verifying = this.recordVerifying(ctx, host);
+      const run = await this.runSequence(ctx, host, session, steps, {
+        before: captureNames.length,
+        writeAhead: (captures) => this.writeAhead(ctx, host, captureNames, captures),
+        afterApply: () => this.recordVerifying(ctx, host),
       });
+      verifying = run.verifying;
+      const reached = phasesReached(steps, run, inPhase.since);
+      for (const done of reached.passed) observeHostOperation(done.phase, 'ok', done.since, done.until);
+      inPhase = reached.current;
+      if (run.error !== undefined) throw run.error;
+      const records = run.records;
       for (const [index, record] of records.entries()) {
         const step = steps[index] as SequenceStep;
         if (step.phase === 'health') continue;
         output.push(record);
         if (record.exitCode !== 0) {
-          phase = step.phase;
+          inPhase = { phase: step.phase, since: inPhase.since };
           throw new HostStepFailed(describeFailure(record), record.exitCode);
         }
       }
+      const captureFailure = run.writeAhead && !run.writeAhead.stored ? run.writeAhead.failure : undefined;
       if (captureFailure) {
         // `capture previousVersion: output over …` names its capture; a rendering failure gets the phase.
         const message = captureFailure instanceof CaptureRefusedError ? captureFailure.message : `capture: ${captureFailure.message}`;
@@ -158,15 +102,14 @@ export class HostPatcher {
         throw new HostStepFailed('the command sequence ended early', null);
       }
       if (!verifying) {
-        observeHostOperation('apply', 'ok', phaseStarted);
-        phaseStarted = Date.now();
+        observeHostOperation('apply', 'ok', inPhase.since);
+        inPhase = { phase: inPhase.phase, since: Date.now() };
         verifying = this.recordVerifying(ctx, host);
       }
       await verifying;
-      if (ctx.patch.verify) observeHostOperation('verify', 'ok', phaseStarted);
+      if (ctx.patch.verify) observeHostOperation('verify', 'ok', inPhase.since);
 
-      phase = 'health';
-      phaseStarted = Date.now();
+      inPhase = { phase: 'health', since: Date.now() };
       const batchedHealth = records.filter((r) => r.phase === 'health');
       const healthInBatch = steps.filter((st) => st.phase === 'health').length;
       if (healthInBatch > 0 && batchedHealth.length === healthInBatch && batchedHealth.every((r) => r.exitCode === 0)) {
@@ -177,11 +120,12 @@ export class HostPatcher {
         output.push(...health.records);
         if (!health.passed) throw new HostStepFailed(health.failure ?? 'health check failed', null);
       }
-      observeHostOperation('health', 'ok', phaseStarted);
+      observeHostOperation('health', 'ok', inPhase.since);
 
       await this.finish(ctx, host, output.splice(0), 'healthy', { exitCode: 0, finishedAt: new Date(), error: null, ...reportOf(records) });
     } catch (error) {
-      observeHostOperation(phase, 'failed', phaseStarted);
+      const { phase } = inPhase;
+      observeHostOperation(phase, 'failed', inPhase.since);
       const message = error instanceof Error ? error.message : String(error);
       this.logger.warn({ deploymentId: ctx.deploymentId, hostId: host.hostId, host: host.hostName, phase, error: message }, 'host failed');
       // Ordered after the `verifying` write, whatever became of it.
@@ -194,36 +138,82 @@ export class HostPatcher {
     }
   }
 
-  /** Runs `steps` in one channel; a record for each command that ran, live output per command. */
+  /**
+   * The write-ahead gate: renders the rollback from the captured values and
+   * commits it (with the host now `applying`) before the first apply command.
+   * A value that cannot be captured whole (cut at the output bound, a NUL
+   * byte) or a rollback that cannot be rendered from it answers no: the host
+   * never goes on. A commit that fails rejects: the host never goes on either.
+   */
+  private async writeAhead(ctx: HostRunContext, host: Readonly<DeploymentHostEntity>, captureNames: string[], captures: ExecResult[]): Promise<WriteAheadAnswer> {
+    const captured: Record<string, string> = {};
+    let rollbackCommands: string[];
+    try {
+      const values: Record<string, Buffer> = {};
+      for (const [index, result] of captures.entries()) {
+        const name = captureNames[index] as string;
+        values[name] = capturedValue(name, result.stdoutBytes, result.stdoutTotalBytes);
+        captured[name] = storedCapturedValue(values[name]);
+      }
+      rollbackCommands = ctx.patch.rollback.map((template) => renderCommand(template, values));
+    } catch (error) {
+      return { stored: false, failure: error instanceof Error ? error : new Error(String(error)) };
+    }
+    await this.records.storeRollback(ctx.deploymentId, host.hostId, captured, rollbackCommands);
+    this.events.publish(ctx.taskId, { type: 'host', hostId: host.hostId, hostName: host.hostName, status: 'applying' });
+    ctx.onApplying?.();
+    return { stored: true, at: Date.now() };
+  }
+
+  /**
+   * Runs `steps` in one channel, live output per command, and returns what
+   * happened: a record for each command that ended, when each one started,
+   * the write-ahead gate's answer, and the error that ended the channel
+   * early (a lost connection, a failed commit), if one did.
+   */
   private async runSequence(
     ctx: HostRunContext,
-    host: DeploymentHostEntity,
+    host: Readonly<DeploymentHostEntity>,
     session: SshSession,
     steps: SequenceStep[],
-    gate: SequenceOptions['gate'],
-    onStart: (step: SequenceStep) => void,
-  ): Promise<CommandRecord[]> {
-    const at: string[] = [];
+    hooks: {
+      before: number;
+      writeAhead: (captures: ExecResult[]) => Promise<WriteAheadAnswer>;
+      /** Started with the first command after apply (verify, report or health), while it runs. */
+      afterApply: () => Promise<void>;
+    },
+  ): Promise<SequenceRun> {
+    const startedAt: number[] = [];
     const live: ReturnType<HostOutputPublisher['forCommand']>[] = [];
+    let writeAhead: WriteAheadAnswer | undefined;
+    let verifying: Promise<void> | undefined;
     // The shell stays on the host for the step's health re-checks when every command passed.
     const resident = ctx.patch.healthChecks.flatMap((check) => (check.type === 'command' ? [check.command] : []));
     try {
       // Each command sees VZ_DEPLOYMENT_ID; the records keep the command as the patch wrote it.
       const commands = steps.map((step) => ({ ...step, command: inDeployment(ctx.deploymentId, step.command) }));
+      const gate: SequenceOptions['gate'] = {
+        before: hooks.before,
+        proceed: async (captures) => {
+          writeAhead = await hooks.writeAhead(captures);
+          return writeAhead.stored;
+        },
+      };
       const { results, resident: shell } = await session.startSequence(commands, {
-        ...(gate ? { gate } : {}),
+        gate,
         ...(resident.length > 0 ? { resident } : {}),
         onStart: (index) => {
           const step = steps[index] as SequenceStep;
-          at[index] = new Date().toISOString();
+          startedAt[index] = Date.now();
           live[index] = this.liveOutput.forCommand(ctx.deploymentId, host.hostId, step.phase, step.command);
-          onStart(step);
+          if (step.phase !== 'capture' && step.phase !== 'apply') verifying ??= hooks.afterApply();
         },
         onOutput: (index, stream, chunk) => live[index]?.onOutput(stream, chunk),
       });
       if (shell) ctx.sessions.keepResident(host.hostId, shell);
-      return results.map((result, index) => {
+      const records = results.map((result, index): CommandRecord => {
         const step = steps[index] as SequenceStep;
+        const at = startedAt[index];
         return {
           phase: step.phase,
           command: step.command,
@@ -232,9 +222,12 @@ export class HostPatcher {
           stderr: result.stderr,
           durationMs: result.durationMs,
           timedOut: result.timedOut,
-          at: at[index] ?? new Date().toISOString(),
+          at: (at === undefined ? new Date() : new Date(at)).toISOString(),
         };
       });
+      return { records, startedAt, writeAhead, verifying };
+    } catch (error) {
+      return { records: [], startedAt, writeAhead, verifying, error };
     } finally {
       for (const stream of live) stream?.end();
     }
@@ -245,9 +238,8 @@ export class HostPatcher {
    * reported) before the host's last transition, but never left as an
    * unhandled rejection meanwhile (PostgreSQL down would end the process).
    */
-  private recordVerifying(ctx: HostRunContext, host: DeploymentHostEntity): Promise<void> {
+  private recordVerifying(ctx: HostRunContext, host: Readonly<DeploymentHostEntity>): Promise<void> {
     const write = this.records.markVerifying(ctx.deploymentId, host.hostId).then(() => {
-      host.status = 'verifying';
       this.events.publish(ctx.taskId, { type: 'host', hostId: host.hostId, hostName: host.hostName, status: 'verifying', error: null });
     });
     write.catch(() => undefined);
@@ -257,13 +249,12 @@ export class HostPatcher {
   /** The host's last transition, with the output of its commands, in one write. */
   private async finish(
     ctx: HostRunContext,
-    host: DeploymentHostEntity,
+    host: Readonly<DeploymentHostEntity>,
     output: CommandRecord[],
     status: HostStatus,
     extra: Omit<HostEnd, 'status'>,
   ): Promise<void> {
     await this.records.finishHost(ctx.deploymentId, host.hostId, output, { status, ...extra });
-    host.status = status;
     this.events.publish(ctx.taskId, { type: 'host', hostId: host.hostId, hostName: host.hostName, status, error: extra.error ?? null });
   }
 
@@ -275,7 +266,7 @@ export class HostPatcher {
    * patch has none) the host fails with that reason, and the deployment's
    * failure handling (its stored rollback) takes over. True when healthy.
    */
-  async resumeInterrupted(ctx: HostRunContext, host: DeploymentHostEntity): Promise<boolean> {
+  async resumeInterrupted(ctx: HostRunContext, host: Readonly<DeploymentHostEntity>): Promise<boolean> {
     const output: CommandRecord[] = [];
     const interruptedIn = host.status;
     const unknown = (why: string) => `interrupted while ${interruptedIn} and ${why}: not applied again`;
@@ -339,14 +330,14 @@ export class HostPatcher {
     return passed;
   }
 
+  /** From the status `host` was loaded in: the loaded row itself stays as read. */
   private async transition(
     ctx: HostRunContext,
-    host: DeploymentHostEntity,
+    host: Readonly<DeploymentHostEntity>,
     status: HostStatus,
     extra: { exitCode?: number | null; error?: string | null; finishedAt?: Date | null } = {},
   ): Promise<void> {
     await this.records.transitionHost(ctx.deploymentId, host.hostId, host.status, status, extra);
-    host.status = status;
     this.events.publish(ctx.taskId, { type: 'host', hostId: host.hostId, hostName: host.hostName, status, error: extra.error ?? null });
   }
 }
