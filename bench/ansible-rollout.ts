@@ -97,7 +97,9 @@ async function closeMasters(controlDir: string): Promise<void> {
   if (!existsSync(controlDir)) return;
   const sockets = await fs.readdir(controlDir);
   await mapWithConcurrency(sockets, 32, (socket) =>
-    execFileAsync('ssh', ['-F', '/dev/null', '-o', `ControlPath=${path.join(controlDir, socket)}`, '-O', 'exit', 'fleet']).catch(() => undefined),
+    execFileAsync('ssh', ['-F', '/dev/null', '-o', `ControlPath=${path.join(controlDir, socket)}`, '-O', 'exit', 'fleet']).catch(
+      () => undefined,
+    ),
   );
   await fs.rm(controlDir, { recursive: true, force: true });
 }

@@ -53,7 +53,11 @@ function logTail(file: string): string {
   }
 }
 
-export async function startGatewayProcess(env: Record<string, string>, logName = 'gateway.log', nodeArgs: string[] = []): Promise<BenchProcess> {
+export async function startGatewayProcess(
+  env: Record<string, string>,
+  logName = 'gateway.log',
+  nodeArgs: string[] = [],
+): Promise<BenchProcess> {
   const port = String(await freePort());
   const script = path.join(REPO_ROOT, 'dist', 'apps', 'gateway', 'src', 'main.js');
   const proc = spawnNode(script, [], nodeArgs, { ...env, PORT: port, HOST: '127.0.0.1' }, logName);
@@ -71,7 +75,10 @@ export async function startGatewayProcess(env: Record<string, string>, logName =
   return { ...proc, pid: proc.child.pid as number, url };
 }
 
-export async function startWorkerProcess(env: Record<string, string>, options: { nodeArgs?: string[]; logName?: string } = {}): Promise<BenchProcess> {
+export async function startWorkerProcess(
+  env: Record<string, string>,
+  options: { nodeArgs?: string[]; logName?: string } = {},
+): Promise<BenchProcess> {
   const script = path.join(REPO_ROOT, 'dist', 'apps', 'worker', 'src', 'main.js');
   const proc = spawnNode(script, [], options.nodeArgs ?? [], env, options.logName ?? 'worker.log');
   await waitFor(
@@ -170,7 +177,11 @@ export function processCpu(): ProcessCpu {
  * and commands of its sessions). Processes born during the window count whole;
  * `labels` names some pids (worker, gateway, the bench itself).
  */
-export function cpuSplit(before: ProcessCpu, labels: ReadonlyMap<number, string> = new Map(), after: ProcessCpu = processCpu()): Record<string, number> {
+export function cpuSplit(
+  before: ProcessCpu,
+  labels: ReadonlyMap<number, string> = new Map(),
+  after: ProcessCpu = processCpu(),
+): Record<string, number> {
   const split: Record<string, number> = {};
   for (const [pid, now] of after) {
     const then = before.get(pid);

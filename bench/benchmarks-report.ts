@@ -118,8 +118,8 @@ export function renderBenchmarks(r: BenchResults): string {
     'Every tool does the same on each host of a real sshd fleet on loopback: save the old version file, write the',
     'new one, sleep 0.2 s, check a health file. Host keys are verified by every tool. The fleet state is reset before',
     'each round and checked after it (every host must hold the new version and the saved old one), and the tools take',
-    'turns within a round, each after a 3 s pause (so that no tool pays for the previous one\'s teardown, such as',
-    'Ansible\'s 200 ControlPersist masters exiting). Three rounds each; the median counts.',
+    "turns within a round, each after a 3 s pause (so that no tool pays for the previous one's teardown, such as",
+    "Ansible's 200 ControlPersist masters exiting). Three rounds each; the median counts.",
     '',
     `Floor: the sleeps alone, ${r.waves} waves × 0.2 s = **${s(r.floorSeconds, 1)} s**.`,
     '',
@@ -136,7 +136,7 @@ export function renderBenchmarks(r: BenchResults): string {
   push(
     '',
     '"Client CPU" is the CPU time of the side that drives the rollout: xargs + ssh, or ansible-playbook and its ssh',
-    'processes (ControlPersist masters that outlive a task are not counted), or VulnZero\'s gateway + worker processes.',
+    "processes (ControlPersist masters that outlive a task are not counted), or VulnZero's gateway + worker processes.",
     '"Machine CPU" is the CPU time of every process on the machine over the round (/proc/stat): the tool, the 200 sshd',
     'and their sessions, and for VulnZero also PostgreSQL and Redis. On a 2-core machine it bounds how fast any tool can go.',
     '"Fleet hosts CPU" is exact (a cgroup holding the fleet\'s sshd): the handshakes, sessions, shells and commands on the',
@@ -159,7 +159,7 @@ export function renderBenchmarks(r: BenchResults): string {
   if (r.vulnzeroBreakdown) {
     const b = r.vulnzeroBreakdown;
     push(
-      '## Where VulnZero\'s time goes (the median round, from its own records)',
+      "## Where VulnZero's time goes (the median round, from its own records)",
       '',
       '| | ms |',
       '|---|---|',
@@ -225,7 +225,8 @@ export function renderBenchmarks(r: BenchResults): string {
       continue;
     }
     const ratio = row.baseline ? row.result.rps / row.baseline.rps : NaN;
-    const target = row.name === 'task' || row.name === 'taskOpen' ? `≥ 0.5× (${verdict(Number.isNaN(ratio) ? undefined : ratio >= 0.5)})` : '';
+    const target =
+      row.name === 'task' || row.name === 'taskOpen' ? `≥ 0.5× (${verdict(Number.isNaN(ratio) ? undefined : ratio >= 0.5)})` : '';
     const bad = row.result.errors > 0 ? ` (${row.result.errors} errors)` : '';
     push(
       `| ${row.route} | ${s(row.result.rps, 0)}${bad} | ${s(row.result.p50Ms)} | ${s(row.result.p99Ms)} | ${s(row.baseline?.rps, 0)} | ${s(row.baseline?.p99Ms)} | ${x(ratio)} | ${target} |`,
@@ -239,9 +240,9 @@ export function renderBenchmarks(r: BenchResults): string {
     'measured ones; RSS sampled from /proc every 50 ms (peak over the rounds), VmHWM read at the end. OpenSSH',
     'tuned (`xargs -P 50`, curve25519-sha256) is the peer; both take turns going first, the seconds are medians of the',
     "rounds (at 200: VulnZero's rounds against the peer's median above). The bench's log line of each round says where the",
-    "machine's CPU went, by process (a fleet sshd carries the shells and commands of its sessions). \"Cores busy\" is the",
+    'machine\'s CPU went, by process (a fleet sshd carries the shells and commands of its sessions). "Cores busy" is the',
     "round's machine CPU (every process, /proc/stat) over its seconds: near the core count, the round is CPU-bound and its",
-    'time follows the CPU work of the tool and of the hosts it drives. The fleet hosts\' and the driving side\'s CPU are exact',
+    "time follows the CPU work of the tool and of the hosts it drives. The fleet hosts' and the driving side's CPU are exact",
     '(cgroups): the driving side is the worker, gateway, PostgreSQL and Redis for VulnZero, xargs and ssh for OpenSSH',
     '(with the bench process waiting on them).',
     '',
@@ -261,7 +262,7 @@ export function renderBenchmarks(r: BenchResults): string {
     'sudo npm run bench    # as root: starts sshd fleets (127.70.0.0/16: 200 hosts, 127.71: 1,000), installs ansible and wrk with apt when missing',
     '```',
     '',
-    'It uses the project\'s PostgreSQL and Redis (`DATABASE_URL`/`REDIS_URL`, else `.vulnzero/services.env`, else',
+    "It uses the project's PostgreSQL and Redis (`DATABASE_URL`/`REDIS_URL`, else `.vulnzero/services.env`, else",
     '`scripts/services.sh up`), in a database of its own (`vulnzero_bench`, dropped and recreated; `VZ_BENCH_DB`) and Redis',
     'db 6 (`VZ_BENCH_REDIS_DB`), builds, runs the gateway and worker from `dist/`, and rewrites this file. Work files',
     '(inventory, playbooks, known_hosts, wrk output, logs, the CPU profile) are in `.vulnzero/bench/`. Set',
@@ -272,18 +273,18 @@ export function renderBenchmarks(r: BenchResults): string {
     '',
     '## Method notes',
     '',
-    '- OpenSSH: `xargs -P 50 -I{} ssh -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=<fleet keys> … \'cp … && printf … && sleep 0.2 && test …\'`,',
+    "- OpenSSH: `xargs -P 50 -I{} ssh -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=<fleet keys> … 'cp … && printf … && sleep 0.2 && test …'`,",
     '  one `xargs` per canary step (the next host starts when one of the 50 finishes). Tuned adds `-o KexAlgorithms=curve25519-sha256`.',
     '- Ansible: four tasks (save, write, sleep, check) with `raw` or `shell`, `serial: [1, "10%", "50%", "100%"]` (Ansible\'s',
     '  serial is per batch, not cumulative: batches of 1, 20, 100 and 79 hosts, the same six waves of at most 50),',
     '  forks 50, `pipelining = True`, `ControlPersist=60s`, `gathering = explicit`; masters are closed between rounds.',
     '- VulnZero: `POST /deployments` with `{type: canary, steps: [1, "10%", "50%", "100%"], maxParallel: 50, bakeSeconds: 0}`',
     '  for a patch whose capture reads the version, apply saves, writes and sleeps, verify greps the new version and',
-    '  one command health check reads the health file; the clock stops when the task\'s SSE stream sends its `end`',
-    '  event. On top of the shell tools\' work it stores each host\'s rendered rollback before apply, records every',
+    "  one command health check reads the health file; the clock stops when the task's SSE stream sends its `end`",
+    "  event. On top of the shell tools' work it stores each host's rendered rollback before apply, records every",
     '  transition and command output in PostgreSQL, and re-checks the health of every host patched so far after each step.',
-    '  A host\'s capture, apply, verify and first health attempt run in one SSH channel (one shell on the host, as the',
-    '  shell tools\' single command does), each command with its own record and deadline; the host waits at a gate',
+    "  A host's capture, apply, verify and first health attempt run in one SSH channel (one shell on the host, as the",
+    "  shell tools' single command does), each command with its own record and deadline; the host waits at a gate",
     '  after capture until its rendered rollback is committed, so nothing changes a host before its way back is stored.',
     '',
   );
@@ -298,8 +299,16 @@ export function renderSummary(r: BenchResults): string {
     `medians over ${r.hosts} hosts (floor ${s(r.floorSeconds, 1)} s):`,
     `  OpenSSH default ${m('opensshDefault')} s · OpenSSH tuned ${m('opensshTuned')} s · Ansible raw ${m('ansibleRaw')} s · Ansible shell ${m('ansibleShell')} s · VulnZero ${m('vulnzero')} s`,
     `ratios: VulnZero/OpenSSH-tuned ${x(ratios.vulnzeroOverTuned)} (target ≤ 1.0×) · VulnZero/OpenSSH-default ${x(ratios.vulnzeroOverDefault)} · Ansible-shell/VulnZero ${x(ratios.shellOverVulnzero)} (target ≥ 10×)`,
-    ...r.load.filter((row) => row.result && row.baseline).map((row) => `load: ${row.route} ${s(row.result?.rps, 0)} rps, p99 ${s(row.result?.p99Ms)} ms = ${x((row.result?.rps ?? NaN) / (row.baseline?.rps ?? NaN))} of the baseline`),
-    ...r.scale.map((row) => `scale: ${row.hosts} hosts VulnZero ${s(row.vulnzeroSeconds)} s (OpenSSH tuned ${s(row.opensshTunedSeconds)} s), worker peak RSS ${s(row.workerPeakRssMiB, 0)} MiB`),
+    ...r.load
+      .filter((row) => row.result && row.baseline)
+      .map(
+        (row) =>
+          `load: ${row.route} ${s(row.result?.rps, 0)} rps, p99 ${s(row.result?.p99Ms)} ms = ${x((row.result?.rps ?? NaN) / (row.baseline?.rps ?? NaN))} of the baseline`,
+      ),
+    ...r.scale.map(
+      (row) =>
+        `scale: ${row.hosts} hosts VulnZero ${s(row.vulnzeroSeconds)} s (OpenSSH tuned ${s(row.opensshTunedSeconds)} s), worker peak RSS ${s(row.workerPeakRssMiB, 0)} MiB`,
+    ),
     '',
   ].join('\n');
 }

@@ -72,7 +72,8 @@ export function summarizeCpuProfile(file: string, fromUs: number, toUs: number, 
     const frame = nodes.get(id)?.callFrame;
     let found: string;
     if (!frame) found = '(no VulnZero frame: runtime, driver or timer callbacks)';
-    else if (/\/dist\/(apps|libs)\//.test(frame.url)) found = `${frame.functionName || '(anonymous)'}@${shortLocation(frame.url, frame.lineNumber)}`;
+    else if (/\/dist\/(apps|libs)\//.test(frame.url))
+      found = `${frame.functionName || '(anonymous)'}@${shortLocation(frame.url, frame.lineNumber)}`;
     else {
       const parent = parents.get(id);
       found = parent === undefined ? '(no VulnZero frame: runtime, driver or timer callbacks)' : ownCallerOf(parent);

@@ -22,9 +22,7 @@ export const SECTION_END = '<!-- debian-fleet:end -->';
 
 const started = Date.now();
 function log(message: string): void {
-  process.stdout.write(
-    `[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${message}\n`,
-  );
+  process.stdout.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${message}\n`);
 }
 
 /** Bytes under `dir` on its own file system (-x: the hosts' overlay mounts are not counted twice). */
@@ -105,18 +103,14 @@ export function renderSection(input: {
 export function withSection(document: string, section: string): string {
   const start = document.indexOf(SECTION_START);
   const end = document.indexOf(SECTION_END);
-  if (start >= 0 && end > start)
-    return `${document.slice(0, start)}${section}${document.slice(end + SECTION_END.length)}`;
+  if (start >= 0 && end > start) return `${document.slice(0, start)}${section}${document.slice(end + SECTION_END.length)}`;
   return `${document.trimEnd()}\n\n${section}\n`;
 }
 
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('run as root');
   const repoRoot = findRepoRoot(__dirname);
-  const coldCache = path.join(
-    path.dirname(process.env.VZ_FLEET_CACHE || '/var/cache/vulnzero/fleet'),
-    `bench-cold-${process.pid}`,
-  );
+  const coldCache = path.join(path.dirname(process.env.VZ_FLEET_CACHE || '/var/cache/vulnzero/fleet'), `bench-cold-${process.pid}`);
   process.env.VZ_FLEET_CACHE = coldCache;
   log(`cold cache: ${coldCache}`);
   let fleet: DebianFleet | undefined;
@@ -148,8 +142,7 @@ async function main(): Promise<void> {
   } finally {
     await fleet?.stop();
     // Never remove through a mount left behind (it could reach another file system).
-    if ((await fs.readFile('/proc/self/mountinfo', 'utf8')).includes(coldCache))
-      log(`mounts left under ${coldCache}: not removed`);
+    if ((await fs.readFile('/proc/self/mountinfo', 'utf8')).includes(coldCache)) log(`mounts left under ${coldCache}: not removed`);
     else await fs.rm(coldCache, { recursive: true, force: true });
   }
 }
@@ -158,9 +151,7 @@ if (require.main === module) {
   main().then(
     () => process.exit(0),
     (error: unknown) => {
-      process.stderr.write(
-        `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-      );
+      process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
       process.exit(1);
     },
   );

@@ -83,7 +83,8 @@ async function main(): Promise<void> {
       process.stdout.write(`gateway busy ${summary.busyMs.toFixed(0)} ms of ${summary.windowMs.toFixed(0)} ms (warm-up included)\n`);
       for (const table of ['packages', 'functions', 'ownCallers'] as const) {
         process.stdout.write(`-- ${table}\n`);
-        for (const e of summary[table]) process.stdout.write(`${e.selfMs.toFixed(0).padStart(6)} ms ${e.percent.toFixed(1).padStart(5)}%  ${e.name} ${e.where}\n`);
+        for (const e of summary[table])
+          process.stdout.write(`${e.selfMs.toFixed(0).padStart(6)} ms ${e.percent.toFixed(1).padStart(5)}%  ${e.name} ${e.where}\n`);
       }
     }
   } finally {

@@ -65,7 +65,10 @@ interface Owner {
 }
 
 async function fleetOwner(username: string): Promise<Owner> {
-  const [{ stdout: uid }, { stdout: gid }] = await Promise.all([execFileAsync('id', ['-u', username]), execFileAsync('id', ['-g', username])]);
+  const [{ stdout: uid }, { stdout: gid }] = await Promise.all([
+    execFileAsync('id', ['-u', username]),
+    execFileAsync('id', ['-g', username]),
+  ]);
   return { uid: Number(uid.trim()), gid: Number(gid.trim()) };
 }
 

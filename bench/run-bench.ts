@@ -50,7 +50,10 @@ const SCALE_ROUNDS = Number(process.env.VZ_BENCH_SCALE_ROUNDS ?? 3);
 const ALL_PARTS = ['rollout', 'profile', 'load', 'scale'] as const;
 const PARTS = new Set((process.env.VZ_BENCH_PARTS ?? ALL_PARTS.join(',')).split(','));
 const PARTIAL =
-  ALL_PARTS.some((part) => !PARTS.has(part)) || process.env.VZ_BENCH_TOOLS !== undefined || process.env.VZ_BENCH_ROUNDS !== undefined || process.env.VZ_BENCH_SCALE_HOSTS !== undefined;
+  ALL_PARTS.some((part) => !PARTS.has(part)) ||
+  process.env.VZ_BENCH_TOOLS !== undefined ||
+  process.env.VZ_BENCH_ROUNDS !== undefined ||
+  process.env.VZ_BENCH_SCALE_HOSTS !== undefined;
 /** Pause before each timed rollout, so that every tool starts on a machine at rest. */
 const SETTLE_MS = 3_000;
 /** CPU is read this long after a measured run ends, once its sessions' processes are gone (the same for every tool). */
@@ -109,7 +112,10 @@ async function machine(services: BenchServices): Promise<Record<string, string>>
     Ansible: await commandVersion('ansible', ['--version']),
     wrk: (await commandVersion('wrk', ['-v'])).split(' [')[0] ?? '?',
     PostgreSQL: pg,
-    'load average (1, 5, 15 min)': `${loadAtStart.map((l) => l.toFixed(1)).join(' ')} at the start, ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end`,
+    'load average (1, 5, 15 min)': `${loadAtStart.map((l) => l.toFixed(1)).join(' ')} at the start, ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} at the end`,
   };
 }
 
@@ -125,7 +131,8 @@ function openFilesLimit(): number {
 }
 
 async function main(): Promise<void> {
-  if (process.getuid?.() !== 0) throw new Error('npm run bench must run as root: it starts sshd fleets and may apt-get install ansible and wrk');
+  if (process.getuid?.() !== 0)
+    throw new Error('npm run bench must run as root: it starts sshd fleets and may apt-get install ansible and wrk');
   const startedAt = new Date();
   const cleanup = new Cleanup();
   let interrupted = false;
@@ -174,7 +181,8 @@ async function main(): Promise<void> {
     /** A round's exact CPU (cgroups) on the hosts' side and on the side driving the rollout. */
     const sidesOf = (tool: 'vulnzero' | 'peer', byGroup: Map<string, number>): { hosts: number; driver: number } | undefined => {
       // The bench process counts on the peer's side: it waits on xargs or ansible-playbook, at next to no CPU.
-      const driver: CpuGroupName[] = tool === 'vulnzero' ? ['worker', 'gateway', 'postgres', 'redis'] : ['bench and its ssh, xargs, ansible'];
+      const driver: CpuGroupName[] =
+        tool === 'vulnzero' ? ['worker', 'gateway', 'postgres', 'redis'] : ['bench and its ssh, xargs, ansible'];
       if (!groups?.holds('fleet hosts', ...driver)) return undefined;
       return { hosts: byGroup.get('fleet hosts') ?? 0, driver: driver.reduce((sum, name) => sum + (byGroup.get(name) ?? 0), 0) };
     };
@@ -191,9 +199,16 @@ async function main(): Promise<void> {
       }
     };
     // Names for the CPU split of a measurement (the others go by command name).
-    const benchLabels = () => new Map([[worker.pid, 'worker'], [gateway.pid, 'gateway'], [process.pid, 'bench (+ its children)']]);
+    const benchLabels = () =>
+      new Map([
+        [worker.pid, 'worker'],
+        [gateway.pid, 'gateway'],
+        [process.pid, 'bench (+ its children)'],
+      ]);
     /** Runs a measurement; then, once its sessions' processes are gone, the machine's CPU over it and where it went. */
-    const withCpu = async <T>(run: () => Promise<T>): Promise<{ value: T; machineCpu: number; split: string; byGroup: Map<string, number> }> => {
+    const withCpu = async <T>(
+      run: () => Promise<T>,
+    ): Promise<{ value: T; machineCpu: number; split: string; byGroup: Map<string, number> }> => {
       const processes = processCpu();
       const groupsBefore = groups?.usage();
       const kindsBefore = machineCpuKinds();
@@ -201,7 +216,9 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, CPU_SETTLE_MS));
       const kindsAfter = machineCpuKinds();
       const byGroup = groups && groupsBefore ? CpuGroups.delta(groupsBefore, groups.usage()) : new Map<string, number>();
-      const kinds = Object.fromEntries(Object.entries(kindsAfter).map(([kind, seconds]) => [kind, seconds - kindsBefore[kind as keyof typeof kindsBefore]]));
+      const kinds = Object.fromEntries(
+        Object.entries(kindsAfter).map(([kind, seconds]) => [kind, seconds - kindsBefore[kind as keyof typeof kindsBefore]]),
+      );
       const machineCpu = Object.values(kinds).reduce((sum, seconds) => sum + seconds, 0);
       const split = cpuSplit(processes, benchLabels());
       // What no process shows yet: a process's counters are whole clock ticks, so a
@@ -239,11 +256,56 @@ async function main(): Promise<void> {
 
     // 1. The rollout, three rounds, tools taking turns.
     const tools: Record<ToolKey, ToolRounds> = {
-      opensshDefault: { label: 'OpenSSH, defaults', how: '`xargs -P 50 ssh`', rounds: [], clientCpu: [], machineCpu: [], hostsCpu: [], driverCpu: [], errors: [] },
-      opensshTuned: { label: 'OpenSSH, tuned', how: `\`xargs -P 50 ssh -o KexAlgorithms=${TUNED_KEX}\``, rounds: [], clientCpu: [], machineCpu: [], hostsCpu: [], driverCpu: [], errors: [] },
-      ansibleRaw: { label: 'Ansible, raw', how: '4 `raw` tasks, forks 50, pipelining, ControlPersist', rounds: [], clientCpu: [], machineCpu: [], hostsCpu: [], driverCpu: [], errors: [] },
-      ansibleShell: { label: 'Ansible, shell', how: '4 `shell` tasks, forks 50, pipelining, ControlPersist', rounds: [], clientCpu: [], machineCpu: [], hostsCpu: [], driverCpu: [], errors: [] },
-      vulnzero: { label: 'VulnZero', how: 'HTTP API: POST /deployments → task terminal (SSE)', rounds: [], clientCpu: [], machineCpu: [], hostsCpu: [], driverCpu: [], errors: [] },
+      opensshDefault: {
+        label: 'OpenSSH, defaults',
+        how: '`xargs -P 50 ssh`',
+        rounds: [],
+        clientCpu: [],
+        machineCpu: [],
+        hostsCpu: [],
+        driverCpu: [],
+        errors: [],
+      },
+      opensshTuned: {
+        label: 'OpenSSH, tuned',
+        how: `\`xargs -P 50 ssh -o KexAlgorithms=${TUNED_KEX}\``,
+        rounds: [],
+        clientCpu: [],
+        machineCpu: [],
+        hostsCpu: [],
+        driverCpu: [],
+        errors: [],
+      },
+      ansibleRaw: {
+        label: 'Ansible, raw',
+        how: '4 `raw` tasks, forks 50, pipelining, ControlPersist',
+        rounds: [],
+        clientCpu: [],
+        machineCpu: [],
+        hostsCpu: [],
+        driverCpu: [],
+        errors: [],
+      },
+      ansibleShell: {
+        label: 'Ansible, shell',
+        how: '4 `shell` tasks, forks 50, pipelining, ControlPersist',
+        rounds: [],
+        clientCpu: [],
+        machineCpu: [],
+        hostsCpu: [],
+        driverCpu: [],
+        errors: [],
+      },
+      vulnzero: {
+        label: 'VulnZero',
+        how: 'HTTP API: POST /deployments → task terminal (SSE)',
+        rounds: [],
+        clientCpu: [],
+        machineCpu: [],
+        hostsCpu: [],
+        driverCpu: [],
+        errors: [],
+      },
     };
     const vzTimings: DeploymentTiming[] = [];
     let vzPeakRss = 0;
@@ -264,7 +326,9 @@ async function main(): Promise<void> {
         vzPeakRss = Math.max(vzPeakRss, sampler.stop().peakRssMiB);
         if (timing.task.status !== 'succeeded') {
           const failed = timing.deployment.hosts.filter((h) => h.error).slice(0, 3);
-          throw new Error(`deployment ${timing.deployment.status}: ${timing.task.error?.message ?? ''} ${failed.map((h) => `${h.hostName}: ${h.error}`).join('; ')}`);
+          throw new Error(
+            `deployment ${timing.deployment.status}: ${timing.task.error?.message ?? ''} ${failed.map((h) => `${h.hostName}: ${h.error}`).join('; ')}`,
+          );
         }
         vzTimings.push(timing);
         return { seconds: timing.seconds, cpu: cpuSecondsOf(worker.pid) + cpuSecondsOf(gateway.pid) - cpuBefore };
@@ -292,7 +356,9 @@ async function main(): Promise<void> {
           await assertRolledOut(hosts, tools[key].label);
           record(tools[key], key === 'vulnzero' ? 'vulnzero' : 'peer', seconds, machineCpu, byGroup);
           tools[key].clientCpu.push(cpu);
-          log(`round ${round + 1}: ${tools[key].label.padEnd(18)} ${seconds.toFixed(2)} s (client CPU ${cpu.toFixed(1)} s, machine CPU ${machineCpu.toFixed(1)} s: ${split})`);
+          log(
+            `round ${round + 1}: ${tools[key].label.padEnd(18)} ${seconds.toFixed(2)} s (client CPU ${cpu.toFixed(1)} s, machine CPU ${machineCpu.toFixed(1)} s: ${split})`,
+          );
         } catch (error) {
           tools[key].errors.push(errorText(error));
           log(`round ${round + 1}: ${tools[key].label} FAILED: ${errorText(error).slice(0, 400)}`);
@@ -304,24 +370,29 @@ async function main(): Promise<void> {
     // 2. One more deployment with the worker profiled.
     let profile: BenchResults['profile'];
     let profileError: string | undefined;
-    if (PARTS.has('profile')) try {
-      const profileDir = path.join(WORK_DIR, 'profile');
-      await fs.rm(profileDir, { recursive: true, force: true });
-      await fs.mkdir(profileDir, { recursive: true });
-      await restartWorker({ nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`], logName: 'worker-profile.log' });
-      await warmUp(hosts, hostIds);
-      await resetFleetState(hosts, fleet.username);
-      const timing = await vz.deploy(hostIds);
-      await worker.stop(); // the profile is written as the process exits
-      const file = (await fs.readdir(profileDir)).find((f) => f.endsWith('.cpuprofile'));
-      if (!file) throw new Error(`no .cpuprofile in ${profileDir}`);
-      const full = path.join(profileDir, file);
-      profile = { ...summarizeCpuProfile(full, timing.windowUs[0], timing.windowUs[1]), deploySeconds: timing.seconds, file: path.relative(REPO_ROOT, full) };
-      log(`profiled deployment ${timing.seconds.toFixed(2)} s; worker busy ${(profile.busyMs / 1000).toFixed(2)} s`);
-    } catch (error) {
-      profileError = errorText(error);
-      log(`profile FAILED: ${profileError}`);
-    }
+    if (PARTS.has('profile'))
+      try {
+        const profileDir = path.join(WORK_DIR, 'profile');
+        await fs.rm(profileDir, { recursive: true, force: true });
+        await fs.mkdir(profileDir, { recursive: true });
+        await restartWorker({ nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`], logName: 'worker-profile.log' });
+        await warmUp(hosts, hostIds);
+        await resetFleetState(hosts, fleet.username);
+        const timing = await vz.deploy(hostIds);
+        await worker.stop(); // the profile is written as the process exits
+        const file = (await fs.readdir(profileDir)).find((f) => f.endsWith('.cpuprofile'));
+        if (!file) throw new Error(`no .cpuprofile in ${profileDir}`);
+        const full = path.join(profileDir, file);
+        profile = {
+          ...summarizeCpuProfile(full, timing.windowUs[0], timing.windowUs[1]),
+          deploySeconds: timing.seconds,
+          file: path.relative(REPO_ROOT, full),
+        };
+        log(`profiled deployment ${timing.seconds.toFixed(2)} s; worker busy ${(profile.busyMs / 1000).toFixed(2)} s`);
+      } catch (error) {
+        profileError = errorText(error);
+        log(`profile FAILED: ${profileError}`);
+      }
     await restartWorker();
 
     // 3. Gateway load, each route right after the bare baseline.
@@ -331,61 +402,66 @@ async function main(): Promise<void> {
     const bare = await startBareApp();
     cleanup.add('bare app', () => bare.stop());
     let paused: { deploymentId: string; taskId: string } | undefined;
-    if (PARTS.has('load')) try {
-      const replayKey = `bench-replay-${Date.now()}`;
-      await resetFleetState(hosts.slice(0, 1), fleet.username);
-      const first = await vz.deploy(hostIds.slice(0, 1), { idempotencyKey: replayKey });
-      const auth = { authorization: `Bearer ${vz.token}` };
-      const replayBody = JSON.stringify(vz.deploymentBody(hostIds.slice(0, 1)));
-      const replay = await vz.api.post('/deployments', JSON.parse(replayBody), { 'idempotency-key': replayKey });
-      if (replay.status !== 202 || replay.body.deploymentId !== first.deployment.id) {
-        throw new Error(`a replayed Idempotency-Key did not return the same deployment: ${replay.status} ${JSON.stringify(replay.body)}`);
-      }
-      await resetFleetState(hosts.slice(1, 3), fleet.username);
-      const open = await vz.startPaused(hostIds.slice(1, 3));
-      paused = open;
-      cleanup.add('paused deployment', () => vz.cancelPaused(open));
-      const routes: { name: string; route: string; request: Parameters<typeof measureLoad>[2] }[] = [
-        { name: 'live', route: 'GET /health/live', request: { url: `${gateway.url}/health/live` } },
-        { name: 'task', route: 'GET /tasks/:id (a finished task)', request: { url: `${gateway.url}/tasks/${first.task.id}`, headers: auth } },
-        {
-          name: 'taskOpen',
-          route: 'GET /tasks/:id (a task not finished: a deployment paused at its canary gate)',
-          request: { url: `${gateway.url}/tasks/${open.taskId}`, headers: auth },
-        },
-        {
-          name: 'replay',
-          route: 'POST /deployments (replayed Idempotency-Key, same body)',
-          request: {
-            url: `${gateway.url}/deployments`,
-            method: 'POST',
-            headers: { ...auth, 'Content-Type': 'application/json', 'Idempotency-Key': replayKey },
-            body: replayBody,
+    if (PARTS.has('load'))
+      try {
+        const replayKey = `bench-replay-${Date.now()}`;
+        await resetFleetState(hosts.slice(0, 1), fleet.username);
+        const first = await vz.deploy(hostIds.slice(0, 1), { idempotencyKey: replayKey });
+        const auth = { authorization: `Bearer ${vz.token}` };
+        const replayBody = JSON.stringify(vz.deploymentBody(hostIds.slice(0, 1)));
+        const replay = await vz.api.post('/deployments', JSON.parse(replayBody), { 'idempotency-key': replayKey });
+        if (replay.status !== 202 || replay.body.deploymentId !== first.deployment.id) {
+          throw new Error(`a replayed Idempotency-Key did not return the same deployment: ${replay.status} ${JSON.stringify(replay.body)}`);
+        }
+        await resetFleetState(hosts.slice(1, 3), fleet.username);
+        const open = await vz.startPaused(hostIds.slice(1, 3));
+        paused = open;
+        cleanup.add('paused deployment', () => vz.cancelPaused(open));
+        const routes: { name: string; route: string; request: Parameters<typeof measureLoad>[2] }[] = [
+          { name: 'live', route: 'GET /health/live', request: { url: `${gateway.url}/health/live` } },
+          {
+            name: 'task',
+            route: 'GET /tasks/:id (a finished task)',
+            request: { url: `${gateway.url}/tasks/${first.task.id}`, headers: auth },
           },
-        },
-      ];
-      for (const { name, route, request } of routes) {
-        try {
-          const baseline = await measureLoad(loadDir, `bare-before-${name}`, { url: `${bare.url}/` });
-          const result = await measureLoad(loadDir, name, request);
-          load.push({ name, route, result, baseline });
-          log(`load ${route}: ${result.rps.toFixed(0)} rps p99 ${result.p99Ms.toFixed(2)} ms (bare ${baseline.rps.toFixed(0)} rps)`);
-        } catch (error) {
-          load.push({ name, route, error: errorText(error) });
-          log(`load ${route} FAILED: ${errorText(error)}`);
+          {
+            name: 'taskOpen',
+            route: 'GET /tasks/:id (a task not finished: a deployment paused at its canary gate)',
+            request: { url: `${gateway.url}/tasks/${open.taskId}`, headers: auth },
+          },
+          {
+            name: 'replay',
+            route: 'POST /deployments (replayed Idempotency-Key, same body)',
+            request: {
+              url: `${gateway.url}/deployments`,
+              method: 'POST',
+              headers: { ...auth, 'Content-Type': 'application/json', 'Idempotency-Key': replayKey },
+              body: replayBody,
+            },
+          },
+        ];
+        for (const { name, route, request } of routes) {
+          try {
+            const baseline = await measureLoad(loadDir, `bare-before-${name}`, { url: `${bare.url}/` });
+            const result = await measureLoad(loadDir, name, request);
+            load.push({ name, route, result, baseline });
+            log(`load ${route}: ${result.rps.toFixed(0)} rps p99 ${result.p99Ms.toFixed(2)} ms (bare ${baseline.rps.toFixed(0)} rps)`);
+          } catch (error) {
+            load.push({ name, route, error: errorText(error) });
+            log(`load ${route} FAILED: ${errorText(error)}`);
+          }
+        }
+      } catch (error) {
+        log(`load FAILED: ${errorText(error)}`);
+        load.push({ name: 'setup', route: 'all', error: errorText(error) });
+      } finally {
+        await bare.stop();
+        cleanup.remove('bare app');
+        if (paused) {
+          await vz.cancelPaused(paused).catch((error: unknown) => log(`cancel of the paused deployment: ${errorText(error)}`));
+          cleanup.remove('paused deployment');
         }
       }
-    } catch (error) {
-      log(`load FAILED: ${errorText(error)}`);
-      load.push({ name: 'setup', route: 'all', error: errorText(error) });
-    } finally {
-      await bare.stop();
-      cleanup.remove('bare app');
-      if (paused) {
-        await vz.cancelPaused(paused).catch((error: unknown) => log(`cancel of the paused deployment: ${errorText(error)}`));
-        cleanup.remove('paused deployment');
-      }
-    }
 
     // 4. Scale and memory: a fresh worker per size.
     const scale: ScaleRow[] = [];
@@ -446,11 +522,16 @@ async function main(): Promise<void> {
       row.hostsCpu = { vulnzero: median(vzMeasured.hostsCpu), opensshTuned: median(peerMeasured.hostsCpu) };
       row.driverCpu = { vulnzero: median(vzMeasured.driverCpu), opensshTuned: median(peerMeasured.driverCpu) };
       row.rounds = vzMeasured.rounds.length;
-      log(`scale ${size}: VulnZero ${row.vulnzeroSeconds.toFixed(2)} s (median of ${vzMeasured.rounds.length}), RSS idle ${row.workerIdleRssMiB.toFixed(0)} → peak ${row.workerPeakRssMiB.toFixed(0)} MiB; OpenSSH tuned ${row.opensshTunedSeconds.toFixed(2)} s`);
+      log(
+        `scale ${size}: VulnZero ${row.vulnzeroSeconds.toFixed(2)} s (median of ${vzMeasured.rounds.length}), RSS idle ${row.workerIdleRssMiB.toFixed(0)} → peak ${row.workerPeakRssMiB.toFixed(0)} MiB; OpenSSH tuned ${row.opensshTunedSeconds.toFixed(2)} s`,
+      );
       return row;
     };
     // VZ_BENCH_SCALE_SIZES=0 runs the big fleet only.
-    const smallSizes = (process.env.VZ_BENCH_SCALE_SIZES ?? `50,${HOSTS}`).split(',').map(Number).filter((size) => size > 0 && size <= HOSTS);
+    const smallSizes = (process.env.VZ_BENCH_SCALE_SIZES ?? `50,${HOSTS}`)
+      .split(',')
+      .map(Number)
+      .filter((size) => size > 0 && size <= HOSTS);
     for (const size of PARTS.has('scale') ? smallSizes : []) {
       try {
         // At the fleet's full size the peer is the rollout's median, when the rollout ran.
@@ -517,7 +598,8 @@ async function main(): Promise<void> {
       ...(profile ? { profile } : {}),
       ...(profileError ? { profileError } : {}),
       load,
-      loadBaseline: 'a bare NestJS 12 app (bench/bare-app.ts: Express, one controller returning a constant, no guards, logging or database)',
+      loadBaseline:
+        'a bare NestJS 12 app (bench/bare-app.ts: Express, one controller returning a constant, no guards, logging or database)',
       scale,
     };
     await fs.writeFile(path.join(WORK_DIR, 'results.json'), JSON.stringify(results, null, 2));
@@ -542,4 +624,3 @@ main().then(
     process.exit(1);
   },
 );
-

@@ -43,7 +43,14 @@ export interface DeploymentView {
   startedAt: string | null;
   finishedAt: string | null;
   steps: { index: number; size: number; startedAt: string | null; finishedAt: string | null }[];
-  hosts: { hostName: string; status: string; startedAt: string | null; finishedAt: string | null; output: CommandRecordView[]; error: string | null }[];
+  hosts: {
+    hostName: string;
+    status: string;
+    startedAt: string | null;
+    finishedAt: string | null;
+    output: CommandRecordView[];
+    error: string | null;
+  }[];
 }
 
 export interface DeploymentTiming {
@@ -130,7 +137,10 @@ export class VulnZeroBench {
    */
   async startPaused(hostIds: string[], timeoutMs = 60_000): Promise<{ deploymentId: string; taskId: string }> {
     const body = this.deploymentBody(hostIds);
-    const accepted = await this.api.post('/deployments', { ...body, strategy: { ...body.strategy, steps: [1, '100%'], pauseAfterStep: [0] } });
+    const accepted = await this.api.post('/deployments', {
+      ...body,
+      strategy: { ...body.strategy, steps: [1, '100%'], pauseAfterStep: [0] },
+    });
     if (accepted.status !== 202) throw new Error(`POST /deployments: ${accepted.status} ${JSON.stringify(accepted.body)}`);
     const started = accepted.body as { deploymentId: string; taskId: string };
     const until = Date.now() + timeoutMs;
@@ -237,9 +247,7 @@ export function breakdownOf(timing: DeploymentTiming): TimeBreakdown {
     rechecks.push(host.output.length - own.length);
   }
   const lastHostFinished = Math.max(...hosts.map((h) => ms(h.finishedAt)));
-  const stepsMs = deployment.steps
-    .sort((a, b) => a.index - b.index)
-    .map((s) => ms(s.finishedAt) - ms(s.startedAt));
+  const stepsMs = deployment.steps.sort((a, b) => a.index - b.index).map((s) => ms(s.finishedAt) - ms(s.startedAt));
   const serverSeconds = (ms(task.finishedAt) - ms(task.createdAt)) / 1000;
   return {
     queueMs: ms(task.startedAt) - ms(task.createdAt),

@@ -30,7 +30,9 @@ export class AddMaintenanceWindows1764070800000 implements MigrationInterface {
          ADD COLUMN paused_reason text,
          ADD COLUMN resume_at timestamptz`,
     );
-    await q.query(`CREATE INDEX deployments_maintenance_window_idx ON deployments (maintenance_window_id) WHERE maintenance_window_id IS NOT NULL`);
+    await q.query(
+      `CREATE INDEX deployments_maintenance_window_idx ON deployments (maintenance_window_id) WHERE maintenance_window_id IS NOT NULL`,
+    );
     await q.query(`ALTER TABLE tasks ADD COLUMN resume_at timestamptz`);
     await q.query(`CREATE INDEX tasks_paused_resume_idx ON tasks (resume_at) WHERE status = 'paused' AND resume_at IS NOT NULL`);
   }

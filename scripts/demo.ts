@@ -61,7 +61,16 @@ function statusFile(index: number): string {
     { name: 'nginx', version: index < 5 ? '1.22.1-8' : '1.22.1-9+deb12u1' },
   ];
   return packages
-    .map((p) => [`Package: ${p.name}`, 'Status: install ok installed', `Architecture: ${ARCH}`, `Version: ${p.version}`, `Description: ${p.name}`, ''].join('\n'))
+    .map((p) =>
+      [
+        `Package: ${p.name}`,
+        'Status: install ok installed',
+        `Architecture: ${ARCH}`,
+        `Version: ${p.version}`,
+        `Description: ${p.name}`,
+        '',
+      ].join('\n'),
+    )
     .join('\n');
 }
 
@@ -108,8 +117,12 @@ async function main(): Promise<void> {
     await debian.stop();
   };
   cleanup = async () => {
-    for (const [name, proc] of [['gateway', processes[0]], ['worker', processes[1]]] as const) {
-      if (proc && proc.child.exitCode !== null) console.error(`[demo] the ${name} exited (${proc.child.exitCode}):\n${proc.logs().split('\n').slice(-15).join('\n')}`);
+    for (const [name, proc] of [
+      ['gateway', processes[0]],
+      ['worker', processes[1]],
+    ] as const) {
+      if (proc && proc.child.exitCode !== null)
+        console.error(`[demo] the ${name} exited (${proc.child.exitCode}):\n${proc.logs().split('\n').slice(-15).join('\n')}`);
     }
     await stopAll();
   };
@@ -142,7 +155,9 @@ async function main(): Promise<void> {
   const apiKey = (await admin.post('/api-keys', { name: `demo-cli-${Date.now()}`, role: 'admin' })).body.key as string;
   const credentialName = 'demo-fleet';
   const existing = (await admin.get('/credentials?limit=500')).body.items.find((c: { name: string }) => c.name === credentialName);
-  const credentialId = existing?.id ?? (await admin.post('/credentials', { name: credentialName, username: fleet.username, privateKey: fleet.privateKey })).body.id;
+  const credentialId =
+    existing?.id ??
+    (await admin.post('/credentials', { name: credentialName, username: fleet.username, privateKey: fleet.privateKey })).body.id;
   const known = new Set(((await admin.get('/hosts?label=demo=true&limit=500')).body.items as { name: string }[]).map((h) => h.name));
   const missing = fleet.hosts.filter((h) => !known.has(h.name));
   if (missing.length > 0) {
@@ -179,7 +194,9 @@ async function main(): Promise<void> {
     return result.status ?? 1;
   };
   const cliJson = (cliArgs: string[]): { id?: string; patch?: { id?: string } } => {
-    const out = execFileSync(process.execPath, [CLI, ...cliArgs, '--json'], { env: { ...process.env, VULNZERO_URL: url, VULNZERO_TOKEN: apiKey } });
+    const out = execFileSync(process.execPath, [CLI, ...cliArgs, '--json'], {
+      env: { ...process.env, VULNZERO_URL: url, VULNZERO_TOKEN: apiKey },
+    });
     return JSON.parse(out.toString());
   };
   /** The admin writes the patch; the approver, a second user, approves it. */
@@ -203,14 +220,39 @@ async function main(): Promise<void> {
 
   step('5. a good patch, deployed as a canary: 1 host, then 25%, then all');
   writeFileSync(join(DEMO_DIR, 'good-patch.json'), JSON.stringify(appPatch(`app 2.0 (${new Date().toISOString()})`), null, 2));
-  const goodExit = cli(['deploy', '--patch', approvedPatch(join(DEMO_DIR, 'good-patch.json')), '--labels', 'demo=true', '--steps', '1,25%,100%', '--max-parallel', '4', '--wait']);
+  const goodExit = cli([
+    'deploy',
+    '--patch',
+    approvedPatch(join(DEMO_DIR, 'good-patch.json')),
+    '--labels',
+    'demo=true',
+    '--steps',
+    '1,25%,100%',
+    '--max-parallel',
+    '4',
+    '--wait',
+  ]);
   step('5b. roll the good deployment back by hand: every host is restored and verified');
   const goodDeployment = (await admin.get('/tasks?type=deploy&limit=1')).body.items[0].resourceId as string;
   const goodRollback = cli(['rollback', goodDeployment, '--wait']);
 
   step('6. a bad patch that breaks fleet-007: the canary stops and every changed host is rolled back');
-  writeFileSync(join(DEMO_DIR, 'bad-patch.json'), JSON.stringify(appPatch(`app 2.1, broken on fleet-007 (${new Date().toISOString()})`, 'fleet-007'), null, 2));
-  const badExit = cli(['deploy', '--patch', approvedPatch(join(DEMO_DIR, 'bad-patch.json')), '--labels', 'demo=true', '--steps', '2,50%,100%', '--max-parallel', '4', '--wait']);
+  writeFileSync(
+    join(DEMO_DIR, 'bad-patch.json'),
+    JSON.stringify(appPatch(`app 2.1, broken on fleet-007 (${new Date().toISOString()})`, 'fleet-007'), null, 2),
+  );
+  const badExit = cli([
+    'deploy',
+    '--patch',
+    approvedPatch(join(DEMO_DIR, 'bad-patch.json')),
+    '--labels',
+    'demo=true',
+    '--steps',
+    '2,50%,100%',
+    '--max-parallel',
+    '4',
+    '--wait',
+  ]);
   const versions = await Promise.all(fleet.hosts.map(async (h) => `${h.name}=${await fleet.readHostFile(h, 'app/version')}`));
   console.log(`\nfiles on the hosts after the rollback: ${versions.join(' ')}`);
 
@@ -221,17 +263,37 @@ async function main(): Promise<void> {
   const [oldest, newest] = [opensslVersions[0] as string, opensslVersions[opensslVersions.length - 1] as string];
   console.log(debianHosts.map((h) => `${h.name} ${h.address}: sshd :2222, nginx :80, openssl ${oldest}`).join('\n'));
   const dpkgOf = async () =>
-    Promise.all(debianHosts.map(async (h) => `${h.name}: ${(await debian.rootOk(h, `dpkg-query -W ${binaries.join(' ')}`)).trim().replace(/\n/g, ', ').replace(/\t/g, ' ')}`));
+    Promise.all(
+      debianHosts.map(
+        async (h) =>
+          `${h.name}: ${(await debian.rootOk(h, `dpkg-query -W ${binaries.join(' ')}`)).trim().replace(/\n/g, ', ').replace(/\t/g, ' ')}`,
+      ),
+    );
   const before = await dpkgOf();
   const becomeName = 'demo-debian-sudo';
   const knownCredential = (await admin.get('/credentials?limit=500')).body.items.find((c: { name: string }) => c.name === becomeName);
   const becomeId =
     knownCredential?.id ??
-    (await admin.post('/credentials', { name: becomeName, username: debian.users.nopasswd.username, privateKey: debian.privateKey, become: { method: 'sudo' } })).body.id;
+    (
+      await admin.post('/credentials', {
+        name: becomeName,
+        username: debian.users.nopasswd.username,
+        privateKey: debian.privateKey,
+        become: { method: 'sudo' },
+      })
+    ).body.id;
   // Registered afresh on every run (a host left from an earlier run goes first).
-  for (const h of (await admin.get('/hosts?label=debian=true&limit=500')).body.items as { id: string }[]) await admin.delete(`/hosts/${h.id}`);
+  for (const h of (await admin.get('/hosts?label=debian=true&limit=500')).body.items as { id: string }[])
+    await admin.delete(`/hosts/${h.id}`);
   const registered = await admin.post('/hosts/bulk', {
-    hosts: debianHosts.map((h) => ({ name: h.name, address: h.address, port: h.port, credentialId: becomeId, hostKey: h.hostKey, labels: { debian: 'true' } })),
+    hosts: debianHosts.map((h) => ({
+      name: h.name,
+      address: h.address,
+      port: h.port,
+      credentialId: becomeId,
+      hostKey: h.hostKey,
+      labels: { debian: 'true' },
+    })),
   });
   if (registered.status !== 201) throw new Error(`debian hosts: ${JSON.stringify(registered.body)}`);
   console.log(`3 hosts registered; their credential runs patch commands as root through sudo (become)`);
@@ -242,7 +304,12 @@ async function main(): Promise<void> {
   });
   const debianScan = cli(['scan', '--labels', 'debian=true', '--wait']);
   const debianHostIds = ((registered.body.items ?? []) as { id: string }[]).map((h) => h.id);
-  const findings = (await admin.get(`/findings?hostId=${debianHostIds[0]}&status=open&limit=50`)).body.items as { id: string; package: string; matchedName: string; advisoryId: string }[];
+  const findings = (await admin.get(`/findings?hostId=${debianHostIds[0]}&status=open&limit=50`)).body.items as {
+    id: string;
+    package: string;
+    matchedName: string;
+    advisoryId: string;
+  }[];
   const finding = findings.find((f) => f.package === 'libssl3');
   if (!finding) throw new Error(`no libssl3 finding on the first Debian host: ${JSON.stringify(findings)}`);
   console.log(`finding: ${finding.package} on ${debianHosts[0]?.name}, ${finding.advisoryId} (source ${finding.matchedName})`);
@@ -260,12 +327,27 @@ async function main(): Promise<void> {
       2,
     ),
   );
-  const debianDeploy = cli(['deploy', '--patch', approvedPatch(join(DEMO_DIR, 'openssl-patch.json')), '--labels', 'debian=true', '--steps', '1,50%,100%', '--max-parallel', '3', '--wait']);
+  const debianDeploy = cli([
+    'deploy',
+    '--patch',
+    approvedPatch(join(DEMO_DIR, 'openssl-patch.json')),
+    '--labels',
+    'debian=true',
+    '--steps',
+    '1,50%,100%',
+    '--max-parallel',
+    '3',
+    '--wait',
+  ]);
   const patched = await dpkgOf();
   console.log(`after the patch:\n  ${patched.join('\n  ')}`);
   const debianDeployment = (await admin.get('/tasks?type=deploy&limit=1')).body.items[0].resourceId as string;
-  const view = (await admin.get(`/deployments/${debianDeployment}`)).body as { hosts: { hostName: string; captured: { plan: string }; restartReport: unknown }[] };
-  console.log(`what ${view.hosts[0]?.hostName} captured before apply (kept .deb per package, with its sha256):\n${view.hosts[0]?.captured.plan}`);
+  const view = (await admin.get(`/deployments/${debianDeployment}`)).body as {
+    hosts: { hostName: string; captured: { plan: string }; restartReport: unknown }[];
+  };
+  console.log(
+    `what ${view.hosts[0]?.hostName} captured before apply (kept .deb per package, with its sha256):\n${view.hosts[0]?.captured.plan}`,
+  );
   console.log(`its restart report after apply: ${JSON.stringify(view.hosts[0]?.restartReport)}`);
   step(`7b. the archive loses openssl ${oldest}; the rollback reinstalls the kept packages`);
   await debian.removeFromRepo('openssl', oldest);
@@ -299,10 +381,20 @@ async function main(): Promise<void> {
   };
   console.log(`\n[demo] outcome: ${JSON.stringify(outcome)}`);
   const expected =
-    scanExit === 0 && goodExit === 0 && goodRollback === 0 && badExit === 1 && outcome.allBackTo1 && debianScan === 0 && debianDeploy === 0 && debianRollback === 0 && debianExact;
+    scanExit === 0 &&
+    goodExit === 0 &&
+    goodRollback === 0 &&
+    badExit === 1 &&
+    outcome.allBackTo1 &&
+    debianScan === 0 &&
+    debianDeploy === 0 &&
+    debianRollback === 0 &&
+    debianExact;
   if (!expected) console.log('[demo] something did not go as the demo expects: see above');
   if (KEEP) {
-    console.log('[demo] --keep: gateway, worker and fleet keep running (stop them with: pkill -f dist/apps; node dist/test/fleet/fleet-cli.js down; node dist/test/fleet/fleet-cli.js down --debian)');
+    console.log(
+      '[demo] --keep: gateway, worker and fleet keep running (stop them with: pkill -f dist/apps; node dist/test/fleet/fleet-cli.js down; node dist/test/fleet/fleet-cli.js down --debian)',
+    );
     process.exit(expected ? 0 : 1);
   }
   if (process.stdin.isTTY && !process.env.CI) {
@@ -314,7 +406,7 @@ async function main(): Promise<void> {
 }
 
 main().catch(async (error) => {
-  console.error(`[demo] failed: ${(error as Error).message}`, (error as Error).cause ?? "");
+  console.error(`[demo] failed: ${(error as Error).message}`, (error as Error).cause ?? '');
   await cleanup().catch(() => undefined);
   process.exit(1);
 });

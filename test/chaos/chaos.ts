@@ -35,7 +35,13 @@ async function main(): Promise<void> {
     const credential = (await api.post('/credentials', { name: 'chaos', username: fleet.username, privateKey: fleet.privateKey })).body;
     const hosts = (
       await api.post('/hosts/bulk', {
-        hosts: fleet.hosts.map((h) => ({ name: h.name, address: h.address, port: h.port, credentialId: credential.id, hostKey: h.hostKey })),
+        hosts: fleet.hosts.map((h) => ({
+          name: h.name,
+          address: h.address,
+          port: h.port,
+          credentialId: credential.id,
+          hostKey: h.hostKey,
+        })),
       })
     ).body.items as { id: string; name: string }[];
     const hostName = new Map(hosts.map((h) => [h.id, h.name]));

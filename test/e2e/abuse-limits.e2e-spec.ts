@@ -15,7 +15,7 @@ jest.setTimeout(240_000);
 const fleet = new SshFleet({ subnet: '127.82' });
 const SILENT_ADDRESS = '127.82.0.250';
 
-const byte = () => 1 + (randomBytes(1)[0] as number) % 250;
+const byte = () => 1 + ((randomBytes(1)[0] as number) % 250);
 /** A client address of its own for each test: counters of earlier runs live a minute in Redis. */
 const anAddress = () => `10.${byte()}.${byte()}.${byte()}`;
 const hextet = () => randomBytes(2).toString('hex');
@@ -148,7 +148,11 @@ describe('live streams', () => {
   });
 
   it('caps the streams a caller holds and the streams a gateway holds (429 beyond), and frees a slot when a stream closes', async () => {
-    const credential = await admin.post('/credentials', { name: `sse-${randomSuffix()}`, username: fleet.username, privateKey: fleet.privateKey });
+    const credential = await admin.post('/credentials', {
+      name: `sse-${randomSuffix()}`,
+      username: fleet.username,
+      privateKey: fleet.privateKey,
+    });
     const host = await admin.post('/hosts', {
       name: `sse-${randomSuffix()}`,
       address: fleet.hosts[0]!.address,
@@ -198,13 +202,23 @@ describe('HOST_NETWORKS', () => {
 
   beforeAll(async () => {
     restricted = await startGateway({ HOST_NETWORKS: '10.0.0.0/8,127.82.0.0/16,!127.82.0.200/29' });
-    const credential = await admin.post('/credentials', { name: `nets-${randomSuffix()}`, username: fleet.username, privateKey: fleet.privateKey });
+    const credential = await admin.post('/credentials', {
+      name: `nets-${randomSuffix()}`,
+      username: fleet.username,
+      privateKey: fleet.privateKey,
+    });
     credentialId = credential.body.id;
   });
 
   afterAll(() => stopAll([restricted, worker]));
 
-  const hostAt = (address: string, extra: Record<string, unknown> = {}) => ({ name: `nets-${randomSuffix()}`, address, port: 2222, credentialId, ...extra });
+  const hostAt = (address: string, extra: Record<string, unknown> = {}) => ({
+    name: `nets-${randomSuffix()}`,
+    address,
+    port: 2222,
+    credentialId,
+    ...extra,
+  });
 
   it('refuses to register a host at the cloud metadata address by default (400 naming address)', async () => {
     const response = await admin.post('/hosts', hostAt('169.254.169.254'));
@@ -248,7 +262,8 @@ describe('HOST_NETWORKS', () => {
     const answered = await admin.post(`/hosts/${notSsh.body.id}/host-key/trust`, {});
     expect(answered.status).toBe(502);
     expect(answered.body).toMatchObject({ reason: 'not_ssh', message: expect.stringMatching(/does not speak SSH/) });
-    for (const body of [refused.body, answered.body]) expect(JSON.stringify(body)).not.toMatch(/ECONN|127\.0\.0\.1:|127\.82\.0\.250:|Connection lost/);
+    for (const body of [refused.body, answered.body])
+      expect(JSON.stringify(body)).not.toMatch(/ECONN|127\.0\.0\.1:|127\.82\.0\.250:|Connection lost/);
   });
 
   it('refuses to connect at scan time to a host outside the worker’s HOST_NETWORKS: the host fails with address_not_allowed', async () => {
@@ -260,7 +275,9 @@ describe('HOST_NETWORKS', () => {
     expect(scan.status).toBe(202);
     await admin.waitForTask(scan.body.taskId, 60_000);
     const view = (await admin.get(`/scans/${scan.body.scanId}`)).body;
-    expect(view.hosts).toEqual([expect.objectContaining({ errorCode: 'address_not_allowed', error: expect.stringMatching(/outside HOST_NETWORKS/) })]);
+    expect(view.hosts).toEqual([
+      expect.objectContaining({ errorCode: 'address_not_allowed', error: expect.stringMatching(/outside HOST_NETWORKS/) }),
+    ]);
   });
 });
 
@@ -275,7 +292,11 @@ describe('deployment output', () => {
 
   it('keeps the last 4 KiB of each stream per command in GET /deployments/:id, and the whole bounded output a page at a time at the host output route', async () => {
     const fleetHost = fleet.hosts[0]!;
-    const credential = await admin.post('/credentials', { name: `out-${randomSuffix()}`, username: fleet.username, privateKey: fleet.privateKey });
+    const credential = await admin.post('/credentials', {
+      name: `out-${randomSuffix()}`,
+      username: fleet.username,
+      privateKey: fleet.privateKey,
+    });
     const host = await admin.post('/hosts', {
       name: `out-${randomSuffix()}`,
       address: fleetHost.address,
@@ -292,13 +313,19 @@ describe('deployment output', () => {
     });
     expect(patch.status).toBe(201);
     expect((await admin.post(`/patches/${patch.body.id}/approve`)).status).toBe(200);
-    const accepted = await admin.post('/deployments', { patchId: patch.body.id, targets: { hostIds: [host.body.id] }, strategy: { type: 'all-at-once' } });
+    const accepted = await admin.post('/deployments', {
+      patchId: patch.body.id,
+      targets: { hostIds: [host.body.id] },
+      strategy: { type: 'all-at-once' },
+    });
     expect(accepted.status).toBe(202);
     expect((await admin.waitForTask(accepted.body.taskId, 90_000)).status).toBe('succeeded');
 
     const deployment = (await admin.get(`/deployments/${accepted.body.deploymentId}`)).body;
     const apply = deployment.hosts[0].output.find((record: any) => record.phase === 'apply');
-    expect(apply).toEqual(expect.objectContaining({ exitCode: 0, durationMs: expect.any(Number), at: expect.any(String), stdoutCut: true, stderrCut: false }));
+    expect(apply).toEqual(
+      expect.objectContaining({ exitCode: 0, durationMs: expect.any(Number), at: expect.any(String), stdoutCut: true, stderrCut: false }),
+    );
     expect(Buffer.byteLength(apply.stdout)).toBe(4096);
     expect(apply.stdout.endsWith('END-OF-APPLY\n')).toBe(true);
 

@@ -50,8 +50,15 @@ describe('identity and access (real gateway, PostgreSQL, Redis)', () => {
   });
 
   it.each([
-    ['alg none', () => `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: randomUUID(), tv: 0, typ: 'access' })).toString('base64url')}.`],
-    ['a wrong secret', () => jwt.sign({ sub: randomUUID(), tv: 0, typ: 'access' }, 'not-the-secret-not-the-secret-123', { algorithm: 'HS256' })],
+    [
+      'alg none',
+      () =>
+        `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: randomUUID(), tv: 0, typ: 'access' })).toString('base64url')}.`,
+    ],
+    [
+      'a wrong secret',
+      () => jwt.sign({ sub: randomUUID(), tv: 0, typ: 'access' }, 'not-the-secret-not-the-secret-123', { algorithm: 'HS256' }),
+    ],
     ['HS512 with the right secret', () => jwt.sign({ sub: randomUUID(), tv: 0, typ: 'access' }, secret, { algorithm: 'HS512' })],
     ['an expired token', () => jwt.sign({ sub: randomUUID(), tv: 0, typ: 'access', exp: Math.floor(Date.now() / 1000) - 60 }, secret)],
     ['garbage', () => 'not.a.jwt'],
@@ -219,8 +226,7 @@ describe('login rate limit across two gateway processes', () => {
     const limits = { LOGIN_RATE_LIMIT_PER_MINUTE: '5' };
     [first, second] = await Promise.all([startGateway(limits), startGateway(limits)]);
     const username = `target-${randomSuffix()}`;
-    const attempt = (gateway: AppProcess) =>
-      new ApiClient(gateway.url).post('/auth/login', { username, password: 'wrong-password-guess' });
+    const attempt = (gateway: AppProcess) => new ApiClient(gateway.url).post('/auth/login', { username, password: 'wrong-password-guess' });
     const statuses = [];
     for (const gateway of [first, first, first, second, second]) statuses.push((await attempt(gateway)).status);
     expect(statuses).toEqual([401, 401, 401, 401, 401]);
@@ -232,7 +238,10 @@ describe('login rate limit across two gateway processes', () => {
     // Another username from the same address is not locked out by the attack on this one: it gets
     // its answer (401), not 429. A username of its own: the admin's logins in other suites of this
     // run count against the same Redis keys within the minute.
-    const other = await new ApiClient(first.url).post('/auth/login', { username: `other-${randomSuffix()}`, password: 'wrong-password-guess' });
+    const other = await new ApiClient(first.url).post('/auth/login', {
+      username: `other-${randomSuffix()}`,
+      password: 'wrong-password-guess',
+    });
     expect(other.status).toBe(401);
   });
 });

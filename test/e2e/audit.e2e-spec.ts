@@ -84,7 +84,14 @@ describe('audit trail (real gateway, PostgreSQL, Redis)', () => {
     expect(unrouted.status).toBe(404);
 
     expect(await auditEventOf(denied.headers.get('x-request-id'))).toEqual(
-      expect.objectContaining({ actorKind: 'anonymous', actorName: null, action: 'POST /api-keys', resourceType: 'api-keys', outcome: 'denied', statusCode: 401 }),
+      expect.objectContaining({
+        actorKind: 'anonymous',
+        actorName: null,
+        action: 'POST /api-keys',
+        resourceType: 'api-keys',
+        outcome: 'denied',
+        statusCode: 401,
+      }),
     );
     expect(await auditEventOf(malformed.headers.get('x-request-id'))).toEqual(
       expect.objectContaining({ actorKind: 'anonymous', action: 'POST /api-keys', outcome: 'failure', statusCode: 400 }),

@@ -65,7 +65,9 @@ describe('become: patch commands as root through sudo (gateway + worker + sshd f
     for (const become of ['sudo', ['sudo']]) {
       const notObject = await api.post('/credentials', { ...base, name: `bad-become-${run}`, become });
       expect(notObject.status).toBe(400);
-      expect(notObject.body.message).toEqual([expect.stringMatching(/^become(\.0)?: must be an object \{"method": "sudo", "password"\?\}$/)]);
+      expect(notObject.body.message).toEqual([
+        expect.stringMatching(/^become(\.0)?: must be an object \{"method": "sudo", "password"\?\}$/),
+      ]);
     }
   });
 
@@ -107,11 +109,19 @@ describe('become: patch commands as root through sudo (gateway + worker + sshd f
     const patch = await api.post('/patches', rootPatch(mode));
     expect(patch.status).toBe(201);
     expect((await api.post(`/patches/${patch.body.id}/approve`)).status).toBe(200);
-    const started = await api.post('/deployments', { patchId: patch.body.id, targets: { hostIds: [host.body.id] }, strategy: { type: 'all-at-once' } });
+    const started = await api.post('/deployments', {
+      patchId: patch.body.id,
+      targets: { hostIds: [host.body.id] },
+      strategy: { type: 'all-at-once' },
+    });
     expect(started.status).toBe(202);
     await api.waitForTask(started.body.taskId, 120_000);
     const deployment = (await api.get(`/deployments/${started.body.deploymentId}`)).body;
-    expect({ status: deployment.status, host: deployment.hosts[0].status, error: deployment.hosts[0].error }).toEqual({ status: 'succeeded', host: 'healthy', error: null });
+    expect({ status: deployment.status, host: deployment.hosts[0].status, error: deployment.hosts[0].error }).toEqual({
+      status: 'succeeded',
+      host: 'healthy',
+      error: null,
+    });
     expect(deployment.hosts[0].captured).toEqual({ before: 'none' });
     const file = rootFile(mode);
     expect(readFileSync(file, 'utf8')).toBe('0\n');

@@ -33,7 +33,6 @@ describe('captured values (gateway + worker + sshd fleet)', () => {
   let api: ApiClient;
   let hosts: { id: string; fleet: FleetHost }[] = [];
 
-
   async function deployTo(host: { id: string }, patchId: string): Promise<any> {
     const response = await api.post('/deployments', { patchId, targets: { hostIds: [host.id] }, strategy: { type: 'all-at-once' } });
     expect(response.status).toBe(202);
@@ -50,7 +49,13 @@ describe('captured values (gateway + worker + sshd fleet)', () => {
     const credential = await api.post('/credentials', { name: `capture-${run}`, username: fleet.username, privateKey: fleet.privateKey });
     expect(credential.status).toBe(201);
     const bulk = await api.post('/hosts/bulk', {
-      hosts: fleet.hosts.map((h) => ({ name: `${run}-${h.name}`, address: h.address, port: h.port, credentialId: credential.body.id, hostKey: h.hostKey })),
+      hosts: fleet.hosts.map((h) => ({
+        name: `${run}-${h.name}`,
+        address: h.address,
+        port: h.port,
+        credentialId: credential.body.id,
+        hostKey: h.hostKey,
+      })),
     });
     expect(bulk.status).toBe(201);
     hosts = (bulk.body.items as { id: string; name: string }[])
@@ -88,30 +93,38 @@ describe('captured values (gateway + worker + sshd fleet)', () => {
       exitCode: null,
     },
     { name: 'prints a NUL byte', capture: "printf '1.0\\0002.0'", error: /^capture previous: output holds a NUL byte/, exitCode: null },
-  ])('fails the host before apply when its capture $name, and stores no rollback', async ({ name, capture, timeoutSeconds, error, exitCode }) => {
-    const host = hosts[0]!;
-    await fs.rm(join(host.fleet.stateDir, APPLIED), { force: true });
-    const patchId = await api.approvedPatch(patchWithCapture(`capture-${name}-${run}`, capture, timeoutSeconds));
-    const deployment = await deployTo(host, patchId);
-    const record = deployment.hosts[0];
-    expect(record).toEqual(expect.objectContaining({ status: 'failed', exitCode, rollbackCommands: null }));
-    expect(record.error).toMatch(error);
-    expect(record.output.map((o: { phase: string }) => o.phase)).toEqual(['capture']);
-    expect(existsSync(join(host.fleet.stateDir, APPLIED))).toBe(false);
-    expect(deployment.status).not.toBe('succeeded');
-  });
+  ])(
+    'fails the host before apply when its capture $name, and stores no rollback',
+    async ({ name, capture, timeoutSeconds, error, exitCode }) => {
+      const host = hosts[0]!;
+      await fs.rm(join(host.fleet.stateDir, APPLIED), { force: true });
+      const patchId = await api.approvedPatch(patchWithCapture(`capture-${name}-${run}`, capture, timeoutSeconds));
+      const deployment = await deployTo(host, patchId);
+      const record = deployment.hosts[0];
+      expect(record).toEqual(expect.objectContaining({ status: 'failed', exitCode, rollbackCommands: null }));
+      expect(record.error).toMatch(error);
+      expect(record.output.map((o: { phase: string }) => o.phase)).toEqual(['capture']);
+      expect(existsSync(join(host.fleet.stateDir, APPLIED))).toBe(false);
+      expect(deployment.status).not.toBe('succeeded');
+    },
+  );
 
   it('rolls back with a hostile, invalid UTF-8 captured value byte for byte and runs none of it', async () => {
     const host = hosts[1]!;
     const canary = join(host.fleet.stateDir, 'canary');
-    const value = Buffer.concat([Buffer.from(`1.0'"\`touch ${canary}\`$(touch ${canary})\\ a[$(touch ${canary})]\n`), Buffer.from([0xff, 0xfe])]);
+    const value = Buffer.concat([
+      Buffer.from(`1.0'"\`touch ${canary}\`$(touch ${canary})\\ a[$(touch ${canary})]\n`),
+      Buffer.from([0xff, 0xfe]),
+    ]);
     await fs.writeFile(join(host.fleet.stateDir, 'value'), value);
     const patchId = await api.approvedPatch(patchWithCapture(`hostile-${run}`, 'cat "$VZ_STATE_DIR/value"'));
     const deployment = await deployTo(host, patchId);
     expect(deployment.status).toBe('succeeded');
     // Stored losslessly: not UTF-8, so base64 behind its marker.
     expect(deployment.hosts[0].captured).toEqual({ previous: `base64:${value.toString('base64')}` });
-    expect(deployment.hosts[0].rollbackCommands[0]).toMatch(/^vz_cap_previous=\$\(printf '.*'; printf \.\); vz_cap_previous=\$\{vz_cap_previous%\.\}; printf %s "\$\{vz_cap_previous\?\}" > "\$VZ_STATE_DIR\/restored"$/s);
+    expect(deployment.hosts[0].rollbackCommands[0]).toMatch(
+      /^vz_cap_previous=\$\(printf '.*'; printf \.\); vz_cap_previous=\$\{vz_cap_previous%\.\}; printf %s "\$\{vz_cap_previous\?\}" > "\$VZ_STATE_DIR\/restored"$/s,
+    );
 
     const rollback = await api.post(`/deployments/${deployment.id}/rollback`);
     expect(rollback.status).toBe(202);

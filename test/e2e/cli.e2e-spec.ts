@@ -18,7 +18,6 @@ const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'inventory');
 const VERSION = 'app/version';
 const HEALTH = 'app/health';
 
-
 describe('vulnzero command (CLI process + gateway + worker + sshd fleet)', () => {
   const fleet = new SshFleet({ subnet: '127.66' });
   const run = randomSuffix();
@@ -98,8 +97,14 @@ describe('vulnzero command (CLI process + gateway + worker + sshd fleet)', () =>
       [['deploy', '--patch', '6f1c2d3e-0000-4000-8000-000000000000', '--hosts', 'a', '--bogus'], /Unknown option '--bogus'/],
       [['deploy', '--hosts', 'a'], /--patch is required/],
       [['deploy', '--patch', '6f1c2d3e-0000-4000-8000-000000000000', '--hosts', 'a', '--labels', 'x=y'], /either --hosts or --labels/],
-      [['deploy', '--patch', '6f1c2d3e-0000-4000-8000-000000000000', '--labels', 'x=y', '--steps', '5,2,100%'], /deployment strategy is not valid/],
-      [['deploy', '--patch', '6f1c2d3e-0000-4000-8000-000000000000', '--labels', 'x=y', '--wait', '--timeout', 'soon'], /--timeout: "soon"/],
+      [
+        ['deploy', '--patch', '6f1c2d3e-0000-4000-8000-000000000000', '--labels', 'x=y', '--steps', '5,2,100%'],
+        /deployment strategy is not valid/,
+      ],
+      [
+        ['deploy', '--patch', '6f1c2d3e-0000-4000-8000-000000000000', '--labels', 'x=y', '--wait', '--timeout', 'soon'],
+        /--timeout: "soon"/,
+      ],
       [['task', 'wait'], /needs the task id/],
       [['task', 'frobnicate'], /unknown command "task frobnicate": task takes get, wait/],
     ];
@@ -119,7 +124,9 @@ describe('vulnzero command (CLI process + gateway + worker + sshd fleet)', () =>
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     expectNoStack(bad);
 
-    const json = await cli(['deploy', '--patch', '6f1c2d3e-0000-4000-8000-000000000000', '--labels', 'x=y', '--json'], { VULNZERO_TOKEN: 'vz_notarealkey' });
+    const json = await cli(['deploy', '--patch', '6f1c2d3e-0000-4000-8000-000000000000', '--labels', 'x=y', '--json'], {
+      VULNZERO_TOKEN: 'vz_notarealkey',
+    });
     expectExit(json, 2);
     expect(JSON.parse(json.stdout).error).toEqual(expect.objectContaining({ status: 401, exitCode: 2 }));
 
@@ -139,7 +146,21 @@ describe('vulnzero command (CLI process + gateway + worker + sshd fleet)', () =>
     const inventory = join(work, 'fleet-hosts');
     writeFileSync(
       inventory,
-      ['[canary]', ...lines.slice(0, 2), '', '[rest]', ...lines.slice(2), '', '[fleet:children]', 'canary', 'rest', '', '[all:vars]', `ansible_user=${fleet.username}`, ''].join('\n'),
+      [
+        '[canary]',
+        ...lines.slice(0, 2),
+        '',
+        '[rest]',
+        ...lines.slice(2),
+        '',
+        '[fleet:children]',
+        'canary',
+        'rest',
+        '',
+        '[all:vars]',
+        `ansible_user=${fleet.username}`,
+        '',
+      ].join('\n'),
     );
     const result = await cli(['hosts', 'import', inventory, '--credential', credentialName, '--labels', `suite=cli-${run}`, '--trust']);
     expectExit(result, 0);
@@ -153,7 +174,12 @@ describe('vulnzero command (CLI process + gateway + worker + sshd fleet)', () =>
       const fleetHost = fleet.host(host.name.slice(`cli-${run}-`.length));
       imported.set(host.name, fleetHost);
       expect(host).toEqual(
-        expect.objectContaining({ address: fleetHost.address, port: fleetHost.port, hostKeyStatus: 'pinned', hostKeyFingerprint: fleetHost.hostKeyFingerprint }),
+        expect.objectContaining({
+          address: fleetHost.address,
+          port: fleetHost.port,
+          hostKeyStatus: 'pinned',
+          hostKeyFingerprint: fleetHost.hostKeyFingerprint,
+        }),
       );
       expect(result.stdout).toContain(fleetHost.hostKeyFingerprint);
       expect(host.labels['group.fleet']).toBe('true');
@@ -164,7 +190,9 @@ describe('vulnzero command (CLI process + gateway + worker + sshd fleet)', () =>
     // Importing again changes nothing and says so.
     const again = await cli(['hosts', 'import', inventory, '--credential', credentialName, '--labels', `suite=cli-${run}`, '--json']);
     expectExit(again, 0);
-    expect(JSON.parse(again.stdout)).toEqual(expect.objectContaining({ registered: [], alreadyRegistered: expect.arrayContaining(names()) }));
+    expect(JSON.parse(again.stdout)).toEqual(
+      expect.objectContaining({ registered: [], alreadyRegistered: expect.arrayContaining(names()) }),
+    );
   });
 
   it.each([
@@ -189,7 +217,7 @@ describe('vulnzero command (CLI process + gateway + worker + sshd fleet)', () =>
 
     // Every page: other suites share this database, so these hosts need not be on the first.
     const all: any[] = [];
-    for (let cursor: string | null = ''; cursor !== null; ) {
+    for (let cursor: string | null = ''; cursor !== null;) {
       const page: any = (await api.get(`/hosts?limit=500${cursor ? `&cursor=${cursor}` : ''}`)).body;
       all.push(...page.items);
       cursor = page.nextCursor;
@@ -201,8 +229,18 @@ describe('vulnzero command (CLI process + gateway + worker + sshd fleet)', () =>
       return { address: h.address.replace(`.example.${tld}`, ''), port: h.port, labels: h.labels, hostKeyStatus: h.hostKeyStatus };
     };
     expect(view('bastion')).toEqual({ address: '10.9.0.1', port: 22, labels: {}, hostKeyStatus: 'unpinned' });
-    expect(view('web-01')).toEqual({ address: 'web-01', port: 22, labels: { 'group.web': 'true', 'group.prod': 'true', env: 'prod' }, hostKeyStatus: 'unpinned' });
-    expect(view('api')).toEqual({ address: '10.9.0.20', port: 2200, labels: { 'group.web': 'true', 'group.prod': 'true', env: 'prod' }, hostKeyStatus: 'unpinned' });
+    expect(view('web-01')).toEqual({
+      address: 'web-01',
+      port: 22,
+      labels: { 'group.web': 'true', 'group.prod': 'true', env: 'prod' },
+      hostKeyStatus: 'unpinned',
+    });
+    expect(view('api')).toEqual({
+      address: '10.9.0.20',
+      port: 2200,
+      labels: { 'group.web': 'true', 'group.prod': 'true', env: 'prod' },
+      hostKeyStatus: 'unpinned',
+    });
     expect(view('db-01')).toEqual({
       address: '10.9.0.30',
       port: 2201,
@@ -213,7 +251,18 @@ describe('vulnzero command (CLI process + gateway + worker + sshd fleet)', () =>
 
   it('exits 0 for a good canary and prints timestamped progress and the summary table', async () => {
     const patchId = await approvedPatch(filePatch(`good-${run}`, { restoresHealth: true }));
-    const result = await cli(['deploy', '--patch', patchId, '--hosts', names().slice(0, 4).join(','), '--steps', '1,50%,100%', '--max-parallel', '2', '--wait']);
+    const result = await cli([
+      'deploy',
+      '--patch',
+      patchId,
+      '--hosts',
+      names().slice(0, 4).join(','),
+      '--steps',
+      '1,50%,100%',
+      '--max-parallel',
+      '2',
+      '--wait',
+    ]);
     expectExit(result, 0);
     expect(result.stderr).toBe('');
     expect(result.stdout).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ host .+ healthy$/m);
@@ -225,13 +274,25 @@ describe('vulnzero command (CLI process + gateway + worker + sshd fleet)', () =>
 
   it('exits 1 for a rolled-back deployment, and --json carries the task and the failed host', async () => {
     const broken = imported.get(names()[1] as string) as FleetHost;
-    const patchId = await approvedPatch(
-      filePatch(`bad-${run}`, { restoresHealth: true, extraApply: [breakHealthOn(broken.name)] }),
-    );
-    const result = await cli(['deploy', '--patch', patchId, '--labels', `suite=cli-${run}`, '--steps', '1,2,100%', '--max-parallel', '1', '--wait', '--json']);
+    const patchId = await approvedPatch(filePatch(`bad-${run}`, { restoresHealth: true, extraApply: [breakHealthOn(broken.name)] }));
+    const result = await cli([
+      'deploy',
+      '--patch',
+      patchId,
+      '--labels',
+      `suite=cli-${run}`,
+      '--steps',
+      '1,2,100%',
+      '--max-parallel',
+      '1',
+      '--wait',
+      '--json',
+    ]);
     expectExit(result, 1);
     const output = JSON.parse(result.stdout);
-    expect(output.task).toEqual(expect.objectContaining({ id: output.taskId, type: 'deploy', status: 'failed', result: { deploymentStatus: 'rolled_back' } }));
+    expect(output.task).toEqual(
+      expect.objectContaining({ id: output.taskId, type: 'deploy', status: 'failed', result: { deploymentStatus: 'rolled_back' } }),
+    );
     expect(output.deployment.status).toBe('rolled_back');
     const failed = output.deployment.hosts.find((h: any) => h.hostName === names()[1]);
     expect(failed).toEqual(expect.objectContaining({ status: 'rolled_back', error: expect.stringMatching(/^health: /) }));
@@ -243,7 +304,20 @@ describe('vulnzero command (CLI process + gateway + worker + sshd fleet)', () =>
 
   it('exits 3 when --timeout runs out, saying the deployment keeps running and how to follow it', async () => {
     const patchId = await approvedPatch(filePatch(`slow-${run}`, { restoresHealth: true }));
-    const result = await cli(['deploy', '--patch', patchId, '--hosts', names()[0] as string, '--strategy', 'all-at-once', '--bake', '5s', '--wait', '--timeout', '1s']);
+    const result = await cli([
+      'deploy',
+      '--patch',
+      patchId,
+      '--hosts',
+      names()[0] as string,
+      '--strategy',
+      'all-at-once',
+      '--bake',
+      '5s',
+      '--wait',
+      '--timeout',
+      '1s',
+    ]);
     expectExit(result, 3);
     const taskId = /task ([0-9a-f-]{36})/.exec(result.stdout)?.[1] as string;
     expect(result.stderr).toMatch(/^vulnzero: timed out after 1s waiting for task /m);
@@ -254,7 +328,18 @@ describe('vulnzero command (CLI process + gateway + worker + sshd fleet)', () =>
 
   it('deploys without waiting, shows the paused task, promotes it, and waits for it', async () => {
     const patchId = await approvedPatch(filePatch(`gate-${run}`, { restoresHealth: true }));
-    const started = await cli(['deploy', '--patch', patchId, '--hosts', names().slice(0, 3).join(','), '--steps', '1,100%', '--pause-after', '0', '--json']);
+    const started = await cli([
+      'deploy',
+      '--patch',
+      patchId,
+      '--hosts',
+      names().slice(0, 3).join(','),
+      '--steps',
+      '1,100%',
+      '--pause-after',
+      '0',
+      '--json',
+    ]);
     expectExit(started, 0);
     const { deploymentId, taskId, task } = JSON.parse(started.stdout);
     expect(task).toEqual(expect.objectContaining({ id: taskId, type: 'deploy' }));
@@ -286,7 +371,9 @@ describe('vulnzero command (CLI process + gateway + worker + sshd fleet)', () =>
     expectExit(result, 0);
     const output = JSON.parse(result.stdout);
     expect(output.task).toEqual(expect.objectContaining({ id: output.taskId, type: 'scan', status: 'succeeded' }));
-    expect(output.scan).toEqual(expect.objectContaining({ id: output.scanId, summary: expect.objectContaining({ hosts: 2, scanned: 2, failed: 0 }) }));
+    expect(output.scan).toEqual(
+      expect.objectContaining({ id: output.scanId, summary: expect.objectContaining({ hosts: 2, scanned: 2, failed: 0 }) }),
+    );
     const findings = await cli(['findings', '--severity', 'critical,high', '--host', names()[0] as string, '--json']);
     expectExit(findings, 0);
     expect(Array.isArray(JSON.parse(findings.stdout).items)).toBe(true);

@@ -8,7 +8,16 @@ import { PrivatePostgres, PrivateRedis, startPrivatePostgres, startPrivateRedis 
 import { ApiClient, TEST_ADMIN } from '../harness/api-client';
 import { randomSuffix, REPO_ROOT } from '../harness/test-env';
 import { SshFleet } from '../fleet/fleet';
-import { clipboardText, goInApp, horizontalOverflow, launchChromium, logIn, waitForFocusOn, waitForRowCount, watchProblems } from './console-browser';
+import {
+  clipboardText,
+  goInApp,
+  horizontalOverflow,
+  launchChromium,
+  logIn,
+  waitForFocusOn,
+  waitForRowCount,
+  watchProblems,
+} from './console-browser';
 
 jest.setTimeout(240_000);
 
@@ -33,7 +42,15 @@ const DPKG_STATUS = [
   ['bash', '5.2.15-2+b7'],
 ]
   .map(([name, version]) =>
-    [`Package: ${name}`, 'Status: install ok installed', 'Priority: optional', `Architecture: ${ARCH}`, `Version: ${version}`, `Description: ${name}`, ''].join('\n'),
+    [
+      `Package: ${name}`,
+      'Status: install ok installed',
+      'Priority: optional',
+      `Architecture: ${ARCH}`,
+      `Version: ${version}`,
+      `Description: ${name}`,
+      '',
+    ].join('\n'),
   )
   .join('\n');
 
@@ -68,13 +85,24 @@ describe('web console: lists, admin and a 300-host rollout (chromium + gateway +
     const stores = { DATABASE_URL: pg.url, REDIS_URL: redis.url };
     [gateway, worker] = await Promise.all([startGateway({ ...stores, SCAN_RATE_LIMIT_PER_MINUTE: '500' }), startWorker(stores)]);
     api = await new ApiClient(gateway.url).login(TEST_ADMIN.username, TEST_ADMIN.password);
-    const credential = await api.post('/credentials', { name: `console-admin-${run}`, username: fleet.username, privateKey: fleet.privateKey });
+    const credential = await api.post('/credentials', {
+      name: `console-admin-${run}`,
+      username: fleet.username,
+      privateKey: fleet.privateKey,
+    });
     expect(credential.status).toBe(201);
     credentialId = credential.body.id;
     const [scanned, unpinned] = fleet.hosts;
     const bulk = await api.post('/hosts/bulk', {
       hosts: [
-        { name: `${run}-scanned`, address: scanned!.address, port: scanned!.port, credentialId, hostKey: scanned!.hostKey, labels: { suite, role: 'web' } },
+        {
+          name: `${run}-scanned`,
+          address: scanned!.address,
+          port: scanned!.port,
+          credentialId,
+          hostKey: scanned!.hostKey,
+          labels: { suite, role: 'web' },
+        },
         // Registered without its key: it waits for an operator's trust.
         { name: `${run}-unpinned`, address: unpinned!.address, port: unpinned!.port, credentialId, labels: { suite, role: 'db' } },
       ],
@@ -113,24 +141,29 @@ describe('web console: lists, admin and a 300-host rollout (chromium + gateway +
     await logIn(page, `${gateway.url}/ui/findings`, `operator-${run}`, OPERATOR_PASSWORD);
     const rows = rowsOf(page, 'Findings, newest first');
     await rows.first().waitFor();
-    await expect(rows.locator('[data-severity]').evaluateAll((cells) => cells.map((c) => c.getAttribute('data-severity')).sort())).resolves.toEqual([
-      'critical',
-      'high',
-      'low',
-    ]);
+    await expect(
+      rows.locator('[data-severity]').evaluateAll((cells) => cells.map((c) => c.getAttribute('data-severity')).sort()),
+    ).resolves.toEqual(['critical', 'high', 'low']);
     // The finding without a fixed version offers no patch.
     await expect(page.locator('tr[data-package="libxml2"]').getByRole('button').count()).resolves.toBe(0);
 
     await page.getByRole('checkbox', { name: 'critical' }).check();
     await page.locator('tr[data-package="curl"]').waitFor({ state: 'detached' });
-    await expect(rows.locator('[data-severity]').evaluateAll((cells) => cells.map((c) => c.getAttribute('data-severity')))).resolves.toEqual(['critical']);
+    await expect(
+      rows.locator('[data-severity]').evaluateAll((cells) => cells.map((c) => c.getAttribute('data-severity'))),
+    ).resolves.toEqual(['critical']);
     await page.getByRole('checkbox', { name: 'high' }).check();
     await page.locator('tr[data-package="curl"]').waitFor();
     await expect(rows.count()).resolves.toBe(2);
 
     await page.locator('tr[data-package="openssl"]').getByRole('button', { name: 'Make patch' }).click();
-    await expect(page.getByRole('status').textContent()).resolves.toContain(`Created draft patch "openssl ${OPENSSL_FIX}" for 1 open finding of openssl`);
-    await page.locator('tr[data-package="openssl"]').getByRole('link', { name: /^patch / }).waitFor();
+    await expect(page.getByRole('status').textContent()).resolves.toContain(
+      `Created draft patch "openssl ${OPENSSL_FIX}" for 1 open finding of openssl`,
+    );
+    await page
+      .locator('tr[data-package="openssl"]')
+      .getByRole('link', { name: /^patch / })
+      .waitFor();
     await page.screenshot({ path: join(REPO_ROOT, 'docs', 'images', 'findings.png'), fullPage: true });
     const patches = (await api.get('/patches?status=draft&limit=500')).body.items as { id: string; name: string }[];
     const patch = patches.find((p) => p.name === `openssl ${OPENSSL_FIX}`);
@@ -167,12 +200,16 @@ describe('web console: lists, admin and a 300-host rollout (chromium + gateway +
     await expect(row.locator('[data-status]').getAttribute('data-status')).resolves.toBe('unpinned');
 
     await row.getByRole('button', { name: 'Trust key' }).click();
-    await expect(page.getByRole('dialog').textContent()).resolves.toContain(`connects once to ${fleet.hosts[1]!.address}:${fleet.hosts[1]!.port}`);
+    await expect(page.getByRole('dialog').textContent()).resolves.toContain(
+      `connects once to ${fleet.hosts[1]!.address}:${fleet.hosts[1]!.port}`,
+    );
     await page.getByRole('dialog').locator('[data-confirm="yes"]').click();
     await row.locator('[data-status="pinned"]').waitFor();
     const host = (await api.get(`/hosts/${trustHostId}`)).body;
     expect(host).toEqual(expect.objectContaining({ hostKeyStatus: 'pinned', hostKeyTrustedBy: `operator-${run}` }));
-    await expect(page.getByRole('status').textContent()).resolves.toBe(`Pinned the host key of ${run}-unpinned: ${host.hostKeyFingerprint}.`);
+    await expect(page.getByRole('status').textContent()).resolves.toBe(
+      `Pinned the host key of ${run}-unpinned: ${host.hostKeyFingerprint}.`,
+    );
     await expect(row.getByRole('button', { name: 'Trust key' }).count()).resolves.toBe(0);
 
     await page.getByLabel('Labels').fill('no-equals-sign');
@@ -184,7 +221,13 @@ describe('web console: lists, admin and a 300-host rollout (chromium + gateway +
 
   it('lists tasks newest first, filters them by type and status, and pages with "Load more"', async () => {
     // 55 scans of a host whose key was never pinned: each is a task that ends at once, nothing is contacted.
-    const lonely = await api.post('/hosts', { name: `${run}-never-pinned`, address: '127.73.250.1', port: 2222, credentialId, labels: { suite: `${suite}-lonely` } });
+    const lonely = await api.post('/hosts', {
+      name: `${run}-never-pinned`,
+      address: '127.73.250.1',
+      port: 2222,
+      credentialId,
+      labels: { suite: `${suite}-lonely` },
+    });
     expect(lonely.status).toBe(201);
     const scans = [];
     for (let i = 0; i < 55; i++) {
@@ -214,7 +257,9 @@ describe('web console: lists, admin and a 300-host rollout (chromium + gateway +
     await page.getByLabel('Status').selectOption(status);
     const filtered = (await api.get(`/tasks?type=scan&status=${status}&limit=500`)).body.items as { id: string }[];
     await waitForRowCount(page, 'Tasks, newest first', Math.min(50, filtered.length));
-    await expect(rows.locator('[data-status]').evaluateAll((b) => [...new Set(b.map((x) => x.getAttribute('data-status')))])).resolves.toEqual([status]);
+    await expect(
+      rows.locator('[data-status]').evaluateAll((b) => [...new Set(b.map((x) => x.getAttribute('data-status')))]),
+    ).resolves.toEqual([status]);
     expect(problems).toEqual([]);
     await page.context().close();
   });
@@ -237,7 +282,9 @@ describe('web console: lists, admin and a 300-host rollout (chromium + gateway +
     await page.getByRole('button', { name: 'Create user' }).click();
     await expect(page.getByRole('status').textContent()).resolves.toBe(`Created ${username} (deployer).`);
     const row = page.locator(`tr[data-user="${username}"]`);
-    const alice = ((await api.get('/users?limit=500')).body.items as { id: string; username: string }[]).find((u) => u.username === username)!;
+    const alice = ((await api.get('/users?limit=500')).body.items as { id: string; username: string }[]).find(
+      (u) => u.username === username,
+    )!;
 
     await row.getByLabel(`Role of ${username}`).selectOption('operator');
     await expect(page.getByRole('dialog').textContent()).resolves.toContain('Changing the role ends their signed-in sessions');
@@ -302,7 +349,13 @@ describe('web console: lists, admin and a 300-host rollout (chromium + gateway +
   it('shows a viewer only the pages its role can use, no make-patch or approve button, and fits a 390 px phone screen', async () => {
     const { page, problems } = await newPage(390, 844);
     await logIn(page, `${gateway.url}/ui/findings`, `viewer-${run}`, VIEWER_PASSWORD);
-    await expect(page.getByRole('navigation').getByRole('link').allTextContents()).resolves.toEqual(['Deployments', 'Tasks', 'Hosts', 'Findings', 'Patches']);
+    await expect(page.getByRole('navigation').getByRole('link').allTextContents()).resolves.toEqual([
+      'Deployments',
+      'Tasks',
+      'Hosts',
+      'Findings',
+      'Patches',
+    ]);
     const overflow = () => horizontalOverflow(page);
 
     await rowsOf(page, 'Findings, newest first').first().waitFor();
@@ -321,7 +374,9 @@ describe('web console: lists, admin and a 300-host rollout (chromium + gateway +
 
     // A page the role cannot use says so instead of a blank page or a 403 in the console.
     await goInApp(page, '/ui/users');
-    await expect(page.getByRole('alert').textContent()).resolves.toBe('Your role (viewer) cannot use this page: it needs the users:manage permission.');
+    await expect(page.getByRole('alert').textContent()).resolves.toBe(
+      'Your role (viewer) cannot use this page: it needs the users:manage permission.',
+    );
     expect(problems).toEqual([]);
     await page.context().close();
   });
@@ -339,7 +394,13 @@ describe('web console: lists, admin and a 300-host rollout (chromium + gateway +
       })),
     });
     expect(bulk.status).toBe(201);
-    const patch = await api.post('/patches', { name: `big-${run}`, apply: ['true'], rollback: ['true'], verify: 'true', timeoutSeconds: 10 });
+    const patch = await api.post('/patches', {
+      name: `big-${run}`,
+      apply: ['true'],
+      rollback: ['true'],
+      verify: 'true',
+      timeoutSeconds: 10,
+    });
     expect(patch.status).toBe(201);
     expect((await api.post(`/patches/${patch.body.id}/approve`)).status).toBe(200);
     const created = await api.post('/deployments', {
@@ -380,7 +441,9 @@ describe('web console: lists, admin and a 300-host rollout (chromium + gateway +
     await expect(page.getByTestId('host-detail').getByRole('heading', { level: 3 }).textContent()).resolves.toContain(last);
     await page.keyboard.press('Home');
     await waitForFocusOn(page, first);
-    await page.locator('[data-testid="deployment-status"]:not([data-status="pending"]):not([data-status="running"])').waitFor({ timeout: 120_000 });
+    await page
+      .locator('[data-testid="deployment-status"]:not([data-status="pending"]):not([data-status="running"])')
+      .waitFor({ timeout: 120_000 });
     expect(problems).toEqual([]);
     await page.context().close();
   });

@@ -77,15 +77,18 @@ export async function goInApp(page: Page, path: string): Promise<void> {
 
 /** Waits until the table named `label` has exactly `count` body rows. */
 export async function waitForRowCount(page: Page, label: string, count: number): Promise<void> {
-  await page.waitForFunction(
-    ({ selector, n }) => (globalThis as unknown as PageGlobals).document.querySelectorAll(selector).length === n,
-    { selector: `table[aria-label="${label}"] tbody tr`, n: count },
-  );
+  await page.waitForFunction(({ selector, n }) => (globalThis as unknown as PageGlobals).document.querySelectorAll(selector).length === n, {
+    selector: `table[aria-label="${label}"] tbody tr`,
+    n: count,
+  });
 }
 
 /** Waits until the focused element is the host cell named `host`. */
 export async function waitForFocusOn(page: Page, host: string): Promise<void> {
-  await page.waitForFunction((name) => (globalThis as unknown as PageGlobals).document.activeElement?.getAttribute('data-host') === name, host);
+  await page.waitForFunction(
+    (name) => (globalThis as unknown as PageGlobals).document.activeElement?.getAttribute('data-host') === name,
+    host,
+  );
 }
 
 /** How far the page is wider than the window, px (0: no horizontal scrolling). */

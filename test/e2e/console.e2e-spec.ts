@@ -15,7 +15,6 @@ jest.setTimeout(180_000);
 
 const VIEWER_PASSWORD = 'Viewer-Console-Pass-2026';
 
-
 describe('web console (chromium + gateway + worker + sshd fleet)', () => {
   const fleet = new SshFleet({ subnet: '127.73' });
   const run = randomSuffix();
@@ -34,7 +33,6 @@ describe('web console (chromium + gateway + worker + sshd fleet)', () => {
       }),
     );
   }
-
 
   async function newPage(): Promise<{ page: Page; problems: string[] }> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -128,7 +126,10 @@ describe('web console (chromium + gateway + worker + sshd fleet)', () => {
     await page.locator('[data-testid="deployment-status"][data-status="succeeded"]').waitFor({ timeout: 90_000 });
     for (const name of hostNames.slice(0, 5)) await page.locator(`.grid .host[data-host="${name}"][data-status="healthy"]`).waitFor();
     expect(await page.evaluate(() => (globalThis as unknown as { vzMarker?: string }).vzMarker)).toBe('same-page');
-    expect(await page.locator('.step').evaluateAll((steps) => steps.map((s) => s.getAttribute('data-status')))).toEqual(['succeeded', 'succeeded']);
+    expect(await page.locator('.step').evaluateAll((steps) => steps.map((s) => s.getAttribute('data-status')))).toEqual([
+      'succeeded',
+      'succeeded',
+    ]);
 
     // A host's record: captured values, stored rollback, exit codes, output.
     await page.locator(`.grid .host[data-host="${hostNames[0]}"]`).click();
@@ -138,7 +139,9 @@ describe('web console (chromium + gateway + worker + sshd fleet)', () => {
         `vz_cap_previousHealth='ok'; printf %s "\${vz_cap_previousHealth?}" > "$VZ_STATE_DIR/app/health"`,
     );
     await expect(detail.locator('.kv').textContent()).resolves.toContain('previousVersion1.0');
-    await expect(detail.locator('.output .phase').allTextContents()).resolves.toEqual(expect.arrayContaining(['capture', 'apply', 'verify']));
+    await expect(detail.locator('.output .phase').allTextContents()).resolves.toEqual(
+      expect.arrayContaining(['capture', 'apply', 'verify']),
+    );
     await expect(detail.locator('.output li.bad').count()).resolves.toBe(0);
     await expect(page.locator('button[data-action="rollback"]').isVisible()).resolves.toBe(true);
 
@@ -169,12 +172,16 @@ describe('web console (chromium + gateway + worker + sshd fleet)', () => {
     await page.locator(`.grid .host[data-host="${hostNames[1]}"]`).click();
     const detail = page.getByTestId('host-detail');
     await expect(detail.locator('dd.error').textContent()).resolves.toMatch(/^health: /);
-    await expect(detail.locator('.output .phase').allTextContents()).resolves.toEqual(expect.arrayContaining(['rollback', 'rollback-verify']));
+    await expect(detail.locator('.output .phase').allTextContents()).resolves.toEqual(
+      expect.arrayContaining(['rollback', 'rollback-verify']),
+    );
     await detail.getByText('Rolled back', { exact: true }).waitFor();
     const reason = (await api.get(`/deployments/${deploymentId}`)).body.error;
     await expect(page.getByRole('alert').first().textContent()).resolves.toContain(`${reason.code}: ${reason.message}`);
     await expect(detail.locator('.output li.bad .phase').allTextContents()).resolves.toEqual(['health']);
-    await expect(detail.getByTestId('rollback-verified').textContent()).resolves.toMatch(/^yes: the patch's verify fails again \(exit [1-9]\d*\)$/);
+    await expect(detail.getByTestId('rollback-verified').textContent()).resolves.toMatch(
+      /^yes: the patch's verify fails again \(exit [1-9]\d*\)$/,
+    );
     await page.screenshot({ path: join(REPO_ROOT, 'docs', 'images', 'rollback.png'), fullPage: true });
     expect(problems).toEqual([]);
     await page.context().close();
@@ -281,10 +288,12 @@ describe('web console (chromium + gateway + worker + sshd fleet)', () => {
     await page.locator('.grid .host[data-status="healthy"]').first().waitFor();
     await expect(page.locator('[data-action]').count()).resolves.toBe(0);
 
-    const viewerToken = (await new ApiClient(gateway.url).request('POST', '/auth/login', { username: `viewer-${run}`, password: VIEWER_PASSWORD })).body
-      .accessToken as string;
+    const viewerToken = (
+      await new ApiClient(gateway.url).request('POST', '/auth/login', { username: `viewer-${run}`, password: VIEWER_PASSWORD })
+    ).body.accessToken as string;
     const forged = await page.evaluate(
-      async ({ id, token }) => (await fetch(`/deployments/${id}/promote`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } })).status,
+      async ({ id, token }) =>
+        (await fetch(`/deployments/${id}/promote`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } })).status,
       { id: deploymentId, token: viewerToken },
     );
     expect(forged).toBe(403);

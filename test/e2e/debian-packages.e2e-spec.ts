@@ -60,7 +60,9 @@ async function approved(definition: object): Promise<string> {
 
 async function waitFor(taskId: string, deploymentId: string): Promise<any> {
   return api.waitForTask(taskId, 300_000).catch(async (error: Error) => {
-    throw new Error(`${error.message}: ${JSON.stringify((await api.get(`/deployments/${deploymentId}`)).body).slice(0, 6000)}\n${worker.logs().slice(-4000)}`);
+    throw new Error(
+      `${error.message}: ${JSON.stringify((await api.get(`/deployments/${deploymentId}`)).body).slice(0, 6000)}\n${worker.logs().slice(-4000)}`,
+    );
   });
 }
 
@@ -172,8 +174,13 @@ describe('package patches on real Debian hosts (gateway + worker + DebianFleet)'
       const record = view.hosts.find((h: any) => h.hostId === host.id);
       expect(record.status).toBe('healthy');
       const planned = record.captured.plan as string;
-      for (const name of binaries) expect(planned).toMatch(new RegExp(`^pkg\\t${name}\\t${oldest.replace(/[.+~]/g, '\\$&')}\\t${newest.replace(/[.+~]/g, '\\$&')}\\t`, 'm'));
-      expect(record.restartReport.afterApply).toEqual(expect.objectContaining({ rebootRequired: expect.any(Boolean), staleProcesses: expect.any(Array) }));
+      for (const name of binaries)
+        expect(planned).toMatch(
+          new RegExp(`^pkg\\t${name}\\t${oldest.replace(/[.+~]/g, '\\$&')}\\t${newest.replace(/[.+~]/g, '\\$&')}\\t`, 'm'),
+        );
+      expect(record.restartReport.afterApply).toEqual(
+        expect.objectContaining({ rebootRequired: expect.any(Boolean), staleProcesses: expect.any(Array) }),
+      );
       expect(record.restartReport.afterApply.staleProcesses.filter((p: any) => p.command === 'nginx')).toEqual([]);
       expect(record.output.map((o: any) => o.phase)).toEqual(expect.arrayContaining(['capture', 'apply', 'verify', 'report']));
     }
@@ -208,7 +215,9 @@ describe('package patches on real Debian hosts (gateway + worker + DebianFleet)'
       expect(phases).toEqual(expect.arrayContaining(['rollback', 'rollback-report']));
       // The restore's own last check is the proof (every planned package back), not verify.
       expect(phases).not.toContain('rollback-verify');
-      expect(record.output.filter((o: any) => o.phase === 'rollback').at(-1).stdout).toContain('every planned package is back at its captured state');
+      expect(record.output.filter((o: any) => o.phase === 'rollback').at(-1).stdout).toContain(
+        'every planned package is back at its captured state',
+      );
     }
   });
 
@@ -226,7 +235,11 @@ describe('package patches on real Debian hosts (gateway + worker + DebianFleet)'
       // Fails only on the marked host, and only while the new version is installed: the rollback cures it.
       healthChecks: [
         { type: 'http', port: 80, path: '/health', expectStatus: 200, timeoutSeconds: 20 },
-        { type: 'command', command: `! { [ -e /etc/vz-broken ] && [ "$(dpkg-query -W -f='\${Version}' openssl)" = '${newest}' ]; }`, timeoutSeconds: 3 },
+        {
+          type: 'command',
+          command: `! { [ -e /etc/vz-broken ] && [ "$(dpkg-query -W -f='\${Version}' openssl)" = '${newest}' ]; }`,
+          timeoutSeconds: 3,
+        },
       ],
     });
     const response = await api.post('/deployments', {

@@ -20,7 +20,10 @@ const TERMINAL_STEP_STATUSES = ['succeeded', 'failed', 'aborted', 'skipped'];
 /** The rollback refuses to start while `app/block-rollback` on the host says `block`. */
 const blockablePatch = (name: string, options: { failApplyOn?: string } = {}) =>
   filePatch(name, {
-    extraApply: ['echo applied >> "$VZ_STATE_DIR/app/apply.log"', ...(options.failApplyOn ? [`if [ "$VZ_HOST_NAME" = ${options.failApplyOn} ]; then exit 3; fi`] : [])],
+    extraApply: [
+      'echo applied >> "$VZ_STATE_DIR/app/apply.log"',
+      ...(options.failApplyOn ? [`if [ "$VZ_HOST_NAME" = ${options.failApplyOn} ]; then exit 3; fi`] : []),
+    ],
     rollbackBefore: ['test "$(cat "$VZ_STATE_DIR/app/block-rollback" 2>/dev/null)" != block'],
     extraRollback: ['echo restored >> "$VZ_STATE_DIR/app/apply.log"'],
   });
@@ -28,10 +31,14 @@ const blockablePatch = (name: string, options: { failApplyOn?: string } = {}) =>
 /** Like the harness's starters, with room for a loaded machine (the harness waits 20 s). */
 async function started(proc: AppProcess, ready: () => Promise<boolean> | boolean, what: string): Promise<AppProcess> {
   try {
-    await waitFor(async () => {
-      if (proc.child.exitCode !== null) throw new Error(`${what} exited:\n${proc.logs()}`);
-      return ready();
-    }, 90_000, what);
+    await waitFor(
+      async () => {
+        if (proc.child.exitCode !== null) throw new Error(`${what} exited:\n${proc.logs()}`);
+        return ready();
+      },
+      90_000,
+      what,
+    );
   } catch (error) {
     await proc.stop('SIGKILL');
     throw new Error(`${(error as Error).message}\n${proc.logs()}`);
@@ -78,15 +85,23 @@ describe('deployments always end (real processes)', () => {
       }),
     );
     const gateway = await startGateway(overrides);
-    const workers = [await startWorker({ ...LOCK, ...overrides }).catch(async (error: Error) => {
-      await gateway.stop('SIGKILL');
-      throw error;
-    })];
+    const workers = [
+      await startWorker({ ...LOCK, ...overrides }).catch(async (error: Error) => {
+        await gateway.stop('SIGKILL');
+        throw error;
+      }),
+    ];
     const api = await new ApiClient(gateway.url).login(TEST_ADMIN.username, TEST_ADMIN.password);
     const run = randomSuffix();
     const credential = await api.post('/credentials', { name: `end-${run}`, username: fleet.username, privateKey: fleet.privateKey });
     const bulk = await api.post('/hosts/bulk', {
-      hosts: fleet.hosts.map((h) => ({ name: `${run}-${h.name}`, address: h.address, port: h.port, credentialId: credential.body.id, hostKey: h.hostKey })),
+      hosts: fleet.hosts.map((h) => ({
+        name: `${run}-${h.name}`,
+        address: h.address,
+        port: h.port,
+        credentialId: credential.body.id,
+        hostKey: h.hostKey,
+      })),
     });
     if (bulk.status !== 201) throw new Error(JSON.stringify(bulk.body));
     const hosts = (bulk.body.items as { id: string; name: string }[])
@@ -206,7 +221,11 @@ describe('deployments always end (real processes)', () => {
         for (const host of env.hosts.slice(0, 2)) expect(await log(host.fleet)).toEqual([]);
 
         const other = await env.patch(blockablePatch(`after-lost-${randomSuffix()}`));
-        const next = await env.api.post('/deployments', { patchId: other, targets: { hostIds: targets }, strategy: { type: 'all-at-once' } });
+        const next = await env.api.post('/deployments', {
+          patchId: other,
+          targets: { hostIds: targets },
+          strategy: { type: 'all-at-once' },
+        });
         expect(next.status).toBe(202);
         expect((await env.api.waitForTask(next.body.taskId, 60_000)).status).toBe('succeeded');
       } finally {
@@ -220,7 +239,11 @@ describe('deployments always end (real processes)', () => {
     try {
       const patchId = await env.patch(blockablePatch(`re-rollback-${randomSuffix()}`));
       const targets = env.hosts.slice(0, 3);
-      const { deploymentId, taskId } = await deploy(env, { patchId, targets: { hostIds: targets.map((h) => h.id) }, strategy: { type: 'all-at-once' } });
+      const { deploymentId, taskId } = await deploy(env, {
+        patchId,
+        targets: { hostIds: targets.map((h) => h.id) },
+        strategy: { type: 'all-at-once' },
+      });
       expect((await env.api.waitForTask(taskId, 60_000)).status).toBe('succeeded');
       const blocked = targets[1]!;
       await fleet.writeHostFile(blocked.fleet, 'app/block-rollback', 'block');
@@ -260,7 +283,11 @@ describe('deployments always end (real processes)', () => {
       const patchId = await env.patch(blockablePatch(`re-rollback-skips-${randomSuffix()}`));
       const [retried, reverted, claimed, clean] = env.hosts.slice(0, 4) as Env['hosts'];
       const targets = [retried!, reverted!, claimed!, clean!];
-      const { deploymentId, taskId } = await deploy(env, { patchId, targets: { hostIds: targets.map((h) => h.id) }, strategy: { type: 'all-at-once' } });
+      const { deploymentId, taskId } = await deploy(env, {
+        patchId,
+        targets: { hostIds: targets.map((h) => h.id) },
+        strategy: { type: 'all-at-once' },
+      });
       expect((await env.api.waitForTask(taskId, 60_000)).status).toBe('succeeded');
       for (const host of [retried!, reverted!, claimed!]) await fleet.writeHostFile(host.fleet, 'app/block-rollback', 'block');
       const first = await env.api.post(`/deployments/${deploymentId}/rollback`);
@@ -292,7 +319,9 @@ describe('deployments always end (real processes)', () => {
       expect(record.status).toBe('rollback_failed');
       const statusOf = (id: string) => record.hosts.find((h: any) => h.hostId === id);
       expect(statusOf(retried!.id).status).toBe('rolled_back');
-      expect(statusOf(reverted!.id)).toEqual(expect.objectContaining({ status: 'rollback_failed', error: expect.stringMatching(/verify no longer passes/) }));
+      expect(statusOf(reverted!.id)).toEqual(
+        expect.objectContaining({ status: 'rollback_failed', error: expect.stringMatching(/verify no longer passes/) }),
+      );
       expect(statusOf(claimed!.id).status).toBe('rollback_failed');
       expect(statusOf(clean!.id).status).toBe('rolled_back');
       // Neither skipped host was touched by the retry.

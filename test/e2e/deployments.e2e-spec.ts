@@ -14,7 +14,6 @@ jest.setTimeout(180_000);
 const VERSION = 'app/version';
 const HEALTH = 'app/health';
 
-
 describe('deploy engine (gateway + worker + sshd fleet)', () => {
   const fleet = new SshFleet({ subnet: '127.64' });
   const run = randomSuffix();
@@ -33,7 +32,6 @@ describe('deploy engine (gateway + worker + sshd fleet)', () => {
     );
   }
 
-
   const waitForTask = (taskId: string, timeoutMs = 120_000): Promise<any> => api.waitForTask(taskId, timeoutMs);
 
   async function waitForStatus(deploymentId: string, status: string): Promise<any> {
@@ -48,7 +46,6 @@ describe('deploy engine (gateway + worker + sshd fleet)', () => {
     );
     return deployment;
   }
-
 
   const first = (n: number) => hosts.slice(0, n).map((h) => h.id);
 
@@ -278,7 +275,11 @@ describe('deploy engine (gateway + worker + sshd fleet)', () => {
     });
     expect(created.status).toBe(201);
     const patchId = await api.approvedPatch(filePatch(`mismatch-${run}`, { restoresHealth: true }));
-    const { deploymentId, taskId } = await api.deploy({ patchId, targets: { hostIds: [created.body.id] }, strategy: { type: 'all-at-once' } });
+    const { deploymentId, taskId } = await api.deploy({
+      patchId,
+      targets: { hostIds: [created.body.id] },
+      strategy: { type: 'all-at-once' },
+    });
     const task = await waitForTask(taskId);
     expect(task.status).toBe('failed');
     const record = (await api.get(`/deployments/${deploymentId}`)).body.hosts[0];
@@ -315,7 +316,11 @@ describe('deploy engine (gateway + worker + sshd fleet)', () => {
 
   it('streams task and host transitions over SSE, then the final state', async () => {
     const patchId = await api.approvedPatch(filePatch(`sse-${run}`, { restoresHealth: true }));
-    const { taskId } = await api.deploy({ patchId, targets: { hostIds: first(4) }, strategy: { type: 'canary', steps: [1, '100%'], bakeSeconds: 1 } });
+    const { taskId } = await api.deploy({
+      patchId,
+      targets: { hostIds: first(4) },
+      strategy: { type: 'canary', steps: [1, '100%'], bakeSeconds: 1 },
+    });
     const response = await fetch(`${gateway.url}/tasks/${taskId}/events`, { headers: { authorization: `Bearer ${(api as any).token}` } });
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     const text = await response.text();

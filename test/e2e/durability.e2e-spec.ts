@@ -17,8 +17,16 @@ const LOCK = { WORKER_JOB_LOCK_SECONDS: '3' };
 
 const slowPatch = (name: string, options: { breakHost?: string; slowRollback?: boolean } = {}) =>
   filePatch(name, {
-    extraApply: ['echo applied >> "$VZ_STATE_DIR/app/apply.log"', ...(options.breakHost ? [breakHealthOn(options.breakHost)] : []), 'sleep 1'],
-    extraRollback: ['printf ok > "$VZ_STATE_DIR/app/health"', 'echo restored >> "$VZ_STATE_DIR/app/apply.log"', ...(options.slowRollback ? ['sleep 1'] : [])],
+    extraApply: [
+      'echo applied >> "$VZ_STATE_DIR/app/apply.log"',
+      ...(options.breakHost ? [breakHealthOn(options.breakHost)] : []),
+      'sleep 1',
+    ],
+    extraRollback: [
+      'printf ok > "$VZ_STATE_DIR/app/health"',
+      'echo restored >> "$VZ_STATE_DIR/app/apply.log"',
+      ...(options.slowRollback ? ['sleep 1'] : []),
+    ],
   });
 
 interface Env {
@@ -142,7 +150,9 @@ describe('durability under faults (real processes)', () => {
         'a step-2 host applying, its change made',
       );
       await env.workers[0]!.stop('SIGKILL');
-      const interrupted = (await deployment(env, deploymentId)).hosts.filter((h: any) => ['capturing', 'applying', 'verifying'].includes(h.status));
+      const interrupted = (await deployment(env, deploymentId)).hosts.filter((h: any) =>
+        ['capturing', 'applying', 'verifying'].includes(h.status),
+      );
       expect(interrupted.length).toBeGreaterThan(0);
       env.workers = [await startWorker(LOCK)];
 
@@ -152,7 +162,8 @@ describe('durability under faults (real processes)', () => {
       expect(record.hosts.every((h: any) => h.status === 'healthy')).toBe(true);
       await expectConsistent(env, record);
       // Every host applied exactly once: the interrupted ones were found changed by verify, not restored and applied again.
-      for (const host of env.hosts) expect({ host: host.name, log: await applyLog(host.fleet) }).toEqual({ host: host.name, log: ['applied'] });
+      for (const host of env.hosts)
+        expect({ host: host.name, log: await applyLog(host.fleet) }).toEqual({ host: host.name, log: ['applied'] });
       const resumed = record.hosts.filter((h: any) => interrupted.some((i: any) => i.hostId === h.hostId && i.rollbackStoredAt));
       for (const host of resumed) expect(host.output.map((o: any) => o.phase)).toContain('verify');
     } finally {
@@ -174,7 +185,11 @@ describe('durability under faults (real processes)', () => {
         ],
       });
       const { deploymentId, taskId } = (
-        await env.api.post('/deployments', { patchId, targets: { hostIds: env.hosts.slice(0, 1).map((h) => h.id) }, strategy: { type: 'all-at-once' } })
+        await env.api.post('/deployments', {
+          patchId,
+          targets: { hostIds: env.hosts.slice(0, 1).map((h) => h.id) },
+          strategy: { type: 'all-at-once' },
+        })
       ).body;
       await waitForDeployment(env, deploymentId, (d) => d.hosts[0].status === 'applying', 'the host applying');
       await env.workers[0]!.stop('SIGKILL');
@@ -211,7 +226,12 @@ describe('durability under faults (real processes)', () => {
           strategy: { type: 'canary', steps: [2, '100%'], maxParallel: 3 },
         })
       ).body;
-      await waitForDeployment(env, deploymentId, (d) => d.hosts.some((h: any) => h.step === 1 && h.status === 'applying'), 'a step-2 host applying');
+      await waitForDeployment(
+        env,
+        deploymentId,
+        (d) => d.hosts.some((h: any) => h.step === 1 && h.status === 'applying'),
+        'a step-2 host applying',
+      );
       const first = env.workers[0]!;
       first.child.kill('SIGSTOP');
       try {
@@ -232,7 +252,8 @@ describe('durability under faults (real processes)', () => {
         expect(JSON.stringify(after.steps)).toBe(stepsBefore);
         expect((await env.api.get(`/tasks/${taskId}`)).body.status).toBe('succeeded');
         await expectConsistent(env, after);
-        for (const host of env.hosts) expect({ host: host.name, log: await applyLog(host.fleet) }).toEqual({ host: host.name, log: ['applied'] });
+        for (const host of env.hosts)
+          expect({ host: host.name, log: await applyLog(host.fleet) }).toEqual({ host: host.name, log: ['applied'] });
       } finally {
         first.child.kill('SIGCONT');
       }
@@ -267,7 +288,9 @@ describe('durability under faults (real processes)', () => {
   it('finishes an automatic rollback a SIGKILL interrupted', async () => {
     const env = await environment();
     try {
-      const patchId = await env.patch(slowPatch(`kill-rollback-${randomSuffix()}`, { breakHost: env.hosts[3]!.fleet.name, slowRollback: true }));
+      const patchId = await env.patch(
+        slowPatch(`kill-rollback-${randomSuffix()}`, { breakHost: env.hosts[3]!.fleet.name, slowRollback: true }),
+      );
       const { deploymentId, taskId } = (
         await env.api.post('/deployments', {
           patchId,
@@ -275,7 +298,12 @@ describe('durability under faults (real processes)', () => {
           strategy: { type: 'canary', steps: [4, '100%'], maxParallel: 4 },
         })
       ).body;
-      await waitForDeployment(env, deploymentId, (d) => d.status === 'rolling_back' && d.hosts.some((h: any) => h.status === 'rolling_back'), 'the rollback');
+      await waitForDeployment(
+        env,
+        deploymentId,
+        (d) => d.status === 'rolling_back' && d.hosts.some((h: any) => h.status === 'rolling_back'),
+        'the rollback',
+      );
       await env.workers[0]!.stop('SIGKILL');
       env.workers = [await startWorker(LOCK)];
       const task = await waitForTask(env, taskId);
@@ -296,7 +324,11 @@ describe('durability under faults (real processes)', () => {
     try {
       const patchId = await env.patch(slowPatch(`sigterm-${randomSuffix()}`));
       const { deploymentId, taskId } = (
-        await env.api.post('/deployments', { patchId, targets: { hostIds: env.hosts.map((h) => h.id) }, strategy: { type: 'rolling', batchSize: 4, maxParallel: 2 } })
+        await env.api.post('/deployments', {
+          patchId,
+          targets: { hostIds: env.hosts.map((h) => h.id) },
+          strategy: { type: 'rolling', batchSize: 4, maxParallel: 2 },
+        })
       ).body;
       await waitForDeployment(env, deploymentId, (d) => d.hosts.some((h: any) => h.status === 'applying'), 'a host applying');
       expect(await env.workers[0]!.stop('SIGTERM')).toBe(0);
@@ -317,7 +349,16 @@ describe('durability under faults (real processes)', () => {
       const patchId = await env.patch(slowPatch(`two-workers-${randomSuffix()}`));
       const groups = [env.hosts.slice(0, 4), env.hosts.slice(4, 8), env.hosts.slice(8, 12)];
       const started = await Promise.all(
-        groups.map(async (group) => (await env.api.post('/deployments', { patchId, targets: { hostIds: group.map((h) => h.id) }, strategy: { type: 'all-at-once', maxParallel: 4 } })).body),
+        groups.map(
+          async (group) =>
+            (
+              await env.api.post('/deployments', {
+                patchId,
+                targets: { hostIds: group.map((h) => h.id) },
+                strategy: { type: 'all-at-once', maxParallel: 4 },
+              })
+            ).body,
+        ),
       );
       for (const { taskId, deploymentId } of started) {
         expect((await waitForTask(env, taskId)).status).toBe('succeeded');
@@ -343,7 +384,11 @@ describe('durability under faults (real processes)', () => {
       try {
         const patchId = await env.patch(slowPatch(`redis-restart-${randomSuffix()}`));
         const { deploymentId, taskId } = (
-          await env.api.post('/deployments', { patchId, targets: { hostIds: env.hosts.map((h) => h.id) }, strategy: { type: 'rolling', batchSize: 2, maxParallel: 2 } })
+          await env.api.post('/deployments', {
+            patchId,
+            targets: { hostIds: env.hosts.map((h) => h.id) },
+            strategy: { type: 'rolling', batchSize: 2, maxParallel: 2 },
+          })
         ).body;
         await waitForDeployment(env, deploymentId, (d) => d.hosts.some((h: any) => h.status === 'healthy'), 'a first healthy host');
         await redis.restart(2000);
@@ -375,7 +420,13 @@ describe('durability under faults (real processes)', () => {
       try {
         await Promise.all(env.workers.map((w) => w.stop('SIGKILL')));
         const patchId = await env.patch(slowPatch(`redis-flush-${randomSuffix()}`));
-        const { deploymentId, taskId } = (await env.api.post('/deployments', { patchId, targets: { hostIds: env.hosts.slice(0, 3).map((h) => h.id) }, strategy: { type: 'all-at-once' } })).body;
+        const { deploymentId, taskId } = (
+          await env.api.post('/deployments', {
+            patchId,
+            targets: { hostIds: env.hosts.slice(0, 3).map((h) => h.id) },
+            strategy: { type: 'all-at-once' },
+          })
+        ).body;
         await redis.restartEmpty();
         env.workers = [await startWorker({ ...LOCK, REDIS_URL: redis.url })];
         expect((await waitForTask(env, taskId)).status).toBe('succeeded');
@@ -390,7 +441,9 @@ describe('durability under faults (real processes)', () => {
       try {
         const patchId = await env.patch(slowPatch(`redis-wake-${randomSuffix()}`));
         const notBefore = new Date(Date.now() + 3_000).toISOString();
-        const { deploymentId, taskId } = (await env.api.post('/deployments', { patchId, targets: { hostIds: env.hosts.slice(0, 2).map((h) => h.id) }, notBefore })).body;
+        const { deploymentId, taskId } = (
+          await env.api.post('/deployments', { patchId, targets: { hostIds: env.hosts.slice(0, 2).map((h) => h.id) }, notBefore })
+        ).body;
         await waitForDeployment(env, deploymentId, (d) => d.pausedReason === 'not_before', 'a not_before pause');
         await Promise.all(env.workers.map((w) => w.stop('SIGKILL')));
         await redis.restartEmpty();
@@ -419,7 +472,11 @@ describe('durability under faults (real processes)', () => {
       try {
         const patchId = await env.patch(slowPatch(`pg-restart-${randomSuffix()}`));
         const { deploymentId, taskId } = (
-          await env.api.post('/deployments', { patchId, targets: { hostIds: env.hosts.map((h) => h.id) }, strategy: { type: 'rolling', batchSize: 2, maxParallel: 2 } })
+          await env.api.post('/deployments', {
+            patchId,
+            targets: { hostIds: env.hosts.map((h) => h.id) },
+            strategy: { type: 'rolling', batchSize: 2, maxParallel: 2 },
+          })
         ).body;
         await waitForDeployment(env, deploymentId, (d) => d.hosts.some((h: any) => h.status === 'healthy'), 'a first healthy host');
         await pg.stop();

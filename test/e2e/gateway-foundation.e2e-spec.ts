@@ -9,9 +9,7 @@ import { appEnv } from '../harness/test-env';
 jest.setTimeout(60_000);
 
 function expectErrorBody(body: Record<string, unknown>, status: number, requestId: string | null): void {
-  expect(body).toEqual(
-    expect.objectContaining({ statusCode: status, error: expect.any(String), message: expect.anything(), requestId }),
-  );
+  expect(body).toEqual(expect.objectContaining({ statusCode: status, error: expect.any(String), message: expect.anything(), requestId }));
   const text = JSON.stringify(body);
   expect(text).not.toMatch(/at .*\.js:\d+|node_modules|\/work\/|SELECT |stack/i);
 }
@@ -121,10 +119,14 @@ describe('gateway readiness when Redis goes away', () => {
     redis.kill('SIGTERM');
     await once(redis, 'exit');
     let response = await fetch(`${gateway.url}/health/ready`);
-    await waitFor(async () => {
-      response = await fetch(`${gateway.url}/health/ready`);
-      return response.status === 503;
-    }, 10_000, 'ready → 503');
+    await waitFor(
+      async () => {
+        response = await fetch(`${gateway.url}/health/ready`);
+        return response.status === 503;
+      },
+      10_000,
+      'ready → 503',
+    );
     const body = (await response.json()) as { message: string; statusCode: number; requestId: string };
     expect(body.statusCode).toBe(503);
     expect(body.message).toContain('redis');

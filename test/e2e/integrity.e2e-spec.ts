@@ -15,7 +15,10 @@ const HEALTH = 'app/health';
 
 /** Breaks the health of `breakHost` (by fleet name) so the deployment aborts. */
 function patchBreaking(name: string, breakHost: string, overrides: object = {}) {
-  return { ...filePatch(name, { extraApply: [breakHealthOn(breakHost)], extraRollback: ['printf ok > "$VZ_STATE_DIR/app/health"'] }), ...overrides };
+  return {
+    ...filePatch(name, { extraApply: [breakHealthOn(breakHost)], extraRollback: ['printf ok > "$VZ_STATE_DIR/app/health"'] }),
+    ...overrides,
+  };
 }
 
 describe('integrity of rollback statuses (gateway + worker + sshd fleet)', () => {
@@ -26,8 +29,6 @@ describe('integrity of rollback statuses (gateway + worker + sshd fleet)', () =>
   let api: ApiClient;
   let hosts: { id: string; name: string; fleet: FleetHost }[] = [];
 
-
-
   beforeAll(async () => {
     await fleet.start(3);
     [gateway, worker] = await Promise.all([startGateway(), startWorker()]);
@@ -35,7 +36,13 @@ describe('integrity of rollback statuses (gateway + worker + sshd fleet)', () =>
     const credential = await api.post('/credentials', { name: `integrity-${run}`, username: fleet.username, privateKey: fleet.privateKey });
     expect(credential.status).toBe(201);
     const bulk = await api.post('/hosts/bulk', {
-      hosts: fleet.hosts.map((h) => ({ name: `${run}-${h.name}`, address: h.address, port: h.port, credentialId: credential.body.id, hostKey: h.hostKey })),
+      hosts: fleet.hosts.map((h) => ({
+        name: `${run}-${h.name}`,
+        address: h.address,
+        port: h.port,
+        credentialId: credential.body.id,
+        hostKey: h.hostKey,
+      })),
     });
     expect(bulk.status).toBe(201);
     hosts = (bulk.body.items as { id: string; name: string }[])
@@ -73,7 +80,9 @@ describe('integrity of rollback statuses (gateway + worker + sshd fleet)', () =>
     for (const strategy of [undefined, { type: 'all-at-once' }, { type: 'all-at-once', autoRollback: true }]) {
       const response = await api.post('/deployments', { patchId, targets: { hostIds: [hosts[0]!.id] }, ...(strategy ? { strategy } : {}) });
       expect(response.status).toBe(400);
-      expect(response.body.message).toEqual(expect.arrayContaining([expect.stringContaining('strategy.autoRollback: the patch is irreversible')]));
+      expect(response.body.message).toEqual(
+        expect.arrayContaining([expect.stringContaining('strategy.autoRollback: the patch is irreversible')]),
+      );
     }
   });
 

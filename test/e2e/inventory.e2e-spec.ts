@@ -164,7 +164,9 @@ describe('credentials', () => {
 
   it('never shows key material in a list or a get', async () => {
     const key = makeKey(`secret-${randomSuffix()}`, ['-t', 'ed25519', '-N', PASSPHRASE]);
-    const id = (await admin.post('/credentials', { name: `s-${randomSuffix()}`, username: 'u', privateKey: key.privateKey, passphrase: PASSPHRASE })).body.id;
+    const id = (
+      await admin.post('/credentials', { name: `s-${randomSuffix()}`, username: 'u', privateKey: key.privateKey, passphrase: PASSPHRASE })
+    ).body.id;
     const one = await admin.get(`/credentials/${id}`);
     expect(one.status).toBe(200);
     expect(Object.keys(one.body).sort()).toEqual(['become', 'createdAt', 'id', 'name', 'publicKeyFingerprint', 'username']);
@@ -376,7 +378,12 @@ describe('hosts', () => {
 
     it('registers nothing when any item is bad, and names every bad item by index and field', async () => {
       const tag = `x${randomSuffix()}`;
-      const hosts = Array.from({ length: 6 }, (_, i) => ({ name: `${tag}-${i}`, address: '10.3.0.1', credentialId, labels: { batch: tag } }));
+      const hosts = Array.from({ length: 6 }, (_, i) => ({
+        name: `${tag}-${i}`,
+        address: '10.3.0.1',
+        credentialId,
+        labels: { batch: tag },
+      }));
       Object.assign(hosts[1]!, { port: 0 });
       Object.assign(hosts[3]!, { address: 'bad_address!' });
       Object.assign(hosts[4]!, { labels: { Bad: 'x' }, extra: true });
@@ -428,7 +435,12 @@ describe('hosts', () => {
 
     it('registers 1,000 hosts in one call', async () => {
       const tag = `k${randomSuffix()}`;
-      const hosts = Array.from({ length: 1000 }, (_, i) => ({ name: `${tag}-${String(i).padStart(4, '0')}`, address: `10.4.${i % 250}.1`, credentialId, labels: { batch: tag } }));
+      const hosts = Array.from({ length: 1000 }, (_, i) => ({
+        name: `${tag}-${String(i).padStart(4, '0')}`,
+        address: `10.4.${i % 250}.1`,
+        credentialId,
+        labels: { batch: tag },
+      }));
       const response = await admin.post('/hosts/bulk', { hosts });
       expect(response.status).toBe(201);
       expect(response.body.count).toBe(1000);
@@ -572,7 +584,9 @@ describe('secrets at rest', () => {
   it('keeps private keys and passphrases out of a pg_dump of the database', async () => {
     const key = makeKey(`dump-${randomSuffix()}`, ['-t', 'ed25519', '-N', PASSPHRASE]);
     const name = `dump-check-${randomSuffix()}`;
-    expect((await admin.post('/credentials', { name, username: 'u', privateKey: key.privateKey, passphrase: PASSPHRASE })).status).toBe(201);
+    expect((await admin.post('/credentials', { name, username: 'u', privateKey: key.privateKey, passphrase: PASSPHRASE })).status).toBe(
+      201,
+    );
     await createCredential({ name: `dump-fleet-${randomSuffix()}` });
     const pgDump = ['/usr/lib/postgresql/15/bin/pg_dump', 'pg_dump'].find((bin) => {
       try {

@@ -145,11 +145,18 @@ describe('keys and the audit trail (real gateway, worker, PostgreSQL, Redis, ssh
           END IF;
           RETURN NEW;
         END $$`);
-      await sql.query(`CREATE TRIGGER vz_test_refuse_audit BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION vz_test_refuse_audit()`);
+      await sql.query(
+        `CREATE TRIGGER vz_test_refuse_audit BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION vz_test_refuse_audit()`,
+      );
       try {
         const refused = await admin.post('/users', { username, password: PASSWORD, role: 'viewer' });
         expect(refused.status).toBe(500);
-        expect(refused.body).toEqual({ statusCode: 500, error: 'Internal Server Error', message: 'internal error', requestId: expect.any(String) });
+        expect(refused.body).toEqual({
+          statusCode: 500,
+          error: 'Internal Server Error',
+          message: 'internal error',
+          requestId: expect.any(String),
+        });
       } finally {
         await sql.query('DROP TRIGGER vz_test_refuse_audit ON audit_events');
         await sql.query('DROP FUNCTION vz_test_refuse_audit()');
@@ -174,14 +181,22 @@ describe('keys and the audit trail (real gateway, worker, PostgreSQL, Redis, ssh
       try {
         const refused = await admin.post('/users', { username, password: PASSWORD, role: 'viewer' });
         expect(refused.status).toBe(500);
-        expect(refused.body).toEqual({ statusCode: 500, error: 'Internal Server Error', message: 'internal error', requestId: expect.any(String) });
+        expect(refused.body).toEqual({
+          statusCode: 500,
+          error: 'Internal Server Error',
+          message: 'internal error',
+          requestId: expect.any(String),
+        });
         requestId = refused.body.requestId as string;
       } finally {
         await sql.query('DROP TRIGGER vz_test_refuse_user ON users');
         await sql.query('DROP FUNCTION vz_test_refuse_user()');
       }
       await waitFor(() => gateway.logs().includes(requestId), 5_000, 'the failed request in the gateway log');
-      const lines = gateway.logs().split('\n').filter((line) => line.includes(requestId));
+      const lines = gateway
+        .logs()
+        .split('\n')
+        .filter((line) => line.includes(requestId));
       expect(lines.some((line) => line.includes('user write refused by the test'))).toBe(true);
       expect(lines.join('\n')).not.toMatch(/\$argon2/);
     });
@@ -192,7 +207,10 @@ describe('keys and the audit trail (real gateway, worker, PostgreSQL, Redis, ssh
       const first = await admin.get('/audit/verify');
       expect(first.status).toBe(200);
       expect(first.body).toEqual(
-        expect.objectContaining({ valid: true, head: { id: expect.any(String), hash: expect.stringMatching(/^[0-9a-f]{64}$/), count: first.body.checked } }),
+        expect.objectContaining({
+          valid: true,
+          head: { id: expect.any(String), hash: expect.stringMatching(/^[0-9a-f]{64}$/), count: first.body.checked },
+        }),
       );
       const pinned = first.body.head as { hash: string; count: number };
 
@@ -228,10 +246,16 @@ describe('keys and the audit trail (real gateway, worker, PostgreSQL, Redis, ssh
       const approver = await newUser('operator');
       const approved = await approver.client.post(`/patches/${created.body.id}/approve`);
       expect(approved.status).toBe(200);
-      expect(approved.body).toEqual(expect.objectContaining({ status: 'approved', approvedBy: approver.username, createdBy: TEST_ADMIN.username }));
+      expect(approved.body).toEqual(
+        expect.objectContaining({ status: 'approved', approvedBy: approver.username, createdBy: TEST_ADMIN.username }),
+      );
       const [event] = await auditEvents((e) => e.requestId === approved.headers.get('x-request-id'));
       expect(event).toEqual(
-        expect.objectContaining({ action: 'patch.approve', actorName: approver.username, detail: expect.objectContaining({ status: { from: 'draft', to: 'approved' } }) }),
+        expect.objectContaining({
+          action: 'patch.approve',
+          actorName: approver.username,
+          detail: expect.objectContaining({ status: { from: 'draft', to: 'approved' } }),
+        }),
       );
     });
   });
@@ -267,10 +291,15 @@ describe('keys and the audit trail (real gateway, worker, PostgreSQL, Redis, ssh
           });
           expect([byAdmin, bySecond].find((r) => r.status === 409)?.body.message ?? 'last active admin').toMatch(/last active admin/);
           await sql.query(`UPDATE users SET role = 'admin', token_version = token_version + 1 WHERE id = $1`, [me.id]);
-          await sql.query(`UPDATE users SET role = 'operator', disabled = true, token_version = token_version + 1 WHERE id = $1`, [second.id]);
+          await sql.query(`UPDATE users SET role = 'operator', disabled = true, token_version = token_version + 1 WHERE id = $1`, [
+            second.id,
+          ]);
         }
       } finally {
-        await sql.query(`UPDATE users SET role = 'admin', token_version = token_version + 1 WHERE id = ANY($1::uuid[]) OR id = $2`, [others, me.id]);
+        await sql.query(`UPDATE users SET role = 'admin', token_version = token_version + 1 WHERE id = ANY($1::uuid[]) OR id = $2`, [
+          others,
+          me.id,
+        ]);
         admin = await anonymous.login(TEST_ADMIN.username, TEST_ADMIN.password);
       }
     });
@@ -284,10 +313,20 @@ describe('keys and the audit trail (real gateway, worker, PostgreSQL, Redis, ssh
         await fleet.writeHostFile(host, 'app/version', '1.0');
         await fleet.writeHostFile(host, 'app/health', 'ok');
       }
-      const credential = await admin.post('/credentials', { name: `audit-fleet-${run}`, username: fleet.username, privateKey: fleet.privateKey });
+      const credential = await admin.post('/credentials', {
+        name: `audit-fleet-${run}`,
+        username: fleet.username,
+        privateKey: fleet.privateKey,
+      });
       expect(credential.status).toBe(201);
       const bulk = await admin.post('/hosts/bulk', {
-        hosts: fleet.hosts.map((h) => ({ name: `${run}-${h.name}`, address: h.address, port: h.port, credentialId: credential.body.id, hostKey: h.hostKey })),
+        hosts: fleet.hosts.map((h) => ({
+          name: `${run}-${h.name}`,
+          address: h.address,
+          port: h.port,
+          credentialId: credential.body.id,
+          hostKey: h.hostKey,
+        })),
       });
       expect(bulk.status).toBe(201);
       const hostIds = (bulk.body.items as { id: string; name: string }[]).sort((a, b) => a.name.localeCompare(b.name)).map((h) => h.id);
@@ -317,7 +356,9 @@ describe('keys and the audit trail (real gateway, worker, PostgreSQL, Redis, ssh
       const deploymentId = accepted.body.deploymentId as string;
       const events = await auditEvents((e) => e.resourceId === deploymentId);
       expect(events.map((e) => e.action).sort()).toEqual(['deployment.create', 'deployment.rollback.automatic']);
-      expect(events.find((e) => e.action === 'deployment.create')).toEqual(expect.objectContaining({ actorKind: 'user', actorName: TEST_ADMIN.username }));
+      expect(events.find((e) => e.action === 'deployment.create')).toEqual(
+        expect.objectContaining({ actorKind: 'user', actorName: TEST_ADMIN.username }),
+      );
       expect(events.find((e) => e.action === 'deployment.rollback.automatic')).toEqual(
         expect.objectContaining({
           actorKind: 'system',

@@ -18,7 +18,11 @@ const APPLY_LOG = 'app/apply.log';
 
 /** Each host's apply takes `seconds`, so a short window closes while hosts are running. */
 function slowPatch(name: string, seconds: number) {
-  return filePatch(name, { applyBefore: [`sleep ${seconds}`], extraApply: ['echo applied >> "$VZ_STATE_DIR/app/apply.log"'], healthSeconds: false });
+  return filePatch(name, {
+    applyBefore: [`sleep ${seconds}`],
+    extraApply: ['echo applied >> "$VZ_STATE_DIR/app/apply.log"'],
+    healthSeconds: false,
+  });
 }
 
 /** A wall-clock time in UTC, as a one-off window takes it. */
@@ -34,7 +38,6 @@ describe('maintenance windows and notBefore (gateway + worker + sshd fleet)', ()
   let slowPatchId: string;
 
   const ids = (from: number, to: number) => hosts.slice(from, to).map((h) => h.id);
-
 
   beforeAll(async () => {
     await fleet.start(10);
@@ -70,7 +73,10 @@ describe('maintenance windows and notBefore (gateway + worker + sshd fleet)', ()
       return response.body;
     };
     await refused({ ...target, window: { start: '2030-06-02T02:00', end: '2030-06-01T22:00', timezone: 'UTC' } }, 'window.end');
-    await refused({ ...target, window: { start: '2030-06-01T22:00', end: '2030-06-02T02:00', timezone: 'Mars/Olympus' } }, 'window.timezone');
+    await refused(
+      { ...target, window: { start: '2030-06-01T22:00', end: '2030-06-02T02:00', timezone: 'Mars/Olympus' } },
+      'window.timezone',
+    );
     await refused({ ...target, window: { recurrence: '0 25 * * *', duration: '1h', timezone: 'UTC' } }, 'window.recurrence');
     await refused({ ...target, window: { start: '2020-01-01T00:00', end: '2020-01-01T01:00', timezone: 'UTC' } }, 'never open');
     await refused({ ...target, window: `no-such-window-${run}` }, 'no maintenance window named');
@@ -80,16 +86,38 @@ describe('maintenance windows and notBefore (gateway + worker + sshd fleet)', ()
     await refused({ ...target, notBefore: '2099-01-01T00:00:00Z' }, 'at most 366 days ahead');
     await refused({ ...target, window: { recurrence: '0 0 31 2 *', duration: '1h', timezone: 'UTC' } }, 'never matches a date');
     // Dry runs validate alike.
-    await refused({ ...target, dryRun: true, window: { start: '2030-06-02T02:00', end: '2030-06-01T22:00', timezone: 'UTC' } }, 'window.end');
+    await refused(
+      { ...target, dryRun: true, window: { start: '2030-06-02T02:00', end: '2030-06-01T22:00', timezone: 'UTC' } },
+      'window.end',
+    );
 
-    const bad = await api.post('/maintenance-windows', { name: 'bad name!', recurrence: '0 2 * * 8', duration: '0m', timezone: 'Nowhere/City' });
+    const bad = await api.post('/maintenance-windows', {
+      name: 'bad name!',
+      recurrence: '0 2 * * 8',
+      duration: '0m',
+      timezone: 'Nowhere/City',
+    });
     expect(bad.status).toBe(400);
     for (const field of ['name', 'recurrence', 'duration', 'timezone']) expect(JSON.stringify(bad.body)).toContain(`${field}:`);
-    const created = await api.post('/maintenance-windows', { name: `nightly-${run}`, recurrence: '0 22 * * 1-5', duration: '3h', timezone: 'Europe/Berlin' });
+    const created = await api.post('/maintenance-windows', {
+      name: `nightly-${run}`,
+      recurrence: '0 22 * * 1-5',
+      duration: '3h',
+      timezone: 'Europe/Berlin',
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toEqual(expect.objectContaining({ name: `nightly-${run}`, duration: '3h', state: expect.objectContaining({ open: expect.any(Boolean) }) }));
-    expect((await api.post('/maintenance-windows', { name: `nightly-${run}`, recurrence: '0 1 * * *', duration: '1h', timezone: 'UTC' })).status).toBe(409);
-    const idShaped = await api.post('/maintenance-windows', { name: '6f1c2b9e-0000-4000-8000-000000000000', recurrence: '0 1 * * *', duration: '1h', timezone: 'UTC' });
+    expect(created.body).toEqual(
+      expect.objectContaining({ name: `nightly-${run}`, duration: '3h', state: expect.objectContaining({ open: expect.any(Boolean) }) }),
+    );
+    expect(
+      (await api.post('/maintenance-windows', { name: `nightly-${run}`, recurrence: '0 1 * * *', duration: '1h', timezone: 'UTC' })).status,
+    ).toBe(409);
+    const idShaped = await api.post('/maintenance-windows', {
+      name: '6f1c2b9e-0000-4000-8000-000000000000',
+      recurrence: '0 1 * * *',
+      duration: '1h',
+      timezone: 'UTC',
+    });
     expect(idShaped.status).toBe(400);
     expect((await api.get(`/maintenance-windows/${created.body.id}`)).body.id).toBe(created.body.id);
     // A viewer reads windows but may not create one.
@@ -97,15 +125,26 @@ describe('maintenance windows and notBefore (gateway + worker + sshd fleet)', ()
     expect(listed.body.items.map((w: any) => w.id)).toContain(created.body.id);
 
     // The plan shows when hosts could start.
-    const planned = await api.post('/deployments', { ...target, dryRun: true, window: `nightly-${run}`, notBefore: new Date(Date.now() + 3_600_000).toISOString() });
+    const planned = await api.post('/deployments', {
+      ...target,
+      dryRun: true,
+      window: `nightly-${run}`,
+      notBefore: new Date(Date.now() + 3_600_000).toISOString(),
+    });
     expect(planned.status).toBe(200);
     expect(planned.body.schedule).toEqual(
-      expect.objectContaining({ maintenanceWindowId: created.body.id, now: expect.objectContaining({ canStart: false, reason: 'not_before' }) }),
+      expect.objectContaining({
+        maintenanceWindowId: created.body.id,
+        now: expect.objectContaining({ canStart: false, reason: 'not_before' }),
+      }),
     );
     // The same from the command line, and a bad --window is bad usage (exit 2).
     const env = { VULNZERO_URL: gateway.url, VULNZERO_TOKEN: (api as any).token };
     const notBefore = new Date(Date.now() + 3_600_000).toISOString();
-    const cliPlan = await runCli(['deploy', '--patch', slowPatchId, '--hosts', hosts[0].name, '--window', `nightly-${run}`, '--not-before', notBefore, '--plan'], env);
+    const cliPlan = await runCli(
+      ['deploy', '--patch', slowPatchId, '--hosts', hosts[0].name, '--window', `nightly-${run}`, '--not-before', notBefore, '--plan'],
+      env,
+    );
     // Hosts start at notBefore, or at the window's first opening after it (weeknights 22:00 Berlin), whichever is later.
     const from = /schedule: no host would start now \(not_before\); hosts start from (\S+)/.exec(cliPlan.stdout)?.[1];
     expect(Date.parse(from as string)).toBeGreaterThanOrEqual(Date.parse(notBefore));
@@ -117,7 +156,12 @@ describe('maintenance windows and notBefore (gateway + worker + sshd fleet)', ()
 
   it('pauses when the window closes mid-deployment, lets the running host finish, and resumes at the next opening', async () => {
     // Open 6 s out of every 15 s; each host takes about 1.7 s, one at a time: 6 hosts need two openings at least.
-    const named = await api.post('/maintenance-windows', { name: `every-15s-${run}`, recurrence: '*/15 * * * * *', duration: '6s', timezone: 'UTC' });
+    const named = await api.post('/maintenance-windows', {
+      name: `every-15s-${run}`,
+      recurrence: '*/15 * * * * *',
+      duration: '6s',
+      timezone: 'UTC',
+    });
     expect(named.status).toBe(201);
     const { deploymentId, taskId } = await api.deploy({
       patchId: slowPatchId,
@@ -168,16 +212,34 @@ describe('maintenance windows and notBefore (gateway + worker + sshd fleet)', ()
 
   it('holds a deployment until notBefore, and a cancel while it waits ends it without touching a host', async () => {
     const notBefore = new Date(Date.now() + 4_000);
-    const { deploymentId, taskId } = await api.deploy({ patchId: slowPatchId, targets: { hostIds: ids(6, 7) }, notBefore: notBefore.toISOString() });
-    await waitFor(async () => (await api.get(`/deployments/${deploymentId}`)).body.pausedReason === 'not_before', 20_000, 'a not_before pause');
+    const { deploymentId, taskId } = await api.deploy({
+      patchId: slowPatchId,
+      targets: { hostIds: ids(6, 7) },
+      notBefore: notBefore.toISOString(),
+    });
+    await waitFor(
+      async () => (await api.get(`/deployments/${deploymentId}`)).body.pausedReason === 'not_before',
+      20_000,
+      'a not_before pause',
+    );
     const waiting = (await api.get(`/deployments/${deploymentId}`)).body;
-    expect(waiting).toEqual(expect.objectContaining({ status: 'paused', notBefore: notBefore.toISOString(), resumeAt: notBefore.toISOString() }));
+    expect(waiting).toEqual(
+      expect.objectContaining({ status: 'paused', notBefore: notBefore.toISOString(), resumeAt: notBefore.toISOString() }),
+    );
     expect((await api.waitForTask(taskId)).status).toBe('succeeded');
     const done = (await api.get(`/deployments/${deploymentId}`)).body;
     expect(Date.parse(done.hosts[0].startedAt)).toBeGreaterThanOrEqual(notBefore.getTime());
 
-    const later = await api.deploy({ patchId: slowPatchId, targets: { hostIds: ids(7, 8) }, notBefore: new Date(Date.now() + 3_600_000).toISOString() });
-    await waitFor(async () => (await api.get(`/deployments/${later.deploymentId}`)).body.pausedReason === 'not_before', 20_000, 'a not_before pause');
+    const later = await api.deploy({
+      patchId: slowPatchId,
+      targets: { hostIds: ids(7, 8) },
+      notBefore: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    await waitFor(
+      async () => (await api.get(`/deployments/${later.deploymentId}`)).body.pausedReason === 'not_before',
+      20_000,
+      'a not_before pause',
+    );
     expect((await api.post(`/deployments/${later.deploymentId}/cancel`)).status).toBe(200);
     expect((await api.waitForTask(later.taskId, 30_000)).status).toBe('cancelled');
     expect((await api.get(`/deployments/${later.deploymentId}`)).body.hosts[0].status).toBe('skipped');

@@ -36,7 +36,6 @@ function valueOf(series: Series[], name: string, labels: Record<string, string> 
   return found.reduce((sum, s) => sum + s.value, 0);
 }
 
-
 describe('metrics and logs (gateway + worker + sshd fleet)', () => {
   const fleet = new SshFleet({ subnet: '127.67' });
   const run = randomSuffix();
@@ -167,10 +166,14 @@ describe('metrics and logs (gateway + worker + sshd fleet)', () => {
     // A path no route matches is one `unmatched` series, whatever the path (scanners must not mint series).
     expect((await new ApiClient(gateway.url).get(`/no-such-route-${run}`)).status).toBe(404);
     const gatewaySeries = await scrapeGateway();
-    expect(valueOf(gatewaySeries, 'vulnzero_http_request_duration_seconds_count', { route: 'unmatched', status: '404' })).toBeGreaterThanOrEqual(1);
+    expect(
+      valueOf(gatewaySeries, 'vulnzero_http_request_duration_seconds_count', { route: 'unmatched', status: '404' }),
+    ).toBeGreaterThanOrEqual(1);
     expect(gatewaySeries.some((s) => s.labels.route?.includes('no-such-route'))).toBe(false);
     for (const queue of ['scan', 'deploy', 'rollback']) {
-      expect(gatewaySeries.some((s) => s.name === 'vulnzero_queue_jobs' && s.labels.queue === queue && s.labels.state === 'waiting')).toBe(true);
+      expect(gatewaySeries.some((s) => s.name === 'vulnzero_queue_jobs' && s.labels.queue === queue && s.labels.state === 'waiting')).toBe(
+        true,
+      );
     }
     expect(valueOf(gatewaySeries, 'vulnzero_metrics_source_up', { source: 'postgresql' })).toBe(1);
     expect(valueOf(gatewaySeries, 'vulnzero_metrics_source_up', { source: 'redis' })).toBe(1);
@@ -202,7 +205,8 @@ describe('metrics and logs (gateway + worker + sshd fleet)', () => {
 
     // The worker counts what it did, as it does it.
     const workerAfter = await scrapeWorker();
-    const workerDelta = (name: string, labels: Record<string, string>) => valueOf(workerAfter, name, labels) - valueOf(workerBefore, name, labels);
+    const workerDelta = (name: string, labels: Record<string, string>) =>
+      valueOf(workerAfter, name, labels) - valueOf(workerBefore, name, labels);
     expect(workerDelta('vulnzero_host_operation_seconds_count', { phase: 'apply', outcome: 'ok' })).toBe(2);
     expect(workerDelta('vulnzero_host_operation_seconds_count', { phase: 'health', outcome: 'ok' })).toBeGreaterThanOrEqual(2);
     expect(workerDelta('vulnzero_host_operation_seconds_count', { phase: 'rollback', outcome: 'ok' })).toBe(2);
@@ -215,12 +219,16 @@ describe('metrics and logs (gateway + worker + sshd fleet)', () => {
     await waitFor(
       async () => {
         gatewayAfter = await scrapeGateway();
-        return valueOf(gatewayAfter, 'vulnzero_deployments_finished_total', failedDeploy) > valueOf(gatewayBefore, 'vulnzero_deployments_finished_total', failedDeploy);
+        return (
+          valueOf(gatewayAfter, 'vulnzero_deployments_finished_total', failedDeploy) >
+          valueOf(gatewayBefore, 'vulnzero_deployments_finished_total', failedDeploy)
+        );
       },
       30_000,
       'the gateway to count the failed deployment',
     );
-    const gatewayDelta = (name: string, labels: Record<string, string>) => valueOf(gatewayAfter, name, labels) - valueOf(gatewayBefore, name, labels);
+    const gatewayDelta = (name: string, labels: Record<string, string>) =>
+      valueOf(gatewayAfter, name, labels) - valueOf(gatewayBefore, name, labels);
     // The good canary ended rolled_back by the operator's rollback.
     expect(gatewayDelta('vulnzero_deployments_finished_total', { strategy: 'canary', status: 'rolled_back' })).toBe(1);
     expect(gatewayDelta('vulnzero_deployments_finished_total', failedDeploy)).toBe(1);
@@ -234,12 +242,20 @@ describe('metrics and logs (gateway + worker + sshd fleet)', () => {
 
     // Request durations by route pattern: the ids of the polled resources never become labels.
     expect(gatewayDelta('vulnzero_http_request_duration_seconds_count', { method: 'POST', route: '/deployments', status: '202' })).toBe(2);
-    expect(gatewayDelta('vulnzero_http_request_duration_seconds_count', { method: 'GET', route: '/tasks/:id', status: '200' })).toBeGreaterThanOrEqual(3);
-    expect(gatewayDelta('vulnzero_http_request_duration_seconds_count', { method: 'POST', route: '/deployments/:id/rollback', status: '202' })).toBe(1);
-    const routes = new Set(gatewayAfter.filter((s) => s.name === 'vulnzero_http_request_duration_seconds_count').map((s) => s.labels.route));
+    expect(
+      gatewayDelta('vulnzero_http_request_duration_seconds_count', { method: 'GET', route: '/tasks/:id', status: '200' }),
+    ).toBeGreaterThanOrEqual(3);
+    expect(
+      gatewayDelta('vulnzero_http_request_duration_seconds_count', { method: 'POST', route: '/deployments/:id/rollback', status: '202' }),
+    ).toBe(1);
+    const routes = new Set(
+      gatewayAfter.filter((s) => s.name === 'vulnzero_http_request_duration_seconds_count').map((s) => s.labels.route),
+    );
     for (const route of routes) expect(route).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
     // Refused scrapes are requests too, counted under their route.
-    expect(valueOf(gatewayAfter, 'vulnzero_http_request_duration_seconds_count', { route: '/metrics', status: '401' })).toBeGreaterThanOrEqual(1);
+    expect(
+      valueOf(gatewayAfter, 'vulnzero_http_request_duration_seconds_count', { route: '/metrics', status: '401' }),
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it('writes JSON logs that carry task, deployment and host ids and never a secret', async () => {
@@ -269,7 +285,12 @@ describe('metrics and logs (gateway + worker + sshd fleet)', () => {
     expect(parsed.every((entry) => entry.app === 'worker')).toBe(true);
     const hostFailed = parsed.find((entry) => entry.msg === 'host failed' && entry.hostId === mismatchedHostId);
     expect(hostFailed).toEqual(
-      expect.objectContaining({ taskId: expect.any(String), deploymentId: expect.any(String), jobId: expect.any(String), job: 'deploy.run' }),
+      expect.objectContaining({
+        taskId: expect.any(String),
+        deploymentId: expect.any(String),
+        jobId: expect.any(String),
+        job: 'deploy.run',
+      }),
     );
 
     // One line per API request, with its id, method, URL, status and time; probes and scrapes stay quiet.
@@ -277,7 +298,16 @@ describe('metrics and logs (gateway + worker + sshd fleet)', () => {
       .logs()
       .split('\n')
       .filter((line) => line.includes('"msg":"request completed"'))
-      .map((line) => JSON.parse(line) as { app: string; requestId: string; req: { id: string; method: string; url: string }; res: { statusCode: number }; responseTime: number });
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            app: string;
+            requestId: string;
+            req: { id: string; method: string; url: string };
+            res: { statusCode: number };
+            responseTime: number;
+          },
+      );
     expect(requestLines.length).toBeGreaterThan(0);
     for (const line of requestLines) {
       expect(line).toEqual(
@@ -291,6 +321,8 @@ describe('metrics and logs (gateway + worker + sshd fleet)', () => {
       );
       expect(line.req.url).not.toMatch(/^\/(metrics|health\/)/);
     }
-    expect(requestLines.some((line) => line.req.method === 'POST' && line.req.url === '/deployments' && line.res.statusCode === 202)).toBe(true);
+    expect(requestLines.some((line) => line.req.method === 'POST' && line.req.url === '/deployments' && line.res.statusCode === 202)).toBe(
+      true,
+    );
   });
 });

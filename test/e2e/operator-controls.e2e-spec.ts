@@ -28,9 +28,7 @@ describe('operator controls: plan, retry and live output (gateway + worker + ssh
   let credentialId: string;
   let hosts: RegisteredHost[] = [];
 
-
   const waitForTask = (taskId: string): Promise<any> => api.waitForTask(taskId);
-
 
   const ids = (from: number, to: number) => hosts.slice(from, to).map((h) => h.id);
 
@@ -91,15 +89,40 @@ describe('operator controls: plan, retry and live output (gateway + worker + ssh
 
   it('names hosts it would exclude: claimed by a running deployment, unpinned, unreachable', async () => {
     const patchId = await api.approvedPatch(loggingPatch(`exclude-${run}`));
-    const unpinned = await api.post('/hosts', { name: `${run}-unpinned`, address: hosts[5].fleet.address, port: hosts[5].fleet.port, credentialId });
+    const unpinned = await api.post('/hosts', {
+      name: `${run}-unpinned`,
+      address: hosts[5].fleet.address,
+      port: hosts[5].fleet.port,
+      credentialId,
+    });
     // Pinned with a real key but nobody listens on port 1.
-    const dead = await api.post('/hosts', { name: `${run}-dead`, address: '127.72.0.250', port: 1, credentialId, hostKey: hosts[0].fleet.hostKey });
+    const dead = await api.post('/hosts', {
+      name: `${run}-dead`,
+      address: '127.72.0.250',
+      port: 1,
+      credentialId,
+      hostKey: hosts[0].fleet.hostKey,
+    });
     expect([unpinned.status, dead.status]).toEqual([201, 201]);
-    const holder = await api.deploy({ patchId, targets: { hostIds: ids(6, 8) }, strategy: { type: 'canary', steps: [1, '100%'], pauseAfterStep: [0] } });
-    await waitFor(async () => (await api.get(`/deployments/${holder.deploymentId}`)).body.status === 'paused', 60_000, 'the holder to pause');
+    const holder = await api.deploy({
+      patchId,
+      targets: { hostIds: ids(6, 8) },
+      strategy: { type: 'canary', steps: [1, '100%'], pauseAfterStep: [0] },
+    });
+    await waitFor(
+      async () => (await api.get(`/deployments/${holder.deploymentId}`)).body.status === 'paused',
+      60_000,
+      'the holder to pause',
+    );
 
     const targets = { hostIds: [hosts[4].id, unpinned.body.id, dead.body.id, hosts[6].id] };
-    const planned = await api.post('/deployments', { patchId, targets, strategy: { type: 'all-at-once' }, dryRun: true, checkReachability: true });
+    const planned = await api.post('/deployments', {
+      patchId,
+      targets,
+      strategy: { type: 'all-at-once' },
+      dryRun: true,
+      checkReachability: true,
+    });
     expect(planned.status).toBe(200);
     const reasons = Object.fromEntries(planned.body.excluded.map((e: any) => [e.hostId, e.reason]));
     expect(reasons).toEqual({ [unpinned.body.id]: 'host_key_not_pinned', [dead.body.id]: 'unreachable', [hosts[6].id]: 'claimed' });
@@ -121,7 +144,12 @@ describe('operator controls: plan, retry and live output (gateway + worker + ssh
     const none = await api.post('/deployments', { patchId, targets: { labels: { suite: `nobody-${run}` } }, dryRun: true });
     expect(none.status).toBe(400);
     expect(JSON.stringify(none.body.message)).toContain('targets');
-    const badStrategy = await api.post('/deployments', { patchId, targets: { hostIds: ids(0, 2) }, strategy: { type: 'canary', steps: [1, '50%'] }, dryRun: true });
+    const badStrategy = await api.post('/deployments', {
+      patchId,
+      targets: { hostIds: ids(0, 2) },
+      strategy: { type: 'canary', steps: [1, '50%'] },
+      dryRun: true,
+    });
     expect(badStrategy.status).toBe(400);
     expect(JSON.stringify(badStrategy.body.message)).toContain('strategy.steps');
     const notBool = await api.post('/deployments', { patchId, targets: { hostIds: ids(0, 2) }, dryRun: 'yes' });
@@ -173,7 +201,7 @@ describe('operator controls: plan, retry and live output (gateway + worker + ssh
     expect(again.body.message).toContain('succeeded');
   });
 
-  it('follows a host\'s output live: the first line arrives while the command is still running', async () => {
+  it("follows a host's output live: the first line arrives while the command is still running", async () => {
     const patchId = await api.approvedPatch({
       ...loggingPatch(`live-${run}`),
       apply: ['echo first-line; sleep 2; echo second-line; echo to-stderr >&2; printf %s 2.0 > "$VZ_STATE_DIR/app/version"'],
@@ -234,7 +262,10 @@ describe('operator controls: plan, retry and live output (gateway + worker + ssh
 
   it('drives plan, retry and logs from the vulnzero command', async () => {
     const patchId = await api.approvedPatch(loggingPatch(`cli-${run}`));
-    const hostList = hosts.slice(0, 3).map((h) => h.name).join(',');
+    const hostList = hosts
+      .slice(0, 3)
+      .map((h) => h.name)
+      .join(',');
     const plan = await cli(['deploy', '--patch', patchId, '--hosts', hostList, '--steps', '1,100%', '--plan', '--json']);
     expect(plan.stderr).toBe('');
     expect(plan.code).toBe(0);
@@ -245,7 +276,11 @@ describe('operator controls: plan, retry and live output (gateway + worker + ssh
     expect((await cli(['deploy', '--patch', patchId, '--hosts', hostList, '--plan', '--wait'])).code).toBe(2);
 
     await fleet.writeHostFile(hosts[0].fleet, HEALTH, 'bad');
-    const failed = await api.deploy({ patchId, targets: { hostIds: ids(0, 3) }, strategy: { type: 'canary', steps: [1, '100%'], autoRollback: false } });
+    const failed = await api.deploy({
+      patchId,
+      targets: { hostIds: ids(0, 3) },
+      strategy: { type: 'canary', steps: [1, '100%'], autoRollback: false },
+    });
     await waitForTask(failed.taskId);
     const logs = await cli(['logs', failed.deploymentId, '--host', hosts[0].name]);
     expect(logs.code).toBe(1);

@@ -87,8 +87,14 @@ describe('cursor pagination of every list route (real gateway, PostgreSQL)', () 
     let pages = 0;
     do {
       const separator = path.includes('?') ? '&' : '?';
-      const response: ApiResponse = await admin.get(`${path}${separator}limit=${LIMIT}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-      expect({ path, status: response.status, body: response.status === 200 ? 'ok' : response.body }).toEqual({ path, status: 200, body: 'ok' });
+      const response: ApiResponse = await admin.get(
+        `${path}${separator}limit=${LIMIT}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
+      expect({ path, status: response.status, body: response.status === 200 ? 'ok' : response.body }).toEqual({
+        path,
+        status: 200,
+        body: 'ok',
+      });
       expect(response.body.items.length).toBeLessThanOrEqual(LIMIT);
       ids.push(...(response.body.items as any[]).map(idOf));
       cursor = response.body.nextCursor;
@@ -138,7 +144,11 @@ describe('cursor pagination of every list route (real gateway, PostgreSQL)', () 
     const advisoryId = `PAGING-${run}`;
     await inOneTransaction(async () => {
       await insertCredentials([credentialId], `paging-${run}-finding-key`);
-      [hostId] = await insertRows('hosts', 1, () => ({ name: `paging-${run}-finding-host`, address: '127.81.0.1', credential_id: credentialId }));
+      [hostId] = await insertRows('hosts', 1, () => ({
+        name: `paging-${run}-finding-host`,
+        address: '127.81.0.1',
+        credential_id: credentialId,
+      }));
       await db.query(`INSERT INTO advisories (id, modified, severity, record) VALUES ($1, now(), 'high', '{}'::jsonb)`, [advisoryId]);
       written.push({ table: 'advisories', ids: [advisoryId] });
       const scanId = randomUUID();

@@ -156,15 +156,29 @@ describe('patches (real gateway, PostgreSQL, Redis)', () => {
 
   it.each<[string, string, Record<string, unknown>]>([
     ['neither apply nor package', 'apply', { name: 'nothing to do' }],
-    ['package together with apply', 'apply', { name: 'p', package: { manager: 'apt', name: 'openssl', version: '3.0.15-1' }, apply: ['true'] }],
+    [
+      'package together with apply',
+      'apply',
+      { name: 'p', package: { manager: 'apt', name: 'openssl', version: '3.0.15-1' }, apply: ['true'] },
+    ],
     ['a rollback placeholder that is not captured', 'rollback[0]', { name: 'p', apply: ['true'], rollback: ['x {{previousVersion}}'] }],
-    ['an unknown field inside a health check', 'healthChecks[0].path', { name: 'p', apply: ['true'], healthChecks: [{ type: 'tcp', port: 1, path: '/' }] }],
+    [
+      'an unknown field inside a health check',
+      'healthChecks[0].path',
+      { name: 'p', apply: ['true'], healthChecks: [{ type: 'tcp', port: 1, path: '/' }] },
+    ],
     ['a command over 8 KiB', 'apply[0]', { name: 'p', apply: ['x'.repeat(8193)] }],
-    ['a package version carrying shell', 'package.version', { name: 'p', package: { manager: 'apt', name: 'openssl', version: "1.0'; id; '" } }],
+    [
+      'a package version carrying shell',
+      'package.version',
+      { name: 'p', package: { manager: 'apt', name: 'openssl', version: "1.0'; id; '" } },
+    ],
   ])('answers %s with 400 naming %s', async (_name, field, body) => {
     const response = await operator.client.post('/patches', body);
     expect(response.status).toBe(400);
-    expect(response.body.message).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^${field.replace(/[[\].]/g, '\\$&')}: `))]));
+    expect(response.body.message).toEqual(
+      expect.arrayContaining([expect.stringMatching(new RegExp(`^${field.replace(/[[\].]/g, '\\$&')}: `))]),
+    );
   });
 
   it.each<[string, Record<string, unknown>, string]>([
@@ -201,10 +215,16 @@ describe('patches (real gateway, PostgreSQL, Redis)', () => {
     });
     expect(bySource.package).toEqual({ manager: 'apt', source: 'openssl', version: '3.0.15-1~deb12u1', restart: ['nginx'] });
     expect(bySource.apply[0]).toContain(`vz_restart='nginx'`);
-    const bad = await operator.client.post('/patches', { name: 'p', package: { manager: 'apt', source: 'openssl', version: '1.0', restart: ['nginx; id'] } });
+    const bad = await operator.client.post('/patches', {
+      name: 'p',
+      package: { manager: 'apt', source: 'openssl', version: '1.0', restart: ['nginx; id'] },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.message).toEqual([expect.stringContaining('package.restart[0]')]);
-    const both = await operator.client.post('/patches', { name: 'p', package: { manager: 'apt', name: 'openssl', source: 'openssl', version: '1.0' } });
+    const both = await operator.client.post('/patches', {
+      name: 'p',
+      package: { manager: 'apt', name: 'openssl', source: 'openssl', version: '1.0' },
+    });
     expect(both.status).toBe(400);
     const given = await operator.client.post('/patches', { name: 'p', apply: ['true'], rollback: ['true'], report: 'id' });
     expect(given.status).toBe(400);
@@ -238,9 +258,9 @@ describe('patches (real gateway, PostgreSQL, Redis)', () => {
       await expect(db.query(`UPDATE patches SET definition = ${tamper} WHERE id = $1`, [approved.id])).rejects.toThrow(
         /approved and cannot be changed/,
       );
-      await expect(db.query(`UPDATE patches SET status = 'draft', approved_by = NULL, approved_at = NULL WHERE id = $1`, [approved.id])).rejects.toThrow(
-        /approved and cannot be changed/,
-      );
+      await expect(
+        db.query(`UPDATE patches SET status = 'draft', approved_by = NULL, approved_at = NULL WHERE id = $1`, [approved.id]),
+      ).rejects.toThrow(/approved and cannot be changed/);
       await db.query(`UPDATE patches SET updated_at = now() WHERE id = $1`, [approved.id]);
       const changedDraft = await db.query(`UPDATE patches SET definition = ${tamper} WHERE id = $1`, [draft.id]);
       expect(changedDraft.rowCount).toBe(1);
@@ -290,7 +310,12 @@ describe('patches (real gateway, PostgreSQL, Redis)', () => {
     await operator.client.post(`/patches/${patch.id}/approve`);
     await waitFor(
       async () => {
-        const events = (await admin.get('/audit?limit=100')).body.items as { action: string; resourceType: string; resourceId: string; outcome: string }[];
+        const events = (await admin.get('/audit?limit=100')).body.items as {
+          action: string;
+          resourceType: string;
+          resourceId: string;
+          outcome: string;
+        }[];
         const mine = events.filter((e) => e.resourceType === 'patch' && e.resourceId === patch.id && e.outcome === 'success');
         return mine.length === 2;
       },
@@ -309,9 +334,17 @@ describe('patches (real gateway, PostgreSQL, Redis)', () => {
     expect(examples.package.value.package).toEqual({ manager: 'apt', source: 'openssl', version: '3.0.15-1~deb12u1', restart: ['nginx'] });
     const schema = doc.components.schemas.CreatePatchDto;
     expect(schema.properties.healthChecks.items.oneOf.map((c: { title: string }) => c.title)).toEqual(['command', 'http', 'tcp']);
-    expect(Object.keys(schema.properties).sort()).toEqual(
-      ['apply', 'capture', 'healthChecks', 'irreversible', 'name', 'package', 'rollback', 'timeoutSeconds', 'verify'],
-    );
+    expect(Object.keys(schema.properties).sort()).toEqual([
+      'apply',
+      'capture',
+      'healthChecks',
+      'irreversible',
+      'name',
+      'package',
+      'rollback',
+      'timeoutSeconds',
+      'verify',
+    ]);
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/patches', '/patches/{id}', '/patches/{id}/approve']));
   });
 });

@@ -128,7 +128,11 @@ describe('scans and findings (gateway + worker + sshd fleet with per-host dpkg d
     await Promise.all(fleet.hosts.map((h, i) => fleet.writeHostFile(h, 'dpkg/status', statusFile(i))));
     [gateway, worker] = await Promise.all([startGateway(), startWorker()]);
     api = await new ApiClient(gateway.url).login(TEST_ADMIN.username, TEST_ADMIN.password);
-    const credential = await api.post('/credentials', { name: `scan-fleet-${run}`, username: fleet.username, privateKey: fleet.privateKey });
+    const credential = await api.post('/credentials', {
+      name: `scan-fleet-${run}`,
+      username: fleet.username,
+      privateKey: fleet.privateKey,
+    });
     expect(credential.status).toBe(201);
     const bulk = await api.post('/hosts/bulk', {
       hosts: [
@@ -141,7 +145,14 @@ describe('scans and findings (gateway + worker + sshd fleet with per-host dpkg d
           labels: { suite: label },
         })),
         // Registered and pinned, but nothing listens there.
-        { name: `${run}-gone`, address: `${SUBNET}.0.250`, port: 2222, credentialId: credential.body.id, hostKey: fleet.hosts[0]?.hostKey, labels: { suite: label } },
+        {
+          name: `${run}-gone`,
+          address: `${SUBNET}.0.250`,
+          port: 2222,
+          credentialId: credential.body.id,
+          hostKey: fleet.hosts[0]?.hostKey,
+          labels: { suite: label },
+        },
       ],
     });
     expect(bulk.status).toBe(201);
@@ -184,7 +195,12 @@ describe('scans and findings (gateway + worker + sshd fleet with per-host dpkg d
       modified: '2026-02-01T00:00:00Z',
       aliases: [`CVE-2026-${40000 + i}`],
       summary: `bulk record ${i} for a package no fleet host has`,
-      affected: [{ package: { ecosystem: 'Debian:12', name: `vz-bulk-${i}` }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: `1.${i}-1` }] }] }],
+      affected: [
+        {
+          package: { ecosystem: 'Debian:12', name: `vz-bulk-${i}` },
+          ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: `1.${i}-1` }] }],
+        },
+      ],
     }));
     const body = JSON.stringify(records);
     expect(Buffer.byteLength(body)).toBeGreaterThan(1024 * 1024);
@@ -192,10 +208,23 @@ describe('scans and findings (gateway + worker + sshd fleet with per-host dpkg d
   });
 
   it('refuses malformed OSV with 400 naming the record index and field, importing nothing of the body', async () => {
-    const fresh = { id: `DSA-9${run.slice(0, 3).replace(/\D/g, '1')}-1`, modified: '2026-02-01T00:00:00Z', affected: [{ package: { ecosystem: 'Debian:12', name: 'zlib' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1:1.2.13.dfsg-1+deb12u1' }] }] }] };
+    const fresh = {
+      id: `DSA-9${run.slice(0, 3).replace(/\D/g, '1')}-1`,
+      modified: '2026-02-01T00:00:00Z',
+      affected: [
+        {
+          package: { ecosystem: 'Debian:12', name: 'zlib' },
+          ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1:1.2.13.dfsg-1+deb12u1' }] }],
+        },
+      ],
+    };
     const bad = [
       fresh,
-      { id: 'DSA-5801-1', modified: '2026-02-01T00:00:00Z', affected: [{ package: { ecosystem: 'Debian:12', name: 'zlib' }, ranges: [{ type: 'ECOSYSTEM', events: [] }] }] },
+      {
+        id: 'DSA-5801-1',
+        modified: '2026-02-01T00:00:00Z',
+        affected: [{ package: { ecosystem: 'Debian:12', name: 'zlib' }, ranges: [{ type: 'ECOSYSTEM', events: [] }] }],
+      },
       { modified: '2026-02-01T00:00:00Z' },
     ];
     const response = await importBody(JSON.stringify(bad));
@@ -241,7 +270,12 @@ describe('scans and findings (gateway + worker + sshd fleet with per-host dpkg d
       const expected = expectedFindings(host.index);
       const hostView = view.hosts.find((h: any) => h.hostId === host.id);
       expect(hostView).toEqual(
-        expect.objectContaining({ status: 'succeeded', errorCode: null, packageCount: packagesOf(host.index).length - 1, newFindings: expected.length }),
+        expect.objectContaining({
+          status: 'succeeded',
+          errorCode: null,
+          packageCount: packagesOf(host.index).length - 1,
+          newFindings: expected.length,
+        }),
       );
       expect(hostView.os).toEqual(expect.objectContaining({ id: 'debian', versionId: '12' }));
       const counts = { critical: 0, high: 0, medium: 0, low: 0, unknown: 0 };
@@ -279,7 +313,7 @@ describe('scans and findings (gateway + worker + sshd fleet with per-host dpkg d
     expect((await api.get('/findings?hostId=nope')).body.message).toEqual(['hostId must be a UUID']);
   });
 
-  it('turns findings into one shared patch of the advisory\'s source package', async () => {
+  it("turns findings into one shared patch of the advisory's source package", async () => {
     // Deploying it, and the rescan that resolves the findings, run on real Debian hosts:
     // test/e2e/debian-packages.e2e-spec.ts (package patches run as root with real apt).
     const vulnerable = hosts.filter((h) => expectedFindings(h.index).some(([pkg]) => pkg === 'openssl'));

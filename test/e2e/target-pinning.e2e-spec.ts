@@ -61,7 +61,6 @@ describe('target pinning: a deployment keeps the hosts it started with (gateway 
   const fleetHost = (n: number) => fleet.host(`fleet-00${n}`) as FleetHost;
   const registered = (n: number) => hosts.find((h) => h.fleet.name === `fleet-00${n}`) as RegisteredHost;
 
-
   async function deployPaused(patchId: string, hostIds: string[]) {
     const response = await api.post('/deployments', {
       patchId,
@@ -70,7 +69,11 @@ describe('target pinning: a deployment keeps the hosts it started with (gateway 
     });
     if (response.status !== 202) throw new Error(`deploy refused: ${response.status} ${JSON.stringify(response.body)}`);
     const { deploymentId, taskId } = response.body as { deploymentId: string; taskId: string };
-    await waitFor(async () => (await api.get(`/deployments/${deploymentId}`)).body.status === 'paused', 90_000, 'the deployment to pause at its gate');
+    await waitFor(
+      async () => (await api.get(`/deployments/${deploymentId}`)).body.status === 'paused',
+      90_000,
+      'the deployment to pause at its gate',
+    );
     return { deploymentId, taskId };
   }
 
@@ -135,7 +138,9 @@ describe('target pinning: a deployment keeps the hosts it started with (gateway 
     }
     // Nothing moved, and what does not touch the connection still changes.
     const row = (await api.get(`/hosts/${held.id}`)).body;
-    expect(row).toEqual(expect.objectContaining({ address: held.fleet.address, port: held.fleet.port, hostKey: held.fleet.hostKey, credentialId }));
+    expect(row).toEqual(
+      expect.objectContaining({ address: held.fleet.address, port: held.fleet.port, hostKey: held.fleet.hostKey, credentialId }),
+    );
     const relabelled = await api.patch(`/hosts/${held.id}`, { labels: { suite: `pin-${run}`, note: 'relabelled' } });
     expect(relabelled.status).toBe(200);
     expect((await api.patch(`/hosts/${held.id}`, { address: held.fleet.address, port: held.fleet.port })).status).toBe(200);
@@ -200,8 +205,13 @@ describe('target pinning: a deployment keeps the hosts it started with (gateway 
     expect(retried.status).toBe(202);
     await api.waitForTask(retried.body.taskId);
     const second = (await api.get(`/deployments/${retried.body.deploymentId}`)).body;
-    expect({ status: second.status, errors: second.hosts.map((h: any) => h.error) }).toEqual({ status: 'succeeded', errors: [null, null, null] });
-    expect(second.hosts.find((h: any) => h.hostId === byIp.id)).toEqual(expect.objectContaining({ address: d.address, resolvedAddress: d.address }));
+    expect({ status: second.status, errors: second.hosts.map((h: any) => h.error) }).toEqual({
+      status: 'succeeded',
+      errors: [null, null, null],
+    });
+    expect(second.hosts.find((h: any) => h.hostId === byIp.id)).toEqual(
+      expect.objectContaining({ address: d.address, resolvedAddress: d.address }),
+    );
     expect(await fleet.readHostFile(d, APPLY_LOG)).toBe('apply\n');
     expect(await fleet.readHostFile(c, APPLY_LOG)).toBe('apply\nrollback\n');
     expect(await fleet.readHostFile(a, APPLY_LOG)).toBe('apply\nrollback\napply\n');

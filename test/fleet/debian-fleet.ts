@@ -145,9 +145,7 @@ async function must(
 ): Promise<string> {
   const result = await run(file, args, options);
   if (result.code !== 0)
-    throw new Error(
-      `${file} ${args.join(' ')} exited ${result.code}: ${(result.stderr || result.stdout).trim().slice(-2000)}`,
-    );
+    throw new Error(`${file} ${args.join(' ')} exited ${result.code}: ${(result.stderr || result.stdout).trim().slice(-2000)}`);
   return result.stdout;
 }
 
@@ -210,16 +208,10 @@ async function withLock<T>(lockDir: string, task: () => Promise<T>): Promise<T> 
       break;
     } catch (err: unknown) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const owner = Number(
-        await fs.readFile(path.join(lockDir, 'owner'), 'utf8').catch(() => 'NaN'),
-      );
-      const age =
-        Date.now() - (await fs.stat(lockDir).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+      const owner = Number(await fs.readFile(path.join(lockDir, 'owner'), 'utf8').catch(() => 'NaN'));
+      const age = Date.now() - (await fs.stat(lockDir).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
       // A lock without a live owner (killed between mkdir and the owner file: allow 10 s) is stale.
-      if (
-        (Number.isInteger(owner) && !isAlive(owner)) ||
-        (!Number.isInteger(owner) && age > 10_000)
-      ) {
+      if ((Number.isInteger(owner) && !isAlive(owner)) || (!Number.isInteger(owner) && age > 10_000)) {
         await fs.rm(lockDir, { recursive: true, force: true });
         continue;
       }
@@ -235,14 +227,12 @@ async function withLock<T>(lockDir: string, task: () => Promise<T>): Promise<T> 
 
 /** The apt sources of this machine that mmdebstrap should use (Debian's own). */
 async function aptSourceFiles(): Promise<string[]> {
-  if (process.env.VZ_FLEET_APT_SOURCES)
-    return process.env.VZ_FLEET_APT_SOURCES.split(':').filter(Boolean);
+  if (process.env.VZ_FLEET_APT_SOURCES) return process.env.VZ_FLEET_APT_SOURCES.split(':').filter(Boolean);
   const files: string[] = [];
   if (existsSync('/etc/apt/sources.list')) files.push('/etc/apt/sources.list');
   const dir = '/etc/apt/sources.list.d';
   if (existsSync(dir))
-    for (const entry of (await fs.readdir(dir)).sort())
-      if (/\.(list|sources)$/.test(entry)) files.push(path.join(dir, entry));
+    for (const entry of (await fs.readdir(dir)).sort()) if (/\.(list|sources)$/.test(entry)) files.push(path.join(dir, entry));
   const debian: string[] = [];
   for (const file of files) {
     const text = await fs.readFile(file, 'utf8');
@@ -283,9 +273,7 @@ function repoFacts(recipe: FleetRecipe): DebianRepoFacts {
 
 async function readFacts(imageDir: string): Promise<DebianFleetFacts | undefined> {
   try {
-    return JSON.parse(
-      await fs.readFile(path.join(imageDir, 'facts.json'), 'utf8'),
-    ) as DebianFleetFacts;
+    return JSON.parse(await fs.readFile(path.join(imageDir, 'facts.json'), 'utf8')) as DebianFleetFacts;
   } catch {
     return undefined;
   }
@@ -299,11 +287,7 @@ export async function indexRepo(repoDir: string): Promise<void> {
   await fs.rename(tmp, path.join(repoDir, 'Packages'));
   // Release after Packages: it holds Packages' checksums.
   await fs.rm(path.join(repoDir, 'Release'), { force: true });
-  const release = await must(
-    'apt-ftparchive',
-    ['-o', 'APT::FTPArchive::Release::Origin=vulnzero-fleet', 'release', '.'],
-    { cwd: repoDir },
-  );
+  const release = await must('apt-ftparchive', ['-o', 'APT::FTPArchive::Release::Origin=vulnzero-fleet', 'release', '.'], { cwd: repoDir });
   await fs.writeFile(`${tmp}.release`, release);
   await fs.rename(`${tmp}.release`, path.join(repoDir, 'Release'));
 }
@@ -328,21 +312,13 @@ async function downloadDebs(repoDir: string, specs: string[]): Promise<void> {
 }
 
 /** Rebuilds `pkg` at `from` (a .deb in repoDir) as version `to`, every same-source relation moved too. */
-async function rebuildBumped(
-  repoDir: string,
-  debs: string[],
-  from: string,
-  to: string,
-): Promise<void> {
+async function rebuildBumped(repoDir: string, debs: string[], from: string, to: string): Promise<void> {
   for (const deb of debs) {
     const work = await fs.mkdtemp(path.join(os.tmpdir(), 'vz-bump-'));
     try {
       await must('dpkg-deb', ['-R', deb, path.join(work, 'pkg')]);
       const controlPath = path.join(work, 'pkg', 'DEBIAN', 'control');
-      await fs.writeFile(
-        controlPath,
-        bumpControl(await fs.readFile(controlPath, 'utf8'), from, to),
-      );
+      await fs.writeFile(controlPath, bumpControl(await fs.readFile(controlPath, 'utf8'), from, to));
       const pkg = (await must('dpkg-deb', ['-f', deb, 'Package'])).trim();
       const arch = (await must('dpkg-deb', ['-f', deb, 'Architecture'])).trim();
       const file = `${pkg}_${to.replace(/^\d+:/, '').replace(/:/g, '%3a')}_${arch}.deb`;
@@ -357,9 +333,7 @@ async function rebuildBumped(
 async function debsOf(repoDir: string, pkg: string, version: string): Promise<string[]> {
   const found: string[] = [];
   for (const file of (await fs.readdir(repoDir)).filter((f) => f.endsWith('.deb'))) {
-    const [name, v] = (
-      await must('dpkg-deb', ['-f', path.join(repoDir, file), 'Package', 'Version'])
-    )
+    const [name, v] = (await must('dpkg-deb', ['-f', path.join(repoDir, file), 'Package', 'Version']))
       .split('\n')
       .map((l) => l.replace(/^[^:]+:\s*/, '').trim());
     if (name === pkg && v === version) found.push(path.join(repoDir, file));
@@ -367,12 +341,7 @@ async function debsOf(repoDir: string, pkg: string, version: string): Promise<st
   return found;
 }
 
-async function buildImage(
-  recipe: FleetRecipe,
-  hash: string,
-  imageDir: string,
-  log: (line: string) => void,
-): Promise<DebianFleetFacts> {
+async function buildImage(recipe: FleetRecipe, hash: string, imageDir: string, log: (line: string) => void): Promise<DebianFleetFacts> {
   const started = Date.now();
   const tmp = `${imageDir}.tmp-${process.pid}`;
   await fs.rm(tmp, { recursive: true, force: true });
@@ -391,9 +360,7 @@ async function buildImage(
     );
     const specs = [
       ...recipe.multi.versions.real.flatMap((v) => recipe.multi.binaries.map((b) => `${b}=${v}`)),
-      ...recipe.service.versions.real.flatMap((v) =>
-        recipe.service.binaries.map((b) => `${b}=${v}`),
-      ),
+      ...recipe.service.versions.real.flatMap((v) => recipe.service.binaries.map((b) => `${b}=${v}`)),
       ...REPO_EXTRA_PACKAGES,
     ];
     const mmdebstrap = (async () => {
@@ -431,10 +398,7 @@ async function buildImage(
     await fs.rm(path.join(rootfs, 'etc/apt/sources.list'), { force: true });
     for (const entry of await fs.readdir(path.join(rootfs, 'etc/apt/sources.list.d')))
       await fs.rm(path.join(rootfs, 'etc/apt/sources.list.d', entry), { force: true });
-    await fs.writeFile(
-      path.join(rootfs, 'etc/apt/sources.list.d/vz-repo.list'),
-      `deb [trusted=yes] file:${REPO_MOUNT} ./\n`,
-    );
+    await fs.writeFile(path.join(rootfs, 'etc/apt/sources.list.d/vz-repo.list'), `deb [trusted=yes] file:${REPO_MOUNT} ./\n`);
     await fs.mkdir(path.join(rootfs, REPO_MOUNT.slice(1)), { recursive: true });
     await fs.writeFile(
       path.join(rootfs, 'usr/sbin/policy-rc.d'),
@@ -448,13 +412,7 @@ async function buildImage(
     );
     await fs.rm(path.join(rootfs, 'etc/nginx/sites-enabled/default'), { force: true });
     const nginxConf = path.join(rootfs, 'etc/nginx/nginx.conf');
-    await fs.writeFile(
-      nginxConf,
-      (await fs.readFile(nginxConf, 'utf8')).replace(
-        /worker_processes\s+auto;/,
-        'worker_processes 1;',
-      ),
-    );
+    await fs.writeFile(nginxConf, (await fs.readFile(nginxConf, 'utf8')).replace(/worker_processes\s+auto;/, 'worker_processes 1;'));
     for (const key of await fs.readdir(path.join(rootfs, 'etc/ssh')))
       if (key.startsWith('ssh_host_')) await fs.rm(path.join(rootfs, 'etc/ssh', key));
     await fs.mkdir(path.join(rootfs, 'etc/ssh/authorized_keys'), { recursive: true });
@@ -473,24 +431,12 @@ async function buildImage(
     // The repository is bind-mounted while apt reads it, so the base's lists know every version.
     await must('mount', ['--bind', repoDir, path.join(rootfs, REPO_MOUNT.slice(1))]);
     try {
-      await must('chroot', [
-        rootfs,
-        '/usr/bin/env',
-        '-i',
-        `PATH=${HOST_PATH}`,
-        `VZ_PASSWORD=${password}`,
-        '/bin/sh',
-        '-c',
-        script,
-      ]);
+      await must('chroot', [rootfs, '/usr/bin/env', '-i', `PATH=${HOST_PATH}`, `VZ_PASSWORD=${password}`, '/bin/sh', '-c', script]);
     } finally {
       await must('umount', [path.join(rootfs, REPO_MOUNT.slice(1))]);
     }
-    const leftover = (await fs.readdir(path.join(rootfs, 'var/cache/apt/archives'))).filter((f) =>
-      f.endsWith('.deb'),
-    );
-    if (leftover.length > 0)
-      throw new Error(`base keeps .deb files in /var/cache/apt/archives: ${leftover.join(', ')}`);
+    const leftover = (await fs.readdir(path.join(rootfs, 'var/cache/apt/archives'))).filter((f) => f.endsWith('.deb'));
+    if (leftover.length > 0) throw new Error(`base keeps .deb files in /var/cache/apt/archives: ${leftover.join(', ')}`);
 
     // 3. Advisory facts from the newest packages' changelogs.
     const cvesOf = async (pkg: string, choice: { real: string[] }): Promise<string[]> => {
@@ -559,9 +505,7 @@ export class DebianFleet {
   constructor(options: DebianFleetOptions = {}) {
     this.subnet = options.subnet ?? DEFAULT_DEBIAN_SUBNET;
     fleetAddresses(this.subnet, 0);
-    this.fleetDir = path.resolve(
-      options.fleetDir ?? path.join(fleetCacheDir(), 'fleets', this.subnet),
-    );
+    this.fleetDir = path.resolve(options.fleetDir ?? path.join(fleetCacheDir(), 'fleets', this.subnet));
     this.privateKeyPath = path.join(this.fleetDir, 'client', 'id_ed25519');
     this.repoDir = path.join(this.fleetDir, 'repo');
     this.namePrefix = options.namePrefix ?? 'deb-';
@@ -678,8 +622,7 @@ export class DebianFleet {
    * stopped first. Hosts outlive this process until stop().
    */
   async start(count: number): Promise<DebianHost[]> {
-    if (!Number.isInteger(count) || count < 1)
-      throw new Error(`host count must be a positive integer, got ${count}`);
+    if (!Number.isInteger(count) || count < 1) throw new Error(`host count must be a positive integer, got ${count}`);
     this.facts = await DebianFleet.prepare({ log: this.log });
     await this.stop();
     const facts = this.facts;
@@ -707,15 +650,10 @@ export class DebianFleet {
     });
     await this.writeRecord(facts.imageDir);
     // For other processes (the demo imports it into the gateway).
-    await fs.writeFile(
-      path.join(this.fleetDir, 'osv.json'),
-      `${JSON.stringify(this.osvAdvisories(), null, 2)}\n`,
-    );
+    await fs.writeFile(path.join(this.fleetDir, 'osv.json'), `${JSON.stringify(this.osvAdvisories(), null, 2)}\n`);
     const deadline = Date.now() + this.startTimeoutMs;
     try {
-      await mapWithConcurrency(this.runtime, this.concurrency, (host) =>
-        this.startHost(host, facts),
-      );
+      await mapWithConcurrency(this.runtime, this.concurrency, (host) => this.startHost(host, facts));
       await this.writeRecord(facts.imageDir);
       await Promise.all(
         this.runtime.flatMap((h) => [
@@ -733,8 +671,7 @@ export class DebianFleet {
   private async startHost(host: HostRuntime, facts: DebianFleetFacts): Promise<void> {
     const upper = path.join(host.hostDir, 'upper');
     const work = path.join(host.hostDir, 'work');
-    for (const dir of [upper, work, host.rootDir])
-      await fs.rm(dir, { recursive: true, force: true });
+    for (const dir of [upper, work, host.rootDir]) await fs.rm(dir, { recursive: true, force: true });
     for (const dir of [upper, work, host.rootDir]) await fs.mkdir(dir, { recursive: true });
     const overlay = await run('mount', [
       '-t',
@@ -745,9 +682,7 @@ export class DebianFleet {
       host.rootDir,
     ]);
     if (overlay.code !== 0) {
-      this.log(
-        `fleet: overlay failed for ${host.name} (${overlay.stderr.trim()}): copying the base`,
-      );
+      this.log(`fleet: overlay failed for ${host.name} (${overlay.stderr.trim()}): copying the base`);
       host.mode = 'copy';
       await fs.rm(host.rootDir, { recursive: true, force: true });
       await must('cp', ['-a', facts.rootfs, host.rootDir]);
@@ -772,16 +707,9 @@ export class DebianFleet {
     host.hostKeyFingerprint = fingerprintOf(host.hostKey);
     await fs.copyFile(keyPath, path.join(root, 'etc/ssh/ssh_host_ed25519_key'));
     await fs.chmod(path.join(root, 'etc/ssh/ssh_host_ed25519_key'), 0o600);
-    await fs.writeFile(
-      path.join(root, 'etc/ssh/ssh_host_ed25519_key.pub'),
-      `${host.hostKey} ${host.name}\n`,
-    );
+    await fs.writeFile(path.join(root, 'etc/ssh/ssh_host_ed25519_key.pub'), `${host.hostKey} ${host.name}\n`);
     for (const user of [NOPASSWD_USER, PASSWORD_USER])
-      await fs.writeFile(
-        path.join(root, 'etc/ssh/authorized_keys', user),
-        `${this.clientPublicKey}\n`,
-        { mode: 0o644 },
-      );
+      await fs.writeFile(path.join(root, 'etc/ssh/authorized_keys', user), `${this.clientPublicKey}\n`, { mode: 0o644 });
     await fs.writeFile(
       path.join(root, 'etc/ssh/sshd_config'),
       [
@@ -823,10 +751,7 @@ export class DebianFleet {
       ].join('\n'),
     );
     await fs.writeFile(path.join(root, 'etc/hostname'), `${host.name}\n`);
-    await fs.writeFile(
-      path.join(root, 'etc/hosts'),
-      `127.0.0.1 localhost\n${host.address} ${host.name}\n`,
-    );
+    await fs.writeFile(path.join(root, 'etc/hosts'), `127.0.0.1 localhost\n${host.address} ${host.name}\n`);
   }
 
   private async spawnHost(host: HostRuntime): Promise<void> {
@@ -885,8 +810,7 @@ export class DebianFleet {
           host.initPid = await this.findInit(host);
           if (host.initPid) break;
         }
-        if (Date.now() > deadline)
-          throw new Error(`host ${host.name} did not start in time: ${text}`);
+        if (Date.now() > deadline) throw new Error(`host ${host.name} did not start in time: ${text}`);
         await sleep(20);
       }
     } finally {
@@ -907,9 +831,7 @@ export class DebianFleet {
   private async findInit(host: HostRuntime): Promise<number | undefined> {
     if (!host.unsharePid) return undefined;
     try {
-      const children = (
-        await fs.readFile(`/proc/${host.unsharePid}/task/${host.unsharePid}/children`, 'utf8')
-      )
+      const children = (await fs.readFile(`/proc/${host.unsharePid}/task/${host.unsharePid}/children`, 'utf8'))
         .trim()
         .split(/\s+/)
         .filter(Boolean)
@@ -924,11 +846,7 @@ export class DebianFleet {
    * Runs `command` (sh -c) as root inside the host: its mount, PID and UTS
    * namespaces and root directory, with a clean environment.
    */
-  async root(
-    host: DebianHost | string,
-    command: string,
-    options: { input?: string } = {},
-  ): Promise<CommandResult> {
+  async root(host: DebianHost | string, command: string, options: { input?: string } = {}): Promise<CommandResult> {
     const runtime = this.runtimeHost(host);
     const initPid = this.verifiedInit(runtime);
     if (!initPid) throw new Error(`host ${runtime.name} is not running`);
@@ -960,9 +878,7 @@ export class DebianFleet {
   async rootOk(host: DebianHost | string, command: string): Promise<string> {
     const result = await this.root(host, command);
     if (result.code !== 0)
-      throw new Error(
-        `${command} on ${typeof host === 'string' ? host : host.name} exited ${result.code}: ${result.stderr.trim()}`,
-      );
+      throw new Error(`${command} on ${typeof host === 'string' ? host : host.name} exited ${result.code}: ${result.stderr.trim()}`);
     return result.stdout;
   }
 
@@ -975,8 +891,7 @@ export class DebianFleet {
     const index = await fs.readFile(path.join(this.repoDir, 'Packages'), 'utf8');
     const doomed: string[] = [];
     for (const paragraph of index.split(/\n\s*\n/)) {
-      const field = (name: string): string | undefined =>
-        new RegExp(`^${name}: (.*)$`, 'm').exec(paragraph)?.[1].trim();
+      const field = (name: string): string | undefined => new RegExp(`^${name}: (.*)$`, 'm').exec(paragraph)?.[1].trim();
       const pkg = field('Package');
       const filename = field('Filename');
       if (!pkg || !filename) continue;
@@ -985,8 +900,7 @@ export class DebianFleet {
       const srcVersion = /\(([^)]+)\)/.exec(sourceField)?.[1] ?? field('Version');
       if (srcName === source && srcVersion === version) doomed.push(path.basename(filename));
     }
-    if (doomed.length === 0)
-      throw new Error(`no binary of ${source} ${version} in ${this.repoDir}`);
+    if (doomed.length === 0) throw new Error(`no binary of ${source} ${version} in ${this.repoDir}`);
     for (const file of doomed) await fs.rm(path.join(this.repoDir, file));
     await indexRepo(this.repoDir);
     return doomed;
@@ -994,9 +908,7 @@ export class DebianFleet {
 
   /** `apt-get update` inside every running host. */
   async updateLists(): Promise<void> {
-    await mapWithConcurrency(this.runtime, this.concurrency, (h) =>
-      this.rootOk(h, 'apt-get update -qq'),
-    );
+    await mapWithConcurrency(this.runtime, this.concurrency, (h) => this.rootOk(h, 'apt-get update -qq'));
   }
 
   /**
@@ -1006,10 +918,7 @@ export class DebianFleet {
    */
   async stop(): Promise<void> {
     const recorded = this.readRecord()?.hosts ?? [];
-    const hosts = [
-      ...this.runtime,
-      ...recorded.filter((r) => !this.runtime.some((h) => h.name === r.name)),
-    ];
+    const hosts = [...this.runtime, ...recorded.filter((r) => !this.runtime.some((h) => h.name === r.name))];
     const hostsDir = path.join(this.fleetDir, 'hosts');
     // Every process rooted in one of our host roots, whatever its origin (e.g. a nsenter'd command).
     const targets = new Set<number>();
@@ -1028,9 +937,7 @@ export class DebianFleet {
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
       const left = (await processesRootedUnder(hostsDir)).filter(isAlive);
-      const unshares = hosts
-        .map((h) => h.unsharePid)
-        .filter((p): p is number => !!p && isAlive(p) && this.isOurUnshare(p));
+      const unshares = hosts.map((h) => h.unsharePid).filter((p): p is number => !!p && isAlive(p) && this.isOurUnshare(p));
       if (left.length === 0 && unshares.length === 0) break;
       for (const pid of [...left, ...unshares]) {
         try {
@@ -1054,9 +961,7 @@ export class DebianFleet {
 
   private isOurUnshare(pid: number): boolean {
     try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(
-        path.join(this.fleetDir, 'hosts'),
-      );
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(path.join(this.fleetDir, 'hosts'));
     } catch {
       return false;
     }
@@ -1076,16 +981,13 @@ export class DebianFleet {
   }
 
   private requireFacts(): DebianFleetFacts {
-    if (!this.facts)
-      throw new Error('Debian fleet not started (call start() or DebianFleet.load())');
+    if (!this.facts) throw new Error('Debian fleet not started (call start() or DebianFleet.load())');
     return this.facts;
   }
 
   private readRecord(): FleetRecord | undefined {
     try {
-      return JSON.parse(
-        readFileSync(path.join(this.fleetDir, 'fleet.json'), 'utf8'),
-      ) as FleetRecord;
+      return JSON.parse(readFileSync(path.join(this.fleetDir, 'fleet.json'), 'utf8')) as FleetRecord;
     } catch {
       return undefined;
     }
@@ -1110,17 +1012,7 @@ export class DebianFleet {
       await fs.mkdir(path.dirname(this.privateKeyPath), { recursive: true, mode: 0o700 });
       await fs.rm(this.privateKeyPath, { force: true });
       await fs.rm(`${this.privateKeyPath}.pub`, { force: true });
-      await must('ssh-keygen', [
-        '-q',
-        '-t',
-        'ed25519',
-        '-N',
-        '',
-        '-C',
-        `vulnzero-debian-fleet-${this.subnet}`,
-        '-f',
-        this.privateKeyPath,
-      ]);
+      await must('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `vulnzero-debian-fleet-${this.subnet}`, '-f', this.privateKeyPath]);
     }
     await this.loadClientKey();
   }
@@ -1131,4 +1023,3 @@ export class DebianFleet {
     this.clientPublicKey = (await fs.readFile(`${this.privateKeyPath}.pub`, 'utf8')).trim();
   }
 }
-

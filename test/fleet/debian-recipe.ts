@@ -33,15 +33,7 @@ export const REPO_EXTRA_PACKAGES = ['libnginx-mod-http-echo'];
 /** Binaries of one source whose version may have to be held back to accept the oldest libssl3. */
 export const SSH_BINARIES = ['openssh-server', 'openssh-client', 'openssh-sftp-server'];
 /** Installed in every host besides the repository's packages and openssh. */
-export const BASE_PACKAGES = [
-  'sudo',
-  'dpkg-repack',
-  'procps',
-  'init-system-helpers',
-  'iproute2',
-  'passwd',
-  'ca-certificates',
-];
+export const BASE_PACKAGES = ['sudo', 'dpkg-repack', 'procps', 'init-system-helpers', 'iproute2', 'passwd', 'ca-certificates'];
 export const SUITE = 'bookworm';
 
 /** One record of `apt-cache show` (the fields we read). */
@@ -96,8 +88,7 @@ export function parseMadison(text: string): Map<string, string[]> {
   return versions;
 }
 
-export const ascending = (versions: string[]): string[] =>
-  [...new Set(versions)].sort(compareDebianVersions);
+export const ascending = (versions: string[]): string[] => [...new Set(versions)].sort(compareDebianVersions);
 
 /** Versions at which every binary of the spec exists, ascending. */
 export function commonVersions(madison: Map<string, string[]>, binaries: string[]): string[] {
@@ -112,10 +103,7 @@ export function commonVersions(madison: Map<string, string[]>, binaries: string[
 export function versionFloor(record: AptRecord, pkg: string): string | undefined {
   let floor: string | undefined;
   const relations = `${record.depends},${record.preDepends}`;
-  const pattern = new RegExp(
-    `(?:^|[,|]\\s*)${pkg.replace(/[.+]/g, '\\$&')}(?::any)?\\s*\\((>=|>>|=)\\s*([^)\\s]+)\\)`,
-    'g',
-  );
+  const pattern = new RegExp(`(?:^|[,|]\\s*)${pkg.replace(/[.+]/g, '\\$&')}(?::any)?\\s*\\((>=|>>|=)\\s*([^)\\s]+)\\)`, 'g');
   for (const match of relations.matchAll(pattern)) {
     if (floor === undefined || compareDebianVersions(match[2], floor) > 0) floor = match[2];
   }
@@ -126,12 +114,7 @@ export function versionFloor(record: AptRecord, pkg: string): string | undefined
  * The newest version at which every one of `binaries` exists and accepts
  * `libVersion` of `lib` (its floor is at most that version), or undefined.
  */
-export function newestAccepting(
-  records: AptRecord[],
-  binaries: string[],
-  lib: string,
-  libVersion: string,
-): string | undefined {
+export function newestAccepting(records: AptRecord[], binaries: string[], lib: string, libVersion: string): string | undefined {
   const byBinary = binaries.map((b) => records.filter((r) => r.package === b));
   const candidates = ascending(byBinary[0]?.map((r) => r.version) ?? []).reverse();
   return candidates.find((version) =>
@@ -204,11 +187,7 @@ export function recipeHash(recipe: FleetRecipe): string {
  * matching libssl3, dropping old ones that no openssh accepts (the base must be
  * consistent), and the newest openssh that accepts the oldest kept libssl3.
  */
-export function planRecipe(input: {
-  madison: Map<string, string[]>;
-  sshRecords: AptRecord[];
-  sources: string;
-}): FleetRecipe {
+export function planRecipe(input: { madison: Map<string, string[]>; sshRecords: AptRecord[]; sources: string }): FleetRecipe {
   let opensslVersions = commonVersions(input.madison, MULTI_SOURCE.binaries);
   let sshVersion: string | undefined;
   while (opensslVersions.length > 0) {
@@ -216,8 +195,7 @@ export function planRecipe(input: {
     if (sshVersion) break;
     opensslVersions = opensslVersions.slice(1);
   }
-  if (!sshVersion || opensslVersions.length === 0)
-    throw new Error('no openssh-server in the archive accepts any libssl3 version found');
+  if (!sshVersion || opensslVersions.length === 0) throw new Error('no openssh-server in the archive accepts any libssl3 version found');
   return {
     scriptVersion: RECIPE_SCRIPT_VERSION,
     suite: SUITE,
@@ -231,10 +209,7 @@ export function planRecipe(input: {
     service: {
       source: SERVICE_SOURCE.source,
       binaries: SERVICE_SOURCE.binaries,
-      versions: chooseVersions(
-        commonVersions(input.madison, SERVICE_SOURCE.binaries),
-        SERVICE_SOURCE.minVersions,
-      ),
+      versions: chooseVersions(commonVersions(input.madison, SERVICE_SOURCE.binaries), SERVICE_SOURCE.minVersions),
     },
     extraPackages: REPO_EXTRA_PACKAGES,
     ssh: { binaries: SSH_BINARIES, version: sshVersion },
@@ -276,13 +251,7 @@ export interface OsvRecord {
  * from the fixed package's own changelog; the DSA number is ours (the real one
  * was not found), marked by `database_specific.generated`.
  */
-export function osvAdvisory(input: {
-  id: string;
-  source: string;
-  fixed: string;
-  cves: string[];
-  published: string;
-}): OsvRecord {
+export function osvAdvisory(input: { id: string; source: string; fixed: string; cves: string[]; published: string }): OsvRecord {
   const cveText = input.cves.length > 0 ? input.cves.join(', ') : 'no CVE id in the changelog';
   return {
     schema_version: '1.6.0',

@@ -76,8 +76,7 @@ function parseArgs(argv: string[]): Args {
         else throw new UsageError(`unexpected argument "${arg}"`);
     }
   }
-  if (!['up', 'down', 'status'].includes(args.command))
-    throw new UsageError(`unknown command "${args.command}"`);
+  if (!['up', 'down', 'status'].includes(args.command)) throw new UsageError(`unknown command "${args.command}"`);
   if (args.debian && !args.subnetGiven) args.subnet = DEFAULT_DEBIAN_SUBNET;
   return args;
 }
@@ -115,11 +114,8 @@ async function debianMain(args: Args): Promise<number> {
       const hosts = fleet ? fleet.status() : [];
       if (args.json) console.log(JSON.stringify({ subnet: args.subnet, hosts }, null, 2));
       else {
-        console.log(
-          `debian fleet ${args.subnet}: ${hosts.filter((h) => h.running).length}/${hosts.length} hosts running`,
-        );
-        for (const h of hosts)
-          console.log(`  ${h.name}  ${h.address}  ${h.running ? `init pid ${h.initPid}` : 'down'}`);
+        console.log(`debian fleet ${args.subnet}: ${hosts.filter((h) => h.running).length}/${hosts.length} hosts running`);
+        for (const h of hosts) console.log(`  ${h.name}  ${h.address}  ${h.running ? `init pid ${h.initPid}` : 'down'}`);
       }
       return hosts.length > 0 && hosts.every((h) => h.running) ? 0 : 1;
     }
@@ -158,9 +154,7 @@ async function main(argv: string[]): Promise<number> {
       }
       const running = (await fleet.status()).filter((h) => h.running).length;
       await fleet.stop({ removeFiles: args.removeFiles });
-      console.log(
-        `fleet ${fleet.subnet}: stopped ${running} sshd${args.removeFiles ? ', files removed' : ''}`,
-      );
+      console.log(`fleet ${fleet.subnet}: stopped ${running} sshd${args.removeFiles ? ', files removed' : ''}`);
       return 0;
     }
     case 'status': {
@@ -172,13 +166,8 @@ async function main(argv: string[]): Promise<number> {
         console.log(`fleet ${args.subnet}: not started`);
       } else {
         const running = hosts.filter((h) => h.running).length;
-        console.log(
-          `fleet ${fleet.subnet}: ${running}/${hosts.length} sshd running (base dir ${fleet.baseDir})`,
-        );
-        for (const h of hosts)
-          console.log(
-            `  ${h.name}  ${h.address}:${fleet.port}  ${h.running ? `pid ${h.pid}` : 'down'}`,
-          );
+        console.log(`fleet ${fleet.subnet}: ${running}/${hosts.length} sshd running (base dir ${fleet.baseDir})`);
+        for (const h of hosts) console.log(`  ${h.name}  ${h.address}:${fleet.port}  ${h.running ? `pid ${h.pid}` : 'down'}`);
       }
       return hosts.length > 0 && hosts.every((h) => h.running) ? 0 : 1;
     }

@@ -108,8 +108,7 @@ export function findRepoRoot(from: string = __dirname): string {
     const candidate = path.join(dir, 'package.json');
     if (existsSync(candidate)) {
       try {
-        if ((JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string }).name === 'vulnzero')
-          return dir;
+        if ((JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string }).name === 'vulnzero') return dir;
       } catch {
         // Not JSON we can read: keep walking up.
       }
@@ -128,14 +127,11 @@ export function defaultFleetDir(subnet: string): string {
 export function fleetAddresses(subnet: string, count: number): string[] {
   const octets = subnet.split('.');
   const valid =
-    octets[0] === '127' &&
-    (octets.length === 2 || octets.length === 3) &&
-    octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255);
+    octets[0] === '127' && (octets.length === 2 || octets.length === 3) && octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255);
   if (!valid) throw new Error(`subnet must look like 127.X or 127.X.Y, got "${subnet}"`);
   const perBlock = 254; // last octet 1..254: .0 and .255 are skipped
   const blocks = octets.length === 2 ? 256 : 1;
-  if (count > blocks * perBlock)
-    throw new Error(`subnet ${subnet} holds at most ${blocks * perBlock} hosts`);
+  if (count > blocks * perBlock) throw new Error(`subnet ${subnet} holds at most ${blocks * perBlock} hosts`);
   return Array.from({ length: count }, (_, i) => {
     const third = octets.length === 3 ? Number(octets[2]) : Math.floor(i / perBlock);
     return `${octets[0]}.${octets[1]}.${third}.${(i % perBlock) + 1}`;
@@ -226,8 +222,7 @@ export async function waitForTcp(
     if (connected) return;
     const failure = stillStarting();
     if (failure !== undefined) throw new Error(failure);
-    if (Date.now() > deadline)
-      throw new Error(`${what} on ${address}:${port} did not accept connections in time`);
+    if (Date.now() > deadline) throw new Error(`${what} on ${address}:${port} did not accept connections in time`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
@@ -253,8 +248,7 @@ export class SshFleet {
     fleetAddresses(this.subnet, 0); // validates the subnet
     this.port = options.port ?? DEFAULT_PORT;
     this.username = options.username ?? DEFAULT_FLEET_USER;
-    if (!/^[a-z_][a-z0-9_-]{0,30}$/.test(this.username))
-      throw new Error(`bad fleet user name "${this.username}"`);
+    if (!/^[a-z_][a-z0-9_-]{0,30}$/.test(this.username)) throw new Error(`bad fleet user name "${this.username}"`);
     this.baseDir = path.resolve(options.baseDir ?? defaultFleetDir(this.subnet));
     this.privateKeyPath = path.join(this.baseDir, 'client', 'id_ed25519');
     this.concurrency = options.concurrency ?? 16;
@@ -268,12 +262,8 @@ export class SshFleet {
 
   /** Re-attaches to a fleet another process started, from its fleet.json. */
   static load(baseDirOrSubnet: string = DEFAULT_SUBNET): SshFleet {
-    const baseDir = baseDirOrSubnet.includes('/')
-      ? path.resolve(baseDirOrSubnet)
-      : defaultFleetDir(baseDirOrSubnet);
-    const description = JSON.parse(
-      readFileSync(path.join(baseDir, 'fleet.json'), 'utf8'),
-    ) as FleetDescription;
+    const baseDir = baseDirOrSubnet.includes('/') ? path.resolve(baseDirOrSubnet) : defaultFleetDir(baseDirOrSubnet);
+    const description = JSON.parse(readFileSync(path.join(baseDir, 'fleet.json'), 'utf8')) as FleetDescription;
     const fleet = new SshFleet({
       subnet: description.subnet,
       port: description.port,
@@ -330,12 +320,9 @@ export class SshFleet {
    * directory are stopped first. Keys already on disk are reused.
    */
   async start(count: number): Promise<FleetDescription> {
-    if (!Number.isInteger(count) || count < 1)
-      throw new Error(`host count must be a positive integer, got ${count}`);
-    if (process.getuid?.() !== 0)
-      throw new Error('SshFleet must run as root (it starts sshd and creates the fleet user)');
-    if (!existsSync(SSHD_PATH))
-      throw new Error(`${SSHD_PATH} not found: apt-get install openssh-server`);
+    if (!Number.isInteger(count) || count < 1) throw new Error(`host count must be a positive integer, got ${count}`);
+    if (process.getuid?.() !== 0) throw new Error('SshFleet must run as root (it starts sshd and creates the fleet user)');
+    if (!existsSync(SSHD_PATH)) throw new Error(`${SSHD_PATH} not found: apt-get install openssh-server`);
     await this.stopRecorded();
 
     const addresses = fleetAddresses(this.subnet, count);
@@ -378,27 +365,13 @@ export class SshFleet {
       if (!existsSync(keyPath) || !existsSync(`${keyPath}.pub`)) {
         await fs.rm(keyPath, { force: true });
         await fs.rm(`${keyPath}.pub`, { force: true });
-        await execFileAsync('ssh-keygen', [
-          '-q',
-          '-t',
-          'ed25519',
-          '-N',
-          '',
-          '-C',
-          host.name,
-          '-f',
-          keyPath,
-        ]);
+        await execFileAsync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', host.name, '-f', keyPath]);
       }
       const [type, base64] = (await fs.readFile(`${keyPath}.pub`, 'utf8')).trim().split(/\s+/);
       host.hostKey = `${type} ${base64}`;
       host.hostKeyFingerprint = fingerprintOf(host.hostKey);
       await this.prepareStateDir(host, uid, gid);
-      await fs.writeFile(
-        host.configPath,
-        this.sshdConfig(host, keyPath, authorizedKeys, extraDirectives),
-        { mode: 0o644 },
-      );
+      await fs.writeFile(host.configPath, this.sshdConfig(host, keyPath, authorizedKeys, extraDirectives), { mode: 0o644 });
       await fs.rm(host.pidFile, { force: true });
     });
 
@@ -417,10 +390,7 @@ export class SshFleet {
 
   private async writeDescription(): Promise<FleetDescription> {
     const description = this.description();
-    await fs.writeFile(
-      path.join(this.baseDir, 'fleet.json'),
-      `${JSON.stringify(description, null, 2)}\n`,
-    );
+    await fs.writeFile(path.join(this.baseDir, 'fleet.json'), `${JSON.stringify(description, null, 2)}\n`);
     return description;
   }
 
@@ -432,22 +402,11 @@ export class SshFleet {
       // MaxStartups 500 each listener may need several hundred descriptors.
       const child = spawn(
         '/bin/sh',
-        [
-          '-c',
-          'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"',
-          SSHD_PATH,
-          '-D',
-          '-e',
-          '-f',
-          host.configPath,
-        ],
+        ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"', SSHD_PATH, '-D', '-e', '-f', host.configPath],
         { detached: true, stdio: ['ignore', log, log] },
       );
       closeSync(log);
-      child.once(
-        'error',
-        (err) => (exited = `could not start sshd for ${host.name}: ${err.message}`),
-      );
+      child.once('error', (err) => (exited = `could not start sshd for ${host.name}: ${err.message}`));
       child.once('exit', (code, signal) => {
         exited = `sshd for ${host.name} (${host.address}) exited with ${code ?? signal} during start: ${readFileSync(host.logFile, 'utf8').trim()}`;
       });
@@ -522,20 +481,13 @@ export class SshFleet {
   }
 
   /** Writes a file into the host's state dir, owned by the fleet user so commands can change it. */
-  async writeHostFile(
-    host: FleetHost | string,
-    relPath: string,
-    content: string | Buffer,
-  ): Promise<void> {
+  async writeHostFile(host: FleetHost | string, relPath: string, content: string | Buffer): Promise<void> {
     const target = this.hostPath(host, relPath);
     const { uid, gid } = await this.userIds();
     const stateDir = this.runtimeHost(host).stateDir;
     // Create (and hand over) each missing directory between the state dir and the file.
     let dir = stateDir;
-    for (const part of path
-      .relative(stateDir, path.dirname(target))
-      .split(path.sep)
-      .filter(Boolean)) {
+    for (const part of path.relative(stateDir, path.dirname(target)).split(path.sep).filter(Boolean)) {
       dir = path.join(dir, part);
       if (!existsSync(dir)) {
         await fs.mkdir(dir);
@@ -577,26 +529,17 @@ export class SshFleet {
     const { stateDir } = this.runtimeHost(host);
     const target = path.resolve(stateDir, relPath);
     if (target !== stateDir && !target.startsWith(stateDir + path.sep)) {
-      throw new Error(
-        `${relPath} is outside the state dir of ${typeof host === 'string' ? host : host.name}`,
-      );
+      throw new Error(`${relPath} is outside the state dir of ${typeof host === 'string' ? host : host.name}`);
     }
     return target;
   }
 
-  private sshdConfig(
-    host: HostRuntime,
-    hostKeyPath: string,
-    authorizedKeys: string,
-    extra: string[],
-  ): string {
+  private sshdConfig(host: HostRuntime, hostKeyPath: string, authorizedKeys: string, extra: string[]): string {
     const env = [
       `VZ_HOST_NAME=${host.name}`,
       `VZ_STATE_DIR=${host.stateDir}`,
       `DPKG_ADMINDIR=${path.join(host.stateDir, 'dpkg')}`,
-      ...(this.extraPath.length > 0
-        ? [`PATH=${[...this.extraPath, '/usr/local/bin', '/usr/bin', '/bin', '/usr/games'].join(':')}`]
-        : []),
+      ...(this.extraPath.length > 0 ? [`PATH=${[...this.extraPath, '/usr/local/bin', '/usr/bin', '/bin', '/usr/games'].join(':')}`] : []),
     ].map(configValue);
     return [
       `# ${host.name}: generated by test/fleet/fleet.ts, rewritten on every start`,
@@ -684,13 +627,7 @@ export class SshFleet {
       () => false,
     );
     if (!exists) {
-      await execFileAsync('useradd', [
-        '--system',
-        '--create-home',
-        '--shell',
-        '/bin/bash',
-        this.username,
-      ]).catch(async (err: unknown) => {
+      await execFileAsync('useradd', ['--system', '--create-home', '--shell', '/bin/bash', this.username]).catch(async (err: unknown) => {
         // Two fleets starting at once may race to create the user.
         const raced = await execFileAsync('id', ['-u', this.username]).then(
           () => true,
@@ -703,8 +640,7 @@ export class SshFleet {
     // password starting with "!", which is what useradd gives); "*" means no
     // password login but an unlocked account, so public keys work.
     const { stdout } = await execFileAsync('getent', ['shadow', this.username]);
-    if (stdout.split(':')[1]?.startsWith('!'))
-      await execFileAsync('usermod', ['-p', '*', this.username]);
+    if (stdout.split(':')[1]?.startsWith('!')) await execFileAsync('usermod', ['-p', '*', this.username]);
   }
 
   /** sudoers.d skips file names with a dot: the subnet's dots become dashes. */
@@ -726,7 +662,10 @@ export class SshFleet {
       password: { username: `vzb-pw-${suffix}`, password: `p 'w" $HOME \ ${randomBytes(12).toString('hex')}` },
     };
     for (const username of [users.nopasswd, users.password.username]) {
-      const exists = await execFileAsync('id', ['-u', username]).then(() => true, () => false);
+      const exists = await execFileAsync('id', ['-u', username]).then(
+        () => true,
+        () => false,
+      );
       if (!exists) await execFileAsync('useradd', ['--system', '--create-home', '--shell', '/bin/bash', username]);
     }
     // Unlocked without a password (sshd without PAM refuses a locked account).
@@ -787,9 +726,7 @@ export class SshFleet {
   /** Hosts of an earlier run of this fleet directory, from its fleet.json or host dirs. */
   private recordedHosts(): HostRuntime[] {
     try {
-      const description = JSON.parse(
-        readFileSync(path.join(this.baseDir, 'fleet.json'), 'utf8'),
-      ) as FleetDescription;
+      const description = JSON.parse(readFileSync(path.join(this.baseDir, 'fleet.json'), 'utf8')) as FleetDescription;
       return description.hosts.map((h) => ({
         ...h,
         hostDir: path.dirname(h.configPath),
@@ -802,13 +739,7 @@ export class SshFleet {
 
   private async stopRecorded(): Promise<void> {
     const hosts = [...this.runtime, ...this.recordedHosts()];
-    const listeners = [
-      ...new Set(
-        (await Promise.all(hosts.map((h) => this.verifiedPid(h)))).filter(
-          (p): p is number => p !== undefined,
-        ),
-      ),
-    ];
+    const listeners = [...new Set((await Promise.all(hosts.map((h) => this.verifiedPid(h)))).filter((p): p is number => p !== undefined))];
     if (listeners.length === 0) return;
     // Collect sessions (and the commands running in them) before their parent goes.
     const descendants = descendantsOf(listeners, await processParents());

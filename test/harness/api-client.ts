@@ -73,7 +73,8 @@ export class ApiClient {
     const created = await this.post<{ id: string }>('/patches', definition);
     if (created.status !== 201) throw new Error(`patch refused: ${created.status} ${JSON.stringify(created.body)}`);
     const approved = await this.post(`/patches/${created.body.id}/approve`);
-    if (approved.status !== 200) throw new Error(`patch ${created.body.id} not approved: ${approved.status} ${JSON.stringify(approved.body)}`);
+    if (approved.status !== 200)
+      throw new Error(`patch ${created.body.id} not approved: ${approved.status} ${JSON.stringify(approved.body)}`);
     return created.body.id;
   }
 

@@ -53,12 +53,16 @@ export function spawnApp(app: 'gateway' | 'worker', env: Record<string, string>)
 export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (await Promise.resolve().then(check).catch(() => false)) return;
+    if (
+      await Promise.resolve()
+        .then(check)
+        .catch(() => false)
+    )
+      return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`timed out waiting for ${what}`);
 }
-
 
 export async function startGateway(overrides: Record<string, string> = {}): Promise<AppProcess> {
   const port = String(await freePort());

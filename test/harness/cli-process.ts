@@ -10,7 +10,10 @@ export interface CliRun {
 }
 
 /** Runs the built `vulnzero` command against a gateway, with nothing of this process's environment but PATH. */
-export async function runCli(args: string[], env: { VULNZERO_URL: string; VULNZERO_TOKEN?: string } & Record<string, string>): Promise<CliRun> {
+export async function runCli(
+  args: string[],
+  env: { VULNZERO_URL: string; VULNZERO_TOKEN?: string } & Record<string, string>,
+): Promise<CliRun> {
   const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'vulnzero.js'), ...args], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

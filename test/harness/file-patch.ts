@@ -42,7 +42,11 @@ export function filePatch(name: string, options: FilePatchOptions = {}) {
     verify: 'grep -qx 2.0 "$VZ_STATE_DIR/app/version"',
     ...(options.healthSeconds === false
       ? {}
-      : { healthChecks: [{ type: 'command', command: 'test "$(cat "$VZ_STATE_DIR/app/health")" = ok', timeoutSeconds: options.healthSeconds ?? 2 }] }),
+      : {
+          healthChecks: [
+            { type: 'command', command: 'test "$(cat "$VZ_STATE_DIR/app/health")" = ok', timeoutSeconds: options.healthSeconds ?? 2 },
+          ],
+        }),
     timeoutSeconds: options.timeoutSeconds ?? 30,
   };
 }

@@ -14,9 +14,7 @@ export default async function globalSetup(): Promise<void> {
   if (!databaseUrl || !redisUrl) {
     const started = await startContainersIfPossible();
     if (!started) {
-      throw new Error(
-        'No PostgreSQL/Redis for tests: run `bash scripts/services.sh up` (or set DATABASE_URL and REDIS_URL).',
-      );
+      throw new Error('No PostgreSQL/Redis for tests: run `bash scripts/services.sh up` (or set DATABASE_URL and REDIS_URL).');
     }
     ({ databaseUrl, redisUrl } = started);
   }

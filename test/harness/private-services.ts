@@ -29,14 +29,18 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--dir', dir], {
       stdio: 'ignore',
     });
-    await waitFor(() => {
-      try {
-        execFileSync('redis-cli', ['-p', String(port), 'ping'], { stdio: 'pipe' });
-        return true;
-      } catch {
-        return false;
-      }
-    }, 10_000, 'private redis');
+    await waitFor(
+      () => {
+        try {
+          execFileSync('redis-cli', ['-p', String(port), 'ping'], { stdio: 'pipe' });
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      10_000,
+      'private redis',
+    );
   };
   const stop = async () => {
     if (child && child.exitCode === null && child.signalCode === null) {

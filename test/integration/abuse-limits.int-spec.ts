@@ -59,7 +59,10 @@ describe('AbuseLimits on real Redis', () => {
     const apiKeys = { authenticate: async (key: string) => (lookups.push(key), null) } as unknown as ApiKeysService;
     const tokens = {} as JwtAccessStrategy;
     const guardOf = (abuse: AbuseLimits) => new AccessGuard(new Reflector(), apiKeys, tokens, abuse);
-    const [first, second] = [guardOf(newLimits({ INVALID_TOKEN_LIMIT_PER_MINUTE: '3' })), guardOf(newLimits({ INVALID_TOKEN_LIMIT_PER_MINUTE: '3' }))];
+    const [first, second] = [
+      guardOf(newLimits({ INVALID_TOKEN_LIMIT_PER_MINUTE: '3' })),
+      guardOf(newLimits({ INVALID_TOKEN_LIMIT_PER_MINUTE: '3' })),
+    ];
     const address = anAddress();
     const call = (guard: AccessGuard, ip = address) => {
       const req = { headers: { authorization: `Bearer ${aKey()}` }, ip };
@@ -87,7 +90,11 @@ describe('AbuseLimits on real Redis', () => {
   });
 
   it('admits a username’s free failures from any gateway, then delays the next attempt; a success ends the delay', async () => {
-    const overrides = { LOGIN_USERNAME_FREE_FAILURES: '2', LOGIN_USERNAME_MAX_DELAY_SECONDS: '5', LOGIN_ADDRESS_FAILURES_PER_MINUTE: '100' };
+    const overrides = {
+      LOGIN_USERNAME_FREE_FAILURES: '2',
+      LOGIN_USERNAME_MAX_DELAY_SECONDS: '5',
+      LOGIN_ADDRESS_FAILURES_PER_MINUTE: '100',
+    };
     const [a, b] = [newLimits(overrides), newLimits(overrides)];
     const username = `gate-${randomBytes(4).toString('hex')}`;
     await a.admitLogin({ address: anAddress(), username });

@@ -73,7 +73,10 @@ describe('apt package patch scripts on real Debian hosts', () => {
   it('patches every binary of the source, reports nginx on the replaced libssl, and rolls back byte-identical once the archive lost the old version', async () => {
     const host = hosts[0] as DebianHost;
     const deploymentId = randomUUID();
-    const commands = generatePackageCommands({ manager: 'apt', source: 'openssl', version: newest }, { timeoutSeconds: 300, artifactDays: 30 });
+    const commands = generatePackageCommands(
+      { manager: 'apt', source: 'openssl', version: newest },
+      { timeoutSeconds: 300, artifactDays: 30 },
+    );
     const before = await fleet.rootOk(host, `dpkg-query -W ${binaries.join(' ')}`);
     const entriesBefore = await statusEntries(host, binaries);
     expect(before).toContain(oldest);
@@ -82,7 +85,9 @@ describe('apt package patch scripts on real Debian hosts', () => {
     const planned = planLines(plan);
     expect(planned.map((p) => p.name).sort()).toEqual(expect.arrayContaining(binaries));
     for (const p of planned.filter((x) => binaries.includes(x.name as string))) {
-      expect(p).toEqual(expect.objectContaining({ before: oldest, after: newest, origin: 'archive', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }));
+      expect(p).toEqual(
+        expect.objectContaining({ before: oldest, after: newest, origin: 'archive', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }),
+      );
     }
     // Nothing changed yet.
     expect(await fleet.rootOk(host, `dpkg-query -W ${binaries.join(' ')}`)).toBe(before);
@@ -94,7 +99,14 @@ describe('apt package patch scripts on real Debian hosts', () => {
     expect((await run(host, deploymentId, commands.verify)).code).toBe(0);
     // nginx (started before the upgrade) still maps the replaced libssl: the report says so.
     const report = parseRestartReport((await run(host, deploymentId, commands.report)).stdout, new Date());
-    expect(report.staleProcesses).toEqual(expect.arrayContaining([expect.objectContaining({ command: 'nginx', libraries: expect.arrayContaining([expect.stringMatching(/libssl\.so\.3|libcrypto\.so\.3/)]) })]));
+    expect(report.staleProcesses).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          command: 'nginx',
+          libraries: expect.arrayContaining([expect.stringMatching(/libssl\.so\.3|libcrypto\.so\.3/)]),
+        }),
+      ]),
+    );
 
     // The archive no longer has the old version: the rollback needs only the kept .debs.
     await fleet.removeFromRepo('openssl', oldest);
@@ -112,7 +124,10 @@ describe('apt package patch scripts on real Debian hosts', () => {
   it('keeps a package the archive no longer has by rebuilding it with dpkg-repack, and restores from it', async () => {
     const host = hosts[1] as DebianHost;
     const deploymentId = randomUUID();
-    const commands = generatePackageCommands({ manager: 'apt', source: 'openssl', version: newest, restart: ['nginx'] }, { timeoutSeconds: 300, artifactDays: 30 });
+    const commands = generatePackageCommands(
+      { manager: 'apt', source: 'openssl', version: newest, restart: ['nginx'] },
+      { timeoutSeconds: 300, artifactDays: 30 },
+    );
     // The first test removed the oldest version from this fleet's repository.
     expect(await fleet.rootOk(host, 'apt-cache madison openssl')).not.toContain(oldest);
     const before = await fleet.rootOk(host, `dpkg-query -W ${binaries.join(' ')}`);
@@ -139,7 +154,10 @@ describe('apt package patch scripts on real Debian hosts', () => {
   it('refuses a kept .deb that changed on the host, before touching any package', async () => {
     const host = hosts[1] as DebianHost;
     const deploymentId = randomUUID();
-    const commands = generatePackageCommands({ manager: 'apt', source: 'openssl', version: newest }, { timeoutSeconds: 300, artifactDays: 30 });
+    const commands = generatePackageCommands(
+      { manager: 'apt', source: 'openssl', version: newest },
+      { timeoutSeconds: 300, artifactDays: 30 },
+    );
     const plan = await capture(host, deploymentId, commands);
     expect((await run(host, deploymentId, commands.apply[0] as string)).code).toBe(0);
     const kept = planLines(plan)[0]?.file as string;

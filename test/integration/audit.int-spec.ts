@@ -19,10 +19,7 @@ const databaseUrl = (): string => {
 
 async function startAuditContext(name: string): Promise<INestApplicationContext> {
   const moduleRef = await Test.createTestingModule({
-    imports: [
-      TypeOrmModule.forRoot({ ...postgresOptions(databaseUrl(), name), entities: [AuditEventEntity] }),
-      AuditModule,
-    ],
+    imports: [TypeOrmModule.forRoot({ ...postgresOptions(databaseUrl(), name), entities: [AuditEventEntity] }), AuditModule],
   }).compile();
   return moduleRef.init();
 }
@@ -164,12 +161,19 @@ describe('audit trail on PostgreSQL', () => {
       await sql.query('ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only');
     }
     const total = Number((await sql.query<{ n: string }>('SELECT count(*) AS n FROM audit_events')).rows[0]?.n);
-    const position = Number((await sql.query<{ n: string }>('SELECT count(*) AS n FROM audit_events WHERE id <= $1', [victim.id])).rows[0]?.n);
+    const position = Number(
+      (await sql.query<{ n: string }>('SELECT count(*) AS n FROM audit_events WHERE id <= $1', [victim.id])).rows[0]?.n,
+    );
 
     // A broken chain still reports its head, counting every row.
     const head = expect.objectContaining({ count: total });
     expect(await service.verify()).toEqual({ valid: false, checked: position, firstBrokenId: victim.id, head });
-    expect(await gatewayB.get(AuditService).verify({ batchSize: 5 })).toEqual({ valid: false, checked: position, firstBrokenId: victim.id, head });
+    expect(await gatewayB.get(AuditService).verify({ batchSize: 5 })).toEqual({
+      valid: false,
+      checked: position,
+      firstBrokenId: victim.id,
+      head,
+    });
 
     try {
       await sql.query('ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only');

@@ -52,7 +52,7 @@ function hostileValues(canary: string): [string, Buffer][] {
     text('a placeholder', '{{v}}'),
     text('the value variable itself', '${vz_cap_v?} $vz_cap_v'),
     text('shell operators', ';|&<>()!!'),
-    text("ANSI-C quotes", "$'\\x41'"),
+    text('ANSI-C quotes', "$'\\x41'"),
     text('runs of spaces', 'a b  c   '),
     text('newlines only', '\n\n'),
     text('multibyte UTF-8', 'é€😀'),
@@ -157,7 +157,9 @@ describe.each(SHELLS)('under $name', (shell) => {
       const written = await fs.readFile(join(out, context.name)).catch(() => undefined);
       const expected = context.expected(value);
       if (result.exitCode !== 0 || !written?.equals(expected)) {
-        mismatches.push(`${context.name}: exit ${result.exitCode} ${result.stderr.slice(0, 200)} wrote ${written?.subarray(0, 60).toString('hex') ?? 'nothing'}`);
+        mismatches.push(
+          `${context.name}: exit ${result.exitCode} ${result.stderr.slice(0, 200)} wrote ${written?.subarray(0, 60).toString('hex') ?? 'nothing'}`,
+        );
       }
     }
 
@@ -168,7 +170,8 @@ describe.each(SHELLS)('under $name', (shell) => {
     const fileName = Buffer.concat([Buffer.from('r_'), value]);
     const canName = !value.includes(0x2f) && fileName.length <= 255;
     if (canName) {
-      if (result.exitCode !== 0 || names.length !== 1 || !names[0]?.equals(fileName)) mismatches.push(`redirect: exit ${result.exitCode} ${result.stderr.slice(0, 200)}`);
+      if (result.exitCode !== 0 || names.length !== 1 || !names[0]?.equals(fileName))
+        mismatches.push(`redirect: exit ${result.exitCode} ${result.stderr.slice(0, 200)}`);
     } else if (result.exitCode === 0 || names.length !== 0) {
       mismatches.push(`redirect: wrote ${names.map((n) => n.toString('hex')).join(',')} for a value that names no file in the directory`);
     }
@@ -180,19 +183,24 @@ describe.each(SHELLS)('under $name', (shell) => {
 });
 
 describe('a capture over SSH', () => {
-  it.each(hostileValues('CANARY').filter(([, v]) => v.length < 16_000))('keeps %s byte for byte, surrounding whitespace trimmed', async (_label, value) => {
-    let format = '';
-    for (const byte of value) format += `\\${byte.toString(8).padStart(3, '0')}`;
-    const result = await run(`printf '${format}\\n'`);
-    expect(result.exitCode).toBe(0);
-    const trimmed = Buffer.from(value.toString('latin1').replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, ''), 'latin1');
-    expect(capturedValue('v', result.stdoutBytes, result.stdoutTotalBytes).equals(trimmed)).toBe(true);
-  });
+  it.each(hostileValues('CANARY').filter(([, v]) => v.length < 16_000))(
+    'keeps %s byte for byte, surrounding whitespace trimmed',
+    async (_label, value) => {
+      let format = '';
+      for (const byte of value) format += `\\${byte.toString(8).padStart(3, '0')}`;
+      const result = await run(`printf '${format}\\n'`);
+      expect(result.exitCode).toBe(0);
+      const trimmed = Buffer.from(value.toString('latin1').replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, ''), 'latin1');
+      expect(capturedValue('v', result.stdoutBytes, result.stdoutTotalBytes).equals(trimmed)).toBe(true);
+    },
+  );
 
   it('fails a capture that printed more than the limit, and one that printed a NUL byte', async () => {
     const over = await run('head -c 65537 /dev/zero | tr "\\0" a');
     expect(over.stdoutTotalBytes).toBe(65_537);
-    expect(() => capturedValue('previousVersion', over.stdoutBytes, over.stdoutTotalBytes)).toThrow('capture previousVersion: output over 65536 bytes');
+    expect(() => capturedValue('previousVersion', over.stdoutBytes, over.stdoutTotalBytes)).toThrow(
+      'capture previousVersion: output over 65536 bytes',
+    );
     const nul = await run("printf 'a\\000b'");
     expect(() => capturedValue('v', nul.stdoutBytes, nul.stdoutTotalBytes)).toThrow('capture v: output holds a NUL byte');
   });

@@ -5,12 +5,7 @@ import * as http from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
 import { Client } from 'ssh2';
 import { validateOsvRecord } from '../../libs/scans/src/core/osv-record';
-import {
-  DebianFleet,
-  DebianFleetFacts,
-  DebianHost,
-  processesRootedUnder,
-} from '../fleet/debian-fleet';
+import { DebianFleet, DebianFleetFacts, DebianHost, processesRootedUnder } from '../fleet/debian-fleet';
 
 // A cold build (mmdebstrap + downloads) takes minutes: prepare has its own timeout.
 jest.setTimeout(120_000);
@@ -26,12 +21,7 @@ interface Exec {
 }
 
 /** Runs `command` over SSH as `username`, verifying the host key against the fleet's. */
-function sshExec(
-  host: DebianHost,
-  username: string,
-  command: string,
-  input?: string,
-): Promise<Exec> {
+function sshExec(host: DebianHost, username: string, command: string, input?: string): Promise<Exec> {
   return new Promise((resolve, reject) => {
     const client = new Client();
     let verified = false;
@@ -50,9 +40,7 @@ function sshExec(
           stream.end(input ?? '');
         });
       })
-      .on('error', (err) =>
-        reject(verified ? err : new Error(`host key not verified: ${err.message}`)),
-      )
+      .on('error', (err) => reject(verified ? err : new Error(`host key not verified: ${err.message}`)))
       .connect({
         host: host.address,
         port: host.port,
@@ -100,9 +88,7 @@ test('the repository holds at least three openssl versions and two nginx-light v
   expect(facts.hash).toMatch(/^[0-9a-f]{16}$/);
   const advisories = fleet.osvAdvisories();
   expect(advisories.map((a) => a.affected[0].package.name)).toEqual(['openssl', 'nginx']);
-  advisories.forEach((record, i) =>
-    expect(validateOsvRecord(record, i)).toMatchObject({ ok: true }),
-  );
+  advisories.forEach((record, i) => expect(validateOsvRecord(record, i)).toMatchObject({ ok: true }));
   expect(advisories[0].affected[0].ranges[0].events).toContainEqual({
     fixed: fleet.repo.multi.versions[fleet.repo.multi.versions.length - 1],
   });
@@ -111,19 +97,10 @@ test('the repository holds at least three openssl versions and two nginx-light v
 test('hosts start on the oldest openssl, libssl3 and nginx-light, with no .deb in the apt cache', async () => {
   const [oldest] = fleet.repo.multi.versions;
   for (const host of hosts) {
-    const out = await fleet.rootOk(
-      host,
-      "dpkg-query -W -f '${Package} ${Version}\\n' openssl libssl3 nginx-light",
-    );
-    expect(out).toBe(
-      `libssl3 ${oldest}\nnginx-light ${fleet.repo.service.versions[0]}\nopenssl ${oldest}\n`,
-    );
-    expect(await fleet.rootOk(host, 'ls /var/cache/apt/archives | grep -c "\\.deb$" || true')).toBe(
-      '0\n',
-    );
-    expect(await fleet.rootOk(host, 'apt-cache madison openssl | wc -l')).toBe(
-      `${fleet.repo.multi.versions.length}\n`,
-    );
+    const out = await fleet.rootOk(host, "dpkg-query -W -f '${Package} ${Version}\\n' openssl libssl3 nginx-light");
+    expect(out).toBe(`libssl3 ${oldest}\nnginx-light ${fleet.repo.service.versions[0]}\nopenssl ${oldest}\n`);
+    expect(await fleet.rootOk(host, 'ls /var/cache/apt/archives | grep -c "\\.deb$" || true')).toBe('0\n');
+    expect(await fleet.rootOk(host, 'apt-cache madison openssl | wc -l')).toBe(`${fleet.repo.multi.versions.length}\n`);
   }
 });
 
@@ -141,19 +118,13 @@ test('vzpass needs its password for sudo, every time', async () => {
   const withPassword = await sshExec(host, username, 'sudo -S -p "" id -u', `${password}\n`);
   expect(withPassword).toMatchObject({ code: 0, stdout: '0\n' });
   // Nothing cached (timestamp_timeout=0): the next sudo -n in the same session still fails.
-  const twice = await sshExec(
-    host,
-    username,
-    'sudo -S -p "" true && sudo -n id -u',
-    `${password}\n`,
-  );
+  const twice = await sshExec(host, username, 'sudo -S -p "" true && sudo -n id -u', `${password}\n`);
   expect(twice.code).not.toBe(0);
   expect((await sshExec(host, username, 'sudo -S -p "" id -u', 'wrong\n')).code).not.toBe(0);
 });
 
 test('a host sees only its own processes, and a host key other than its own is refused', async () => {
-  const pidsOf = async (host: DebianHost): Promise<string[]> =>
-    (await fleet.rootOk(host, 'ps -e -o comm= | sort')).trim().split('\n');
+  const pidsOf = async (host: DebianHost): Promise<string[]> => (await fleet.rootOk(host, 'ps -e -o comm= | sort')).trim().split('\n');
   for (const host of hosts) {
     const names = await pidsOf(host);
     expect(names.filter((n) => n === 'sshd')).toHaveLength(1);
@@ -201,9 +172,7 @@ test('apt upgrades a host from the local repository; the maintainer scripts do n
     host,
     `apt-get install -y -q -o Dpkg::Options::=--force-confold openssl=${newest} libssl3=${newest} nginx-light=${nginxNewest} nginx=${nginxNewest} nginx-common=${nginxNewest} >/dev/null 2>&1`,
   );
-  expect(await fleet.rootOk(host, "dpkg-query -W -f '${Version}\\n' openssl libssl3")).toBe(
-    `${newest}\n${newest}\n`,
-  );
+  expect(await fleet.rootOk(host, "dpkg-query -W -f '${Version}\\n' openssl libssl3")).toBe(`${newest}\n${newest}\n`);
   expect((await fleet.rootOk(host, 'cat /run/nginx.pid')).trim()).toBe(pidBefore);
   await expect(httpGet(host.address, '/health')).resolves.toMatchObject({ status: 200 });
   // The other hosts are untouched.
@@ -214,8 +183,7 @@ test('a version removed from the repository disappears from apt-cache madison af
   const [, middle] = fleet.repo.multi.versions;
   const removed = await fleet.removeFromRepo('openssl', middle);
   expect(removed.sort().map((f) => f.split('_')[0])).toEqual(['libssl3', 'openssl']);
-  const madison = async (): Promise<string> =>
-    fleet.rootOk(hosts[2], 'apt-cache madison openssl libssl3');
+  const madison = async (): Promise<string> => fleet.rootOk(hosts[2], 'apt-cache madison openssl libssl3');
   // apt reads a file: source's Packages in place (its list is a symlink): apt-get update refreshes the rest.
   await fleet.updateLists();
   expect(await madison()).not.toContain(middle);

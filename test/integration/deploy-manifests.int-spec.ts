@@ -29,7 +29,8 @@ const COMPOSE_ENV = {
   ADMIN_PASSWORD: 'Compose-Test-Admin-2026',
 };
 
-const requiredBy = (role: 'gateway' | 'worker' | 'migrate') => CONFIG_VARIABLES.filter((v) => v.requiredBy.includes(role)).map((v) => v.name);
+const requiredBy = (role: 'gateway' | 'worker' | 'migrate') =>
+  CONFIG_VARIABLES.filter((v) => v.requiredBy.includes(role)).map((v) => v.name);
 const CONFIG_NAMES = new Set(CONFIG_VARIABLES.map((v) => v.name));
 
 /** Metric names an expression refers to, histogram and counter suffixes folded onto the family. */
@@ -149,7 +150,8 @@ describe('deploy/Dockerfile', () => {
 
   it('copies only paths that exist, and keeps everything else out of the build context', () => {
     for (const match of dockerfile.matchAll(/^COPY (?!--from)(?:--\S+ )*(.+) \S+$/gm)) {
-      for (const source of (match[1] as string).split(/\s+/)) expect({ source, exists: existsSync(at(source)) }).toEqual({ source, exists: true });
+      for (const source of (match[1] as string).split(/\s+/))
+        expect({ source, exists: existsSync(at(source)) }).toEqual({ source, exists: true });
     }
     const ignore = read('deploy/Dockerfile.dockerignore');
     expect(ignore.split('\n')[ignore.split('\n').findIndex((l) => !l.startsWith('#'))]).toBe('**');
@@ -189,9 +191,14 @@ describe('Kubernetes manifests', () => {
 
   it('has a known apiVersion, a name and the vulnzero namespace on every resource', () => {
     for (const doc of resources) {
-      expect({ file: doc.file, kind: doc.kind, apiVersion: doc.apiVersion }).toEqual({ file: doc.file, kind: doc.kind, apiVersion: API_VERSIONS[doc.kind] });
+      expect({ file: doc.file, kind: doc.kind, apiVersion: doc.apiVersion }).toEqual({
+        file: doc.file,
+        kind: doc.kind,
+        apiVersion: API_VERSIONS[doc.kind],
+      });
       expect(doc.metadata.name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
-      if (doc.kind !== 'Namespace') expect({ file: doc.file, namespace: doc.metadata.namespace }).toEqual({ file: doc.file, namespace: 'vulnzero' });
+      if (doc.kind !== 'Namespace')
+        expect({ file: doc.file, namespace: doc.metadata.namespace }).toEqual({ file: doc.file, namespace: 'vulnzero' });
     }
     expect(resources.map((d) => d.kind)).toEqual(expect.arrayContaining(Object.keys(API_VERSIONS)));
   });
@@ -220,20 +227,23 @@ describe('Kubernetes manifests', () => {
     return deployment.spec.template.spec.containers[0];
   }
 
-  it.each(['vulnzero-gateway', 'vulnzero-worker'])('%s selects its own pods, runs as non-root with resources and env from the ConfigMap and Secret', (name) => {
-    const deployment = find('Deployment', name);
-    const labels = deployment.spec.template.metadata.labels;
-    for (const [k, v] of Object.entries(deployment.spec.selector.matchLabels)) expect(labels[k]).toBe(v);
-    const pod = deployment.spec.template.spec;
-    expect(pod.securityContext).toEqual(expect.objectContaining({ runAsNonRoot: true, runAsUser: expect.any(Number) }));
-    expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
-    const c = container(deployment);
-    expect(c.image).toMatch(/:[\w.-]+$/);
-    expect(c.resources.requests).toEqual({ cpu: expect.any(String), memory: expect.any(String) });
-    expect(c.resources.limits.memory).toEqual(expect.any(String));
-    expect(c.securityContext).toEqual(expect.objectContaining({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true }));
-    expect(c.envFrom).toEqual([{ configMapRef: { name: 'vulnzero-config' } }, { secretRef: { name: 'vulnzero-secrets' } }]);
-  });
+  it.each(['vulnzero-gateway', 'vulnzero-worker'])(
+    '%s selects its own pods, runs as non-root with resources and env from the ConfigMap and Secret',
+    (name) => {
+      const deployment = find('Deployment', name);
+      const labels = deployment.spec.template.metadata.labels;
+      for (const [k, v] of Object.entries(deployment.spec.selector.matchLabels)) expect(labels[k]).toBe(v);
+      const pod = deployment.spec.template.spec;
+      expect(pod.securityContext).toEqual(expect.objectContaining({ runAsNonRoot: true, runAsUser: expect.any(Number) }));
+      expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
+      const c = container(deployment);
+      expect(c.image).toMatch(/:[\w.-]+$/);
+      expect(c.resources.requests).toEqual({ cpu: expect.any(String), memory: expect.any(String) });
+      expect(c.resources.limits.memory).toEqual(expect.any(String));
+      expect(c.securityContext).toEqual(expect.objectContaining({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true }));
+      expect(c.envFrom).toEqual([{ configMapRef: { name: 'vulnzero-config' } }, { secretRef: { name: 'vulnzero-secrets' } }]);
+    },
+  );
 
   it('probes the gateway: liveness on /health/live, readiness on /health/ready, on its HTTP port', () => {
     const c = container(find('Deployment', 'vulnzero-gateway'));
@@ -250,7 +260,9 @@ describe('Kubernetes manifests', () => {
     const port = c.ports.find((p: any) => p.name === c.livenessProbe.httpGet.port);
     expect(port.containerPort).toBe(Number(configMap.data.METRICS_PORT));
     expect(c.livenessProbe.httpGet.path).toBe('/health/live');
-    expect(deployment.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(Number(configMap.data.WORKER_SHUTDOWN_TIMEOUT_SECONDS));
+    expect(deployment.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(
+      Number(configMap.data.WORKER_SHUTDOWN_TIMEOUT_SECONDS),
+    );
     expect(c.command).toEqual(['node', 'dist/apps/worker/src/main.js']);
   });
 
@@ -298,23 +310,34 @@ describe('Prometheus configuration and alert rules', () => {
 
   it('alerts on a failed rollback, a stuck task, a queue backlog and an SSH failure spike', () => {
     expect(allRules.map((r) => r.alert)).toEqual(
-      expect.arrayContaining(['VulnzeroRollbackFailed', 'VulnzeroTaskStuckQueued', 'VulnzeroTaskStuckRunning', 'VulnzeroQueueBacklog', 'VulnzeroSshFailureSpike']),
+      expect.arrayContaining([
+        'VulnzeroRollbackFailed',
+        'VulnzeroTaskStuckQueued',
+        'VulnzeroTaskStuckRunning',
+        'VulnzeroQueueBacklog',
+        'VulnzeroSshFailureSpike',
+      ]),
     );
   });
 
   it('gives every rule a severity, a summary and a runbook that exists in docs/', () => {
     for (const rule of allRules) {
-      expect({ alert: rule.alert, severity: rule.labels?.severity }).toEqual({ alert: rule.alert, severity: expect.stringMatching(/^(critical|warning|info)$/) });
+      expect({ alert: rule.alert, severity: rule.labels?.severity }).toEqual({
+        alert: rule.alert,
+        severity: expect.stringMatching(/^(critical|warning|info)$/),
+      });
       expect(rule.annotations.summary).toEqual(expect.any(String));
       const [file, anchor] = (rule.annotations.runbook_url as string).split('#') as [string, string | undefined];
       expect({ alert: rule.alert, file, exists: existsSync(at(file)) }).toEqual({ alert: rule.alert, file, exists: true });
-      if (anchor) expect({ alert: rule.alert, anchor, found: anchorsOf(read(file)).has(anchor) }).toEqual({ alert: rule.alert, anchor, found: true });
+      if (anchor)
+        expect({ alert: rule.alert, anchor, found: anchorsOf(read(file)).has(anchor) }).toEqual({ alert: rule.alert, anchor, found: true });
     }
   });
 
   it('refers only to metrics the gateway and worker expose', () => {
     for (const rule of allRules) {
-      for (const metric of vulnzeroMetricsIn(rule.expr)) expect({ alert: rule.alert, metric, known: KNOWN_METRICS.has(metric) }).toEqual({ alert: rule.alert, metric, known: true });
+      for (const metric of vulnzeroMetricsIn(rule.expr))
+        expect({ alert: rule.alert, metric, known: KNOWN_METRICS.has(metric) }).toEqual({ alert: rule.alert, metric, known: true });
     }
   });
 
@@ -342,7 +365,10 @@ describe('Prometheus configuration and alert rules', () => {
   (promtool ? it : it.skip)('fails promtool on a broken rule (the check is real)', () => {
     const scratch = mkdtempSync(join(tmpdir(), 'vz-rules-'));
     try {
-      writeFileSync(join(scratch, 'bad.yml'), 'groups:\n  - name: x\n    rules:\n      - alert: Broken\n        expr: sum(rate(vulnzero_queue_jobs[5m]) > \n');
+      writeFileSync(
+        join(scratch, 'bad.yml'),
+        'groups:\n  - name: x\n    rules:\n      - alert: Broken\n        expr: sum(rate(vulnzero_queue_jobs[5m]) > \n',
+      );
       expect(spawnSync(promtool as string, ['check', 'rules', join(scratch, 'bad.yml')]).status).not.toBe(0);
     } finally {
       rmSync(scratch, { recursive: true, force: true });
@@ -357,18 +383,23 @@ describe('Grafana dashboard and provisioning', () => {
 
   it('is a dashboard with a stable uid and a data source variable', () => {
     expect(dashboard.uid).toBe('vulnzero-overview');
-    expect(dashboard.templating.list).toContainEqual(expect.objectContaining({ name: 'datasource', type: 'datasource', query: 'prometheus' }));
+    expect(dashboard.templating.list).toContainEqual(
+      expect.objectContaining({ name: 'datasource', type: 'datasource', query: 'prometheus' }),
+    );
     for (const panel of panels) expect(panel.datasource).toEqual({ type: 'prometheus', uid: '${datasource}' });
   });
 
   it('shows deployments, failure rate, rollbacks, host-operation latency and queue depth', () => {
     const titles = panels.map((p) => p.title as string);
-    expect(titles).toEqual(expect.arrayContaining(['Deployments finished by status', 'Failure rate (range)', 'Host rollbacks', 'Queue depth']));
+    expect(titles).toEqual(
+      expect.arrayContaining(['Deployments finished by status', 'Failure rate (range)', 'Host rollbacks', 'Queue depth']),
+    );
     expect(exprs.some((e) => e.includes('histogram_quantile') && e.includes('vulnzero_host_operation_seconds_bucket'))).toBe(true);
   });
 
   it('queries only metrics the apps expose', () => {
-    for (const expr of exprs) for (const metric of vulnzeroMetricsIn(expr)) expect({ metric, known: KNOWN_METRICS.has(metric) }).toEqual({ metric, known: true });
+    for (const expr of exprs)
+      for (const metric of vulnzeroMetricsIn(expr)) expect({ metric, known: KNOWN_METRICS.has(metric) }).toEqual({ metric, known: true });
   });
 
   it('lays panels out on the 24-column grid without overlaps and with unique ids', () => {
@@ -378,7 +409,10 @@ describe('Grafana dashboard and provisioning', () => {
       expect(a.gridPos.x + a.gridPos.w).toBeLessThanOrEqual(24);
       for (const b of all.slice(i + 1)) {
         const overlap =
-          a.gridPos.x < b.gridPos.x + b.gridPos.w && b.gridPos.x < a.gridPos.x + a.gridPos.w && a.gridPos.y < b.gridPos.y + b.gridPos.h && b.gridPos.y < a.gridPos.y + a.gridPos.h;
+          a.gridPos.x < b.gridPos.x + b.gridPos.w &&
+          b.gridPos.x < a.gridPos.x + a.gridPos.w &&
+          a.gridPos.y < b.gridPos.y + b.gridPos.h &&
+          b.gridPos.y < a.gridPos.y + a.gridPos.h;
         expect({ a: a.title, b: b.title, overlap }).toEqual({ a: a.title, b: b.title, overlap: false });
       }
     }
@@ -388,7 +422,9 @@ describe('Grafana dashboard and provisioning', () => {
     const provider = parse(read('deploy/grafana/provisioning/dashboards/vulnzero.yml'));
     const datasource = parse(read('deploy/grafana/provisioning/datasources/prometheus.yml'));
     const compose = parse(read('docker-compose.yml'));
-    const mount = (compose.services.grafana.volumes as string[]).find((v) => v.startsWith('./deploy/grafana/vulnzero-dashboard.json')) as string;
+    const mount = (compose.services.grafana.volumes as string[]).find((v) =>
+      v.startsWith('./deploy/grafana/vulnzero-dashboard.json'),
+    ) as string;
     expect(mount.split(':')[1]).toBe(`${provider.providers[0].options.path}/vulnzero-dashboard.json`);
     expect(datasource.datasources[0]).toEqual(expect.objectContaining({ type: 'prometheus', url: 'http://prometheus:9090' }));
   });

@@ -5,7 +5,14 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { parseConfig } from '@vulnzero/config';
 import { postgresOptions } from '@vulnzero/database';
-import { DeploymentEntity, DeploymentHostClaimEntity, DeploymentHostEntity, DeploymentStepEntity, giveUpPlan, GiveUpHost } from '@vulnzero/deployments';
+import {
+  DeploymentEntity,
+  DeploymentHostClaimEntity,
+  DeploymentHostEntity,
+  DeploymentStepEntity,
+  giveUpPlan,
+  GiveUpHost,
+} from '@vulnzero/deployments';
 // Not part of the lib's public surface: the engine's own record port.
 import { DeploymentEndings } from '../../libs/deployments/src/deployment-endings';
 import { appEnv } from '../harness/test-env';
@@ -42,7 +49,12 @@ describe('DeploymentEndings', () => {
       [id, randomUUID(), lease === 'none' ? null : 'other-worker'],
     );
     for (const [index, status] of ['succeeded', 'running', 'pending'].entries()) {
-      await db.query(`INSERT INTO deployment_steps (deployment_id, index, size, status) VALUES ($1, $2, $3, $4)`, [id, index, index + 1, status]);
+      await db.query(`INSERT INTO deployment_steps (deployment_id, index, size, status) VALUES ($1, $2, $3, $4)`, [
+        id,
+        index,
+        index + 1,
+        status,
+      ]);
     }
     const hosts: GiveUpHost[] = [
       { hostId: randomUUID(), hostName: 'h0', status: 'healthy', rollbackStored: true },
@@ -62,8 +74,12 @@ describe('DeploymentEndings', () => {
 
   async function state(id: string) {
     const [deployment] = await db.query(`SELECT status, error, finished_at FROM deployments WHERE id = $1`, [id]);
-    const steps = (await db.query(`SELECT status FROM deployment_steps WHERE deployment_id = $1 ORDER BY index`, [id])).map((r: { status: string }) => r.status);
-    const hosts = (await db.query(`SELECT status FROM deployment_hosts WHERE deployment_id = $1 ORDER BY position`, [id])).map((r: { status: string }) => r.status);
+    const steps = (await db.query(`SELECT status FROM deployment_steps WHERE deployment_id = $1 ORDER BY index`, [id])).map(
+      (r: { status: string }) => r.status,
+    );
+    const hosts = (await db.query(`SELECT status FROM deployment_hosts WHERE deployment_id = $1 ORDER BY position`, [id])).map(
+      (r: { status: string }) => r.status,
+    );
     const [{ claims }] = await db.query(`SELECT count(*)::int AS claims FROM deployment_host_claims WHERE deployment_id = $1`, [id]);
     return { deployment, steps, hosts, claims };
   }

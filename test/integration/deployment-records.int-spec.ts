@@ -56,7 +56,11 @@ describe('DeploymentRecords', () => {
   }
 
   const hostStatus = async (id: string, hostId: string): Promise<string> =>
-    ((await db.query(`SELECT status FROM deployment_hosts WHERE deployment_id = $1 AND host_id = $2`, [id, hostId])) as { status: string }[])[0]!.status;
+    (
+      (await db.query(`SELECT status FROM deployment_hosts WHERE deployment_id = $1 AND host_id = $2`, [id, hostId])) as {
+        status: string;
+      }[]
+    )[0]!.status;
 
   const anEnd = (status: 'healthy' | 'failed') => ({ status, exitCode: status === 'healthy' ? 0 : 1, error: null, finishedAt: new Date() });
 
@@ -68,7 +72,10 @@ describe('DeploymentRecords', () => {
     // Through the records, and behind their back (another worker, an operator's SQL).
     await db.query(`UPDATE deployment_hosts SET status = 'capturing' WHERE deployment_id = $1 AND host_id = $2`, [id, hostIds[1]]);
     await records.storeRollback(id, hostIds[1] as string, { v: '1' }, ["printf %s '1' > f"]);
-    await db.query(`UPDATE deployment_hosts SET status = 'failed', error = 'outside' WHERE deployment_id = $1 AND host_id = $2`, [id, hostIds[3]]);
+    await db.query(`UPDATE deployment_hosts SET status = 'failed', error = 'outside' WHERE deployment_id = $1 AND host_id = $2`, [
+      id,
+      hostIds[3],
+    ]);
     const second = await records.load(id);
     expect(second?.hosts.map((h) => [h.hostId, h.status, h.error])).toEqual([
       [hostIds[0], 'pending', null],
@@ -115,11 +122,15 @@ describe('DeploymentRecords', () => {
     const settled = await Promise.allSettled(writes);
     // Only the host that has no row fails, with its own error.
     expect(settled.slice(0, 33).every((r) => r.status === 'fulfilled')).toBe(true);
-    expect(settled[33]).toEqual({ status: 'rejected', reason: new Error(`could not store the rollback of host (its record changed meanwhile, or this worker lost the lease) ${gone}`) });
-    const rows: { host_id: string; status: string; captured: { v: string }; rollback_commands: string[]; stored: boolean }[] = await db.query(
-      `SELECT host_id, status, captured, rollback_commands, rollback_stored_at IS NOT NULL AS stored FROM deployment_hosts WHERE deployment_id = $1 ORDER BY position`,
-      [a.id],
-    );
+    expect(settled[33]).toEqual({
+      status: 'rejected',
+      reason: new Error(`could not store the rollback of host (its record changed meanwhile, or this worker lost the lease) ${gone}`),
+    });
+    const rows: { host_id: string; status: string; captured: { v: string }; rollback_commands: string[]; stored: boolean }[] =
+      await db.query(
+        `SELECT host_id, status, captured, rollback_commands, rollback_stored_at IS NOT NULL AS stored FROM deployment_hosts WHERE deployment_id = $1 ORDER BY position`,
+        [a.id],
+      );
     expect(rows.map((r) => [r.status, r.captured.v, r.rollback_commands[0], r.stored])).toEqual(
       a.hostIds.map((_, i) => ['applying', String(i), `printf %s '${i}' > f`, true]),
     );
@@ -144,11 +155,27 @@ describe('DeploymentRecords', () => {
       at: finishedAt.toISOString(),
     });
     await Promise.all([
-      records.finishHost(id, hostIds[0] as string, [record('apply', 0), record('health', 0)], { status: 'healthy', exitCode: 0, error: null, finishedAt }),
-      records.finishHost(id, hostIds[1] as string, [record('apply', 3)], { status: 'failed', exitCode: 3, error: "apply: exit 3", finishedAt }),
+      records.finishHost(id, hostIds[0] as string, [record('apply', 0), record('health', 0)], {
+        status: 'healthy',
+        exitCode: 0,
+        error: null,
+        finishedAt,
+      }),
+      records.finishHost(id, hostIds[1] as string, [record('apply', 3)], {
+        status: 'failed',
+        exitCode: 3,
+        error: 'apply: exit 3',
+        finishedAt,
+      }),
       records.finishHost(id, hostIds[2] as string, [], { status: 'failed', exitCode: null, error: 'connect: refused', finishedAt }),
     ]);
-    const rows: { status: string; exit_code: number | null; error: string | null; finished_at: Date | null; output: { phase: string }[] }[] = await db.query(
+    const rows: {
+      status: string;
+      exit_code: number | null;
+      error: string | null;
+      finished_at: Date | null;
+      output: { phase: string }[];
+    }[] = await db.query(
       `SELECT status, exit_code, error, finished_at, output FROM deployment_hosts WHERE deployment_id = $1 ORDER BY position`,
       [id],
     );
@@ -158,17 +185,23 @@ describe('DeploymentRecords', () => {
       ['failed', null, 'connect: refused', finishedAt.toISOString(), []],
       ['applying', null, null, null, []],
     ]);
-    await expect(records.finishHost(id, randomUUID(), [], { status: 'healthy', exitCode: 0, error: null, finishedAt })).rejects.toThrow(/could not record the end of host/);
+    await expect(records.finishHost(id, randomUUID(), [], { status: 'healthy', exitCode: 0, error: null, finishedAt })).rejects.toThrow(
+      /could not record the end of host/,
+    );
   });
 
   describe('fenced writes (a worker that lost its lease, or a row that moved on, writes nothing)', () => {
     it('refuses the write-ahead, host ends, starts and status changes of a worker whose lease another worker took', async () => {
       const { id, hostIds } = await aDeployment(4, 'capturing');
       await db.query(`UPDATE deployment_hosts SET status = 'pending' WHERE deployment_id = $1 AND host_id = $2`, [id, hostIds[3]]);
-      await db.query(`UPDATE deployments SET lease_owner = 'another-worker', lease_until = now() + interval '1 minute' WHERE id = $1`, [id]);
+      await db.query(`UPDATE deployments SET lease_owner = 'another-worker', lease_until = now() + interval '1 minute' WHERE id = $1`, [
+        id,
+      ]);
       await expect(records.storeRollback(id, hostIds[0] as string, { v: '1' }, ['true'])).rejects.toThrow(/lost the lease/);
       await expect(records.finishHost(id, hostIds[1] as string, [], anEnd('failed'))).rejects.toThrow(/lost the lease/);
-      await expect(records.transitionHost(id, hostIds[2] as string, 'capturing', 'failed')).rejects.toThrow(/no longer holds the deployment's lease/);
+      await expect(records.transitionHost(id, hostIds[2] as string, 'capturing', 'failed')).rejects.toThrow(
+        /no longer holds the deployment's lease/,
+      );
       expect(await records.startHosts(id, [hostIds[3] as string])).toEqual([]);
       await expect(records.transitionDeployment(id, 'running', 'failed')).rejects.toThrow(/no longer holds/);
       await expect(records.transitionStep(id, 0, 'pending', 'running')).rejects.toThrow(/no longer holds/);
@@ -203,10 +236,15 @@ describe('DeploymentRecords', () => {
       expect(await hostStatus(id, hostIds[0] as string)).toBe('capturing');
     });
 
-    it('keeps a host\'s end when its write-ahead commits late (the channel died while the rollback was being stored)', async () => {
+    it("keeps a host's end when its write-ahead commits late (the channel died while the rollback was being stored)", async () => {
       const { id, hostIds } = await aDeployment(1, 'capturing');
       const hostId = hostIds[0] as string;
-      await records.finishHost(id, hostId, [], { status: 'failed', exitCode: null, error: 'capture: channel closed', finishedAt: new Date() });
+      await records.finishHost(id, hostId, [], {
+        status: 'failed',
+        exitCode: null,
+        error: 'capture: channel closed',
+        finishedAt: new Date(),
+      });
       await expect(records.storeRollback(id, hostId, { v: '1' }, ['true'])).rejects.toThrow(/could not store the rollback/);
       expect(await hostStatus(id, hostId)).toBe('failed');
     });
@@ -214,7 +252,9 @@ describe('DeploymentRecords', () => {
     it('writes a status only over one the transition table allows it to follow', async () => {
       const { id, hostIds } = await aDeployment(2, 'healthy');
       await expect(records.finishHost(id, hostIds[0] as string, [], anEnd('healthy'))).rejects.toThrow(/could not record the end of host/);
-      await expect(records.transitionHost(id, hostIds[1] as string, 'healthy', 'pending')).rejects.toThrow(/cannot go from healthy to pending/);
+      await expect(records.transitionHost(id, hostIds[1] as string, 'healthy', 'pending')).rejects.toThrow(
+        /cannot go from healthy to pending/,
+      );
       await expect(records.transitionHost(id, hostIds[1] as string, 'failed', 'rolling_back')).rejects.toThrow(/record changed meanwhile/);
       await expect(records.transitionDeployment(id, 'running', 'pending')).rejects.toThrow(/cannot go from running to pending/);
       expect([await hostStatus(id, hostIds[0] as string), await hostStatus(id, hostIds[1] as string)]).toEqual(['healthy', 'healthy']);

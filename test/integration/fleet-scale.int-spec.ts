@@ -48,9 +48,7 @@ function processTable(): Map<number, ProcessInfo> {
 function processesOf(baseDir: string): ProcessInfo[] {
   const table = processTable();
   const belongs = (info: ProcessInfo | undefined, depth = 0): boolean =>
-    info !== undefined &&
-    depth < 64 &&
-    (info.cmdline.includes(`${baseDir}/`) || belongs(table.get(info.ppid), depth + 1));
+    info !== undefined && depth < 64 && (info.cmdline.includes(`${baseDir}/`) || belongs(table.get(info.ppid), depth + 1));
   return [...table.values()].filter((info) => belongs(info));
 }
 
@@ -109,8 +107,7 @@ it(`brings up ${HOSTS} sshd, runs a command on every one over SSH, and stops all
           const outcome = session
             .exec('echo running; sleep 300', {
               timeoutMs: 600_000,
-              onOutput: (_stream, chunk) =>
-                chunk.toString().includes('running') && resolve({ outcome }),
+              onOutput: (_stream, chunk) => chunk.toString().includes('running') && resolve({ outcome }),
             })
             .catch((err: unknown) => err);
         }),
@@ -127,8 +124,7 @@ it(`brings up ${HOSTS} sshd, runs a command on every one over SSH, and stops all
   await fleet.stop();
   const stopMs = Date.now() - started;
   // The commands that were running learn that their connection is gone.
-  for (const { outcome } of running)
-    await expect(outcome).resolves.toBeInstanceOf(SshConnectionError);
+  for (const { outcome } of running) await expect(outcome).resolves.toBeInstanceOf(SshConnectionError);
   await Promise.all(lingering.map((s) => s.close()));
 
   expect(processesOf(fleet.baseDir)).toEqual([]);

@@ -55,7 +55,10 @@ describe('host holds: a deployment that has not ended holds its hosts and their 
   /** A host and its own credential, claimed by a deployment in `status` that pinned both. */
   async function heldHost(status: DeploymentStatus) {
     const credential = await credentials.create({ name: `${run}-${status}-key`, username: 'vz', privateKey });
-    const host = await hosts.create({ name: `${run}-${status}`, address: '127.84.200.1', port: 22, credentialId: credential.id }, 'int-test');
+    const host = await hosts.create(
+      { name: `${run}-${status}`, address: '127.84.200.1', port: 22, credentialId: credential.id },
+      'int-test',
+    );
     const deploymentId = randomUUID();
     await sql.query(
       `INSERT INTO deployments (id, patch_id, status, strategy, targets, request_hash, created_by) VALUES ($1, $2, $3, '{}', '{}', 'h', 'int-test')`,

@@ -37,7 +37,10 @@ async function peakGrowthDuring<T>(run: () => Promise<T>): Promise<{ result: T; 
 beforeAll(async () => {
   // The host's dpkg-query prints package lines for ever.
   const shim = join(shims, 'dpkg-query');
-  writeFileSync(shim, '#!/bin/sh\nexec yes "hostile-package-with-a-rather-long-name\t1.0-1\tinstall ok installed\tamd64\thostile\t1.0-1"\n');
+  writeFileSync(
+    shim,
+    '#!/bin/sh\nexec yes "hostile-package-with-a-rather-long-name\t1.0-1\tinstall ok installed\tamd64\thostile\t1.0-1"\n',
+  );
   chmodSync(shim, 0o755);
   chmodSync(shims, 0o755);
   await fleet.start(1);
@@ -54,8 +57,14 @@ it('fails the scan of a host printing endless output with inventory_too_large, q
   const hosts = { sshTargetFor: async () => target } as unknown as HostsService;
   const scanner = new HostScanner(hosts, new SshConnector());
   const started = Date.now();
-  const { result, peakBytes } = await peakGrowthDuring(() => scanner.scan({ id: 'hostile', name: 'hostile', hostKey: host.hostKey } as HostEntity));
-  expect(result).toEqual({ ok: false, code: 'inventory_too_large', message: expect.stringMatching(/^dpkg-query printed more than \d+ bytes/) });
+  const { result, peakBytes } = await peakGrowthDuring(() =>
+    scanner.scan({ id: 'hostile', name: 'hostile', hostKey: host.hostKey } as HostEntity),
+  );
+  expect(result).toEqual({
+    ok: false,
+    code: 'inventory_too_large',
+    message: expect.stringMatching(/^dpkg-query printed more than \d+ bytes/),
+  });
   // Stopped at the limit, not at the command's two-minute deadline.
   expect(Date.now() - started).toBeLessThan(45_000);
   // The limit per stream, its text once, and the garbage of the packets in between.

@@ -114,7 +114,11 @@ describe('inventory services on PostgreSQL and sshd', () => {
     });
 
     it.each([
-      ['unknown ids, naming them', { hostIds: ['00000000-0000-4000-8000-000000000001'] }, /targets.hostIds: unknown host ids: 00000000-0000-4000-8000-000000000001/],
+      [
+        'unknown ids, naming them',
+        { hostIds: ['00000000-0000-4000-8000-000000000001'] },
+        /targets.hostIds: unknown host ids: 00000000-0000-4000-8000-000000000001/,
+      ],
       ['ids that are not UUIDs', { hostIds: ['web-1'] }, /targets.hostIds: not UUIDs: "web-1"/],
       ['an empty id list', { hostIds: [] }, /targets.hostIds: must be a non-empty array/],
       ['no labels at all (never "the whole fleet")', { labels: {} }, /targets.labels: must name at least one label/],

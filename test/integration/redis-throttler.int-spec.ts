@@ -57,7 +57,10 @@ describe('RedisThrottlerStorage', () => {
 
   it('shares one count between gateways, and refuses on one what the other blocked', async () => {
     const key = `shared-${randomSuffix()}`;
-    const [a, b] = await Promise.all([gatewayA.increment(key, MINUTE_MS, 2, MINUTE_MS, 'login'), gatewayB.increment(key, MINUTE_MS, 2, MINUTE_MS, 'login')]);
+    const [a, b] = await Promise.all([
+      gatewayA.increment(key, MINUTE_MS, 2, MINUTE_MS, 'login'),
+      gatewayB.increment(key, MINUTE_MS, 2, MINUTE_MS, 'login'),
+    ]);
     expect([a.totalHits, b.totalHits].sort()).toEqual([1, 2]);
     expect((await gatewayA.increment(key, MINUTE_MS, 2, MINUTE_MS, 'login')).isBlocked).toBe(true);
     const afterBlock = await gatewayB.increment(key, MINUTE_MS, 2, MINUTE_MS, 'login');

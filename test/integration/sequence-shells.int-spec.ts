@@ -88,7 +88,7 @@ describe('the sequence script under bash outside POSIX mode', () => {
   it('runs the last command of a command without `)` in the subshell itself (no second fork)', async () => {
     // The subshell's pid is $BASHPID inside it; a program run at its end without a
     // fork of its own has the main shell as its parent.
-    const outcome = await runScript(['bash'], ['echo $$; sh -c \'echo $PPID\'', 'echo $$; sh -c "echo \\$PPID"; true'], '/');
+    const outcome = await runScript(['bash'], ["echo $$; sh -c 'echo $PPID'", 'echo $$; sh -c "echo \\$PPID"; true'], '/');
     const [main, parent] = (outcome.stdout[0] ?? '').trim().split('\n');
     expect(parent).toBe(main);
     const [main2, parent2] = (outcome.stdout[1] ?? '').trim().split('\n');

@@ -47,7 +47,10 @@ const MODES = [
   { mode: 'NOPASSWD', login: () => ({ username: fleet.becomeUsers.nopasswd, become: { method: 'sudo' } as Become }) },
   {
     mode: 'password',
-    login: () => ({ username: fleet.becomeUsers.password.username, become: { method: 'sudo', password: fleet.becomeUsers.password.password } as Become }),
+    login: () => ({
+      username: fleet.becomeUsers.password.username,
+      become: { method: 'sudo', password: fleet.becomeUsers.password.password } as Become,
+    }),
   },
 ];
 
@@ -118,7 +121,7 @@ describe.each(MODES)('become with sudo ($mode)', ({ mode, login }) => {
 });
 
 describe('the sudo password', () => {
-  it('is on no command line and not in the root command\'s environment while it runs', async () => {
+  it("is on no command line and not in the root command's environment while it runs", async () => {
     const { username, password } = fleet.becomeUsers.password;
     const session = await connect(username, { method: 'sudo', password });
     const seen: string[] = [];

@@ -31,10 +31,7 @@ function targetOf(host: FleetHost, overrides: Partial<SshTarget> = {}): SshTarge
   };
 }
 
-async function withSession<T>(
-  host: FleetHost,
-  run: (session: SshSession) => Promise<T>,
-): Promise<T> {
+async function withSession<T>(host: FleetHost, run: (session: SshSession) => Promise<T>): Promise<T> {
   const session = await connector.connect(targetOf(host));
   try {
     return await run(session);
@@ -63,12 +60,9 @@ describe('SshConnector against a real sshd fleet', () => {
     const results = await Promise.all(
       fleet.hosts.map((host) =>
         withSession(host, (session) =>
-          session.exec(
-            'echo "$VZ_HOST_NAME" && echo "written by $VZ_HOST_NAME" > "$VZ_STATE_DIR/marker"',
-            {
-              timeoutMs: 10_000,
-            },
-          ),
+          session.exec('echo "$VZ_HOST_NAME" && echo "written by $VZ_HOST_NAME" > "$VZ_STATE_DIR/marker"', {
+            timeoutMs: 10_000,
+          }),
         ),
       ),
     );
@@ -98,25 +92,18 @@ describe('SshConnector against a real sshd fleet', () => {
         timeoutMs: 5_000,
       });
       const dpkg = await session.exec('dpkg-query -W', { timeoutMs: 5_000 });
-      expect([capture.stdout, apply.exitCode, verify.exitCode, dpkg.exitCode]).toEqual([
-        'none\n',
-        0,
-        0,
-        0,
-      ]);
+      expect([capture.stdout, apply.exitCode, verify.exitCode, dpkg.exitCode]).toEqual(['none\n', 0, 0, 0]);
     });
     await expect(fleet.readHostFile(host, 'version')).resolves.toBe('2.0\n');
   });
 
   it('refuses a host presenting another key than the pinned one, naming both fingerprints, before any command runs', async () => {
     const [victim, other] = fleet.hosts;
-    const connecting = connector
-      .connect(targetOf(victim, { hostKey: other.hostKey }))
-      .then(async (session) => {
-        // Only reached if the pin were ignored: this would create the file.
-        await session.exec('touch "$VZ_STATE_DIR/pwned"', { timeoutMs: 5_000 });
-        await session.close();
-      });
+    const connecting = connector.connect(targetOf(victim, { hostKey: other.hostKey })).then(async (session) => {
+      // Only reached if the pin were ignored: this would create the file.
+      await session.exec('touch "$VZ_STATE_DIR/pwned"', { timeoutMs: 5_000 });
+      await session.close();
+    });
 
     const error = await connecting.then(
       () => undefined,
@@ -135,9 +122,7 @@ describe('SshConnector against a real sshd fleet', () => {
   });
 
   it('refuses a pinned key that is not a valid OpenSSH public key line without connecting', async () => {
-    await expect(
-      connector.connect(targetOf(fleet.hosts[0], { hostKey: 'ssh-ed25519 not-base64!' })),
-    ).rejects.toThrow(/invalid host key/);
+    await expect(connector.connect(targetOf(fleet.hosts[0], { hostKey: 'ssh-ed25519 not-base64!' }))).rejects.toThrow(/invalid host key/);
   });
 
   it('reports a wrong client key as an authentication error', async () => {
@@ -148,17 +133,13 @@ describe('SshConnector against a real sshd fleet', () => {
         publicKeyEncoding: { type: 'spki', format: 'pem' },
       }),
     );
-    const error = await connector
-      .connect(targetOf(fleet.hosts[0], { privateKey: foreignKey }))
-      .catch((err: unknown) => err);
+    const error = await connector.connect(targetOf(fleet.hosts[0], { privateKey: foreignKey })).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(SshAuthError);
     expect((error as SshAuthError).kind).toBe('auth');
   });
 
   it('reports a closed port as a network error', async () => {
-    const error = await connector
-      .connect(targetOf(fleet.hosts[0], { port: 2 }))
-      .catch((err: unknown) => err);
+    const error = await connector.connect(targetOf(fleet.hosts[0], { port: 2 })).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(SshConnectionError);
     expect((error as SshConnectionError).kind).toBe('network');
   });
@@ -181,12 +162,9 @@ describe('SshConnector against a real sshd fleet', () => {
     const host = fleet.hosts[2];
     await withSession(host, async (session) => {
       // `sleep` runs as a child of the shell: the kill must reach the process group.
-      const result = await session.exec(
-        'echo started; sleep 31.5; echo finished > "$VZ_STATE_DIR/finished"',
-        {
-          timeoutMs: 1_000,
-        },
-      );
+      const result = await session.exec('echo started; sleep 31.5; echo finished > "$VZ_STATE_DIR/finished"', {
+        timeoutMs: 1_000,
+      });
       expect(result).toMatchObject({ timedOut: true, exitCode: null, stdout: 'started\n' });
       // The connection stays usable after a timed-out command.
       const after = await session.exec('pgrep -u "$(id -u)" -f "sleep 3[1].5" || true', {
@@ -229,23 +207,17 @@ describe('SshConnector against a real sshd fleet', () => {
     ['a chosen exit code', 'exit 42', 42],
     ['command not found', 'no-such-command-vz', 127],
   ])('reports the exit code of %s', async (_name, command, exitCode) => {
-    const result = await withSession(fleet.hosts[5], (session) =>
-      session.exec(command, { timeoutMs: 5_000 }),
-    );
+    const result = await withSession(fleet.hosts[5], (session) => session.exec(command, { timeoutMs: 5_000 }));
     expect(result).toMatchObject({ exitCode, signal: null, timedOut: false });
   });
 
   it('reports a command killed by a signal', async () => {
-    const result = await withSession(fleet.hosts[5], (session) =>
-      session.exec('kill -TERM $$', { timeoutMs: 5_000 }),
-    );
+    const result = await withSession(fleet.hosts[5], (session) => session.exec('kill -TERM $$', { timeoutMs: 5_000 }));
     expect(result).toMatchObject({ exitCode: null, signal: 'SIGTERM', timedOut: false });
   });
 
   it('fetches the key each host really presents', async () => {
-    const fetched = await mapWithConcurrency(fleet.hosts.slice(0, 5), 5, (host) =>
-      connector.fetchHostKey(host.address, host.port, 5_000),
-    );
+    const fetched = await mapWithConcurrency(fleet.hosts.slice(0, 5), 5, (host) => connector.fetchHostKey(host.address, host.port, 5_000));
     expect(fetched).toEqual(fleet.hosts.slice(0, 5).map((h) => h.hostKey));
   });
 });

@@ -9,7 +9,15 @@ import Redis from 'ioredis';
 import { Client } from 'pg';
 import { postgresOptions } from '@vulnzero/database';
 import { AnnouncedCache, REDIS_CLIENT } from '@vulnzero/queues';
-import { InvalidTaskTransitionError, TaskEntity, TaskEventsPublisher, TasksModule, TasksService, TaskView, TaskViewCache } from '@vulnzero/tasks';
+import {
+  InvalidTaskTransitionError,
+  TaskEntity,
+  TaskEventsPublisher,
+  TasksModule,
+  TasksService,
+  TaskView,
+  TaskViewCache,
+} from '@vulnzero/tasks';
 
 jest.setTimeout(60_000);
 
@@ -25,7 +33,11 @@ async function startContext(name: string, withCache: boolean): Promise<{ context
   @Module({ providers: [{ provide: REDIS_CLIENT, useValue: redis }], exports: [REDIS_CLIENT] })
   class TestRedisModule {}
   const moduleRef = await Test.createTestingModule({
-    imports: [TypeOrmModule.forRoot({ ...postgresOptions(env('DATABASE_URL'), name), entities: [TaskEntity] }), TestRedisModule, TasksModule],
+    imports: [
+      TypeOrmModule.forRoot({ ...postgresOptions(env('DATABASE_URL'), name), entities: [TaskEntity] }),
+      TestRedisModule,
+      TasksModule,
+    ],
     providers: withCache ? [TaskViewCache] : [],
   }).compile();
   return { context: await moduleRef.init(), redis };
@@ -103,13 +115,10 @@ describe('TaskViewCache', () => {
   };
 
   const heldByBoth = async (id: string) => {
-    const held = await eventually(
-      async () => {
-        await Promise.all([view(id), otherCache.view(id)]);
-        return entryOf(cache, id) !== undefined && entryOf(otherCache, id) !== undefined;
-      },
-      Boolean,
-    );
+    const held = await eventually(async () => {
+      await Promise.all([view(id), otherCache.view(id)]);
+      return entryOf(cache, id) !== undefined && entryOf(otherCache, id) !== undefined;
+    }, Boolean);
     expect(held).toBe(true);
   };
 
@@ -118,7 +127,8 @@ describe('TaskViewCache', () => {
     const running = forgotten(cache, task.id);
     await tasks.transition(task.id, 'running', { progress: { phase: 'scanning' } });
     await running;
-    const handEdit = (phase: string) => sql.query(`UPDATE tasks SET progress = jsonb_build_object('phase', $2::text) WHERE id = $1`, [task.id, phase]);
+    const handEdit = (phase: string) =>
+      sql.query(`UPDATE tasks SET progress = jsonb_build_object('phase', $2::text) WHERE id = $1`, [task.id, phase]);
     // The cache's clock, stopped and moved by hand: changes made behind
     // TasksService (nothing announced) are seen once the entry has expired.
     const now = Date.now();
@@ -216,7 +226,10 @@ describe('TaskViewCache', () => {
     expect(entryOf(cache, task.id)).toBeDefined();
 
     const forgotTransition = forgotten(cache, task.id);
-    await tasks.transition(task.id, 'failed', { result: { deploymentStatus: 'rolled_back' }, error: { code: 'rolled_back', message: 'rolled back' } });
+    await tasks.transition(task.id, 'failed', {
+      result: { deploymentStatus: 'rolled_back' },
+      error: { code: 'rolled_back', message: 'rolled back' },
+    });
     await forgotTransition;
     expect((await view(task.id)).result).toEqual({ deploymentStatus: 'rolled_back' });
     expect(entryOf(cache, task.id)).toBeDefined();
@@ -255,7 +268,12 @@ describe('TaskViewCache', () => {
     const task = await tasks.create({ type: 'scan', createdBy: 'int-test' });
     await tasks.transition(task.id, 'running');
     await tasks.transition(task.id, 'succeeded', { result: { findings: 0 } });
-    const inner = internals(cache) as unknown as { ticket(): number; remember(ticket: number, key: string, value: TaskView): void; stopCaching(): void; listening: boolean };
+    const inner = internals(cache) as unknown as {
+      ticket(): number;
+      remember(ticket: number, key: string, value: TaskView): void;
+      stopCaching(): void;
+      listening: boolean;
+    };
     const ticket = inner.ticket();
     const value = await tasks.view(task.id);
     // The subscription drops and comes back (as on a Redis reconnect) while the read is under way.
@@ -269,7 +287,7 @@ describe('TaskViewCache', () => {
     expect(entryOf(cache, task.id)?.value.status).toBe('succeeded');
   });
 
-  it('lets one of two racing final transitions through: the other is refused, and the status written is the winner\'s', async () => {
+  it("lets one of two racing final transitions through: the other is refused, and the status written is the winner's", async () => {
     // Two processes (their own pools), as a worker finishing and the reconciler giving up on a lost job.
     const otherWriter = gateway.context.get(TasksService);
     for (let round = 0; round < 10; round++) {

@@ -93,7 +93,8 @@ function clientFrom(values: CommandContext['values'], env: CliIo['env']): Gatewa
   const url = normalizeBaseUrl(rawUrl, urlFlag !== undefined ? '--url' : 'VULNZERO_URL');
   const token = (typeof values.token === 'string' ? values.token : undefined) ?? env.VULNZERO_TOKEN;
   if (!token) throw new UsageError('no token: set VULNZERO_TOKEN (an API key, vz_…) or pass --token');
-  if (/\s/.test(token.trim()) || token.trim() === '') throw new UsageError('the token must be one word (an API key vz_… or an access token)');
+  if (/\s/.test(token.trim()) || token.trim() === '')
+    throw new UsageError('the token must be one word (an API key vz_… or an access token)');
   return new GatewayClient(url, token.trim());
 }
 
@@ -165,7 +166,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
       return ExitCode.ok;
     }
     if (!command.positionals && positionals.length > 0) {
-      throw new UsageError(`vulnzero ${command.name} takes no argument, got ${JSON.stringify(positionals[0])} (see vulnzero ${command.name} --help)`);
+      throw new UsageError(
+        `vulnzero ${command.name} takes no argument, got ${JSON.stringify(positionals[0])} (see vulnzero ${command.name} --help)`,
+      );
     }
     let client: GatewayClient | undefined;
     const ctx: CommandContext = {

@@ -21,7 +21,8 @@ describe('flag values', () => {
   it('reads canary steps as counts and percentages', () =>
     expect(parseSteps('--steps', '1,10%,50%,100%')).toEqual([1, '10%', '50%', '100%']));
   it.each(['0', '0%', '101%', 'ten', '1.5', '-1'])('refuses the step %j', (step) =>
-    expect(() => parseSteps('--steps', step)).toThrow(/--steps/));
+    expect(() => parseSteps('--steps', step)).toThrow(/--steps/),
+  );
   it('accepts zero failures as a count or a percentage', () => {
     expect(parseSize('--max-failures', '0', { allowZero: true })).toBe(0);
     expect(parseSize('--max-failures', '0%', { allowZero: true })).toBe('0%');

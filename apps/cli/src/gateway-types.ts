@@ -45,7 +45,14 @@ export interface ScanView {
   id: string;
   status: string;
   summary: { hosts: number; scanned: number; failed: number; pending: number; findings: Record<string, number> };
-  hosts: { hostId: string; hostName: string; status: string; errorCode: string | null; error: string | null; findings: Record<string, number> | null }[];
+  hosts: {
+    hostId: string;
+    hostName: string;
+    status: string;
+    errorCode: string | null;
+    error: string | null;
+    findings: Record<string, number> | null;
+  }[];
 }
 
 export interface HostView {

@@ -35,29 +35,48 @@ describe('progress rendering', () => {
 
   it('describes a task in one line', () => {
     expect(describeTask(aTask())).toBe('deploy running · step 2/4 · 9/20 hosts (45%)');
-    expect(describeTask(aTask({ status: 'failed', progress: { phase: 'rolled back', done: 3, total: 3, percent: 100 }, error: { message: 'health failed' } }))).toBe(
-      'deploy failed · rolled back · 3/3 hosts (100%) · error: health failed',
-    );
+    expect(
+      describeTask(
+        aTask({
+          status: 'failed',
+          progress: { phase: 'rolled back', done: 3, total: 3, percent: 100 },
+          error: { message: 'health failed' },
+        }),
+      ),
+    ).toBe('deploy failed · rolled back · 3/3 hosts (100%) · error: health failed');
   });
 
   it('draws a bar that fills with the percentage and never exceeds the terminal width', () => {
     const line = renderProgressBar(aTask(), 63_000, 100);
     expect(line).toBe(`[${'#'.repeat(14)}${'-'.repeat(16)}]  45% step 2/4 · 9/20 hosts · 1m 3s`);
     for (const columns of [30, 50, 80]) expect(renderProgressBar(aTask(), 1_000, columns).length).toBeLessThan(columns);
-    expect(renderProgressBar(aTask({ progress: { phase: 'step 4/4', done: 20, total: 20, percent: 100 } }), 0, 80)).toMatch(/^\[#{20}\] 100%/);
+    expect(renderProgressBar(aTask({ progress: { phase: 'step 4/4', done: 20, total: 20, percent: 100 } }), 0, 80)).toMatch(
+      /^\[#{20}\] 100%/,
+    );
   });
 
   it.each([
     [{ event: 'host', data: { hostName: 'web-03', status: 'failed', error: 'health: exit 1' } }, 'host web-03 failed — health: exit 1'],
     [{ event: 'host', data: { hostName: 'web-01', status: 'applying', error: null } }, 'host web-01 applying'],
-    [{ event: 'step', data: { index: 0, status: 'baking', until: '2026-05-01T12:00:30.000Z' } }, 'step 1 baking until 2026-05-01T12:00:30Z'],
+    [
+      { event: 'step', data: { index: 0, status: 'baking', until: '2026-05-01T12:00:30.000Z' } },
+      'step 1 baking until 2026-05-01T12:00:30Z',
+    ],
     [{ event: 'step', data: { index: 1, status: 'succeeded' } }, 'step 2 succeeded'],
     [{ event: 'task', data: aTask() as unknown as Record<string, unknown> }, 'deploy running · step 2/4 · 9/20 hosts (45%)'],
     [{ event: 'deployment', data: { status: 'running' } }, null],
   ])('logs the event %j as %j', (event, line) => expect(describeEvent(event)).toBe(line));
 
   it('aligns table columns', () =>
-    expect(formatTable(['A', 'LONGER'], [['xyz', '1'], ['q', '22']])).toEqual(['A    LONGER', 'xyz  1', 'q    22']));
+    expect(
+      formatTable(
+        ['A', 'LONGER'],
+        [
+          ['xyz', '1'],
+          ['q', '22'],
+        ],
+      ),
+    ).toEqual(['A    LONGER', 'xyz  1', 'q    22']));
 
   it('summarizes a rolled-back deployment: hosts by status, then each failed host with its error', () => {
     const deployment: DeploymentView = {
@@ -88,7 +107,15 @@ describe('progress rendering', () => {
   });
 
   it('lists no failed hosts for a clean deployment', () => {
-    const lines = renderDeploymentSummary({ id: 'd', status: 'succeeded', patchId: 'p', taskId: 't', rollbackTaskId: null, steps: [], hosts: [aHost('a', 'healthy')] });
+    const lines = renderDeploymentSummary({
+      id: 'd',
+      status: 'succeeded',
+      patchId: 'p',
+      taskId: 't',
+      rollbackTaskId: null,
+      steps: [],
+      hosts: [aHost('a', 'healthy')],
+    });
     expect(lines.join('\n')).not.toContain('failed hosts');
     expect(lines[0]).toBe('deployment d: succeeded (1 host)');
   });
@@ -124,7 +151,14 @@ describe('progress rendering', () => {
         status: 'succeeded',
         summary: { hosts: 2, scanned: 1, failed: 1, pending: 0, findings: { ...none, critical: 1, high: 3 } },
         hosts: [
-          { hostId: 'a', hostName: 'web-01', status: 'succeeded', errorCode: null, error: null, findings: { ...none, critical: 1, high: 3 } },
+          {
+            hostId: 'a',
+            hostName: 'web-01',
+            status: 'succeeded',
+            errorCode: null,
+            error: null,
+            findings: { ...none, critical: 1, high: 3 },
+          },
           { hostId: 'b', hostName: 'web-02', status: 'failed', errorCode: 'unreachable', error: 'connect ECONNREFUSED', findings: null },
         ],
       }),

@@ -3,13 +3,7 @@
 // each problem is reported under the flag the user typed.
 import { validateStrategy } from '../../../libs/deployments/src/core/strategy';
 import { UsageError } from './cli-errors';
-import {
-  parseIndices,
-  parsePositiveInteger,
-  parseSize,
-  parseSteps,
-  parseWholeSeconds,
-} from './flag-values';
+import { parseIndices, parsePositiveInteger, parseSize, parseSteps, parseWholeSeconds } from './flag-values';
 
 export interface StrategyFlags {
   strategy?: string;

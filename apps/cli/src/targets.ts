@@ -34,12 +34,7 @@ export async function resolveTargets(ctx: CommandContext, parsed: { hosts?: stri
   for (const host of await ctx.client().listAll<HostView>('/hosts')) known.set(host.name.toLowerCase(), host.id);
   const missing = names.filter((name) => !known.has(name.toLowerCase()));
   if (missing.length > 0) {
-    throw new GatewayError(
-      `not found: no host named ${missing.join(', ')} (see \`vulnzero hosts list\`)`,
-      404,
-      ExitCode.failed,
-    );
+    throw new GatewayError(`not found: no host named ${missing.join(', ')} (see \`vulnzero hosts list\`)`, 404, ExitCode.failed);
   }
   return { hostIds: [...new Set(wanted.map((h) => (isUuid(h) ? h : (known.get(h.toLowerCase()) as string))))] };
 }
-

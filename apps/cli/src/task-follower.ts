@@ -61,8 +61,7 @@ export class TaskFollower {
 
   async follow(): Promise<TaskView> {
     const timeout = new AbortController();
-    const timer =
-      this.options.timeoutMs !== undefined ? setTimeout(() => timeout.abort(), this.options.timeoutMs) : undefined;
+    const timer = this.options.timeoutMs !== undefined ? setTimeout(() => timeout.abort(), this.options.timeoutMs) : undefined;
     try {
       return await this.run(timeout.signal);
     } catch (error) {

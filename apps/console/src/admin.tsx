@@ -118,11 +118,26 @@ export function UsersPage({ me }: { me: Me }) {
       <form class="create" aria-label="Create a user" onSubmit={create}>
         <label>
           Username
-          <input name="new-username" required autocomplete="off" pattern="[a-zA-Z0-9_.\-]{3,64}" value={username} onInput={(e) => setUsername(e.currentTarget.value)} />
+          <input
+            name="new-username"
+            required
+            autocomplete="off"
+            pattern="[a-zA-Z0-9_.\-]{3,64}"
+            value={username}
+            onInput={(e) => setUsername(e.currentTarget.value)}
+          />
         </label>
         <label>
           Initial password
-          <input name="new-password" type="password" required minLength={12} autocomplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+          <input
+            name="new-password"
+            type="password"
+            required
+            minLength={12}
+            autocomplete="new-password"
+            value={password}
+            onInput={(e) => setPassword(e.currentTarget.value)}
+          />
         </label>
         <label>
           Role
@@ -149,11 +164,16 @@ export function UsersPage({ me }: { me: Me }) {
               {u.id === me.id && <span class="fp">you</span>}
             </td>
             <td>
-              <select aria-label={`Role of ${u.username}`} value={u.role} disabled={u.id === me.id} onChange={(e) => {
-                const next = e.currentTarget.value;
-                e.currentTarget.value = u.role; // stays until confirmed
-                changeRole(u, next);
-              }}>
+              <select
+                aria-label={`Role of ${u.username}`}
+                value={u.role}
+                disabled={u.id === me.id}
+                onChange={(e) => {
+                  const next = e.currentTarget.value;
+                  e.currentTarget.value = u.role; // stays until confirmed
+                  changeRole(u, next);
+                }}
+              >
                 {ROLES.map((r) => (
                   <option key={r} value={r}>
                     {r}
@@ -208,7 +228,14 @@ function NewKey({ created, onDone }: { created: ApiKey & { key: string }; onDone
         <strong>Copy the key of “{created.name}” now:</strong> it is shown this once and only its hash is stored.
       </p>
       <div class="copy-row">
-        <input ref={input} readOnly value={created.key} aria-label="New API key" data-testid="new-key" onFocus={(e) => e.currentTarget.select()} />
+        <input
+          ref={input}
+          readOnly
+          value={created.key}
+          aria-label="New API key"
+          data-testid="new-key"
+          onFocus={(e) => e.currentTarget.select()}
+        />
         <button
           type="button"
           class="primary"
@@ -297,7 +324,15 @@ export function ApiKeysPage({ me }: { me: Me }) {
       <form class="create" aria-label="Create an API key" onSubmit={create}>
         <label>
           Name
-          <input name="key-name" required maxLength={100} pattern="[a-zA-Z0-9 _.:\-]{1,100}" placeholder="ci-pipeline" value={name} onInput={(e) => setName(e.currentTarget.value)} />
+          <input
+            name="key-name"
+            required
+            maxLength={100}
+            pattern="[a-zA-Z0-9 _.:\-]{1,100}"
+            placeholder="ci-pipeline"
+            value={name}
+            onInput={(e) => setName(e.currentTarget.value)}
+          />
         </label>
         <label>
           Role
@@ -351,7 +386,10 @@ export function ApiKeysPage({ me }: { me: Me }) {
 export const AUDIT_PAGE_SIZE = 25;
 
 export function AuditPage() {
-  const { items, error, loading, more, refresh } = usePaged<AuditEvent>((cursor) => `/audit${query({ cursor, limit: AUDIT_PAGE_SIZE })}`, []);
+  const { items, error, loading, more, refresh } = usePaged<AuditEvent>(
+    (cursor) => `/audit${query({ cursor, limit: AUDIT_PAGE_SIZE })}`,
+    [],
+  );
   const [verification, setVerification] = useState<ChainVerification | null>(null);
   const [verifyError, setVerifyError] = useState<string | null>(null);
   const [verifying, setVerifying] = useState(false);
@@ -386,7 +424,12 @@ export function AuditPage() {
         </button>
       </div>
       {verification && (
-        <p class={verification.valid ? 'verdict ok' : 'verdict broken'} role="status" data-testid="chain-verdict" data-valid={String(verification.valid)}>
+        <p
+          class={verification.valid ? 'verdict ok' : 'verdict broken'}
+          role="status"
+          data-testid="chain-verdict"
+          data-valid={String(verification.valid)}
+        >
           {chainVerdict(verification)}
         </p>
       )}

@@ -3,7 +3,11 @@ import { chainVerdict } from './chain-verdict';
 
 describe('chainVerdict', () => {
   it.each([
-    ['an intact chain, with how much was checked', { valid: true, checked: 77 }, 'Chain intact: 77 entries checked, every hash and link matches.'],
+    [
+      'an intact chain, with how much was checked',
+      { valid: true, checked: 77 },
+      'Chain intact: 77 entries checked, every hash and link matches.',
+    ],
     ['an intact chain of one entry', { valid: true, checked: 1 }, 'Chain intact: 1 entry checked, every hash and link matches.'],
     [
       'a broken chain, naming the first entry that does not match',

@@ -73,7 +73,9 @@ export function FindingsList({ me }: { me: Me }) {
   }
 
   const toggle = (severity: string) =>
-    setSeverities((current) => (current.includes(severity) ? current.filter((s) => s !== severity) : SEVERITIES.filter((s) => s === severity || current.includes(s))));
+    setSeverities((current) =>
+      current.includes(severity) ? current.filter((s) => s !== severity) : SEVERITIES.filter((s) => s === severity || current.includes(s)),
+    );
 
   return (
     <section>
@@ -138,7 +140,13 @@ export function FindingsList({ me }: { me: Me }) {
           </tr>
         ))}
       </ListTable>
-      <ListFooter loading={loading} count={items.length} error={error} more={more} empty="No findings match: run a scan, or widen the filter." />
+      <ListFooter
+        loading={loading}
+        count={items.length}
+        error={error}
+        more={more}
+        empty="No findings match: run a scan, or widen the filter."
+      />
     </section>
   );
 }

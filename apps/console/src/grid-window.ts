@@ -65,7 +65,11 @@ export function gridWindow(m: GridMetrics): GridWindow {
  * The scrollTop that brings cell `index` fully into view, moving as little as
  * possible (unchanged when it already is).
  */
-export function scrollTopFor(index: number, m: Pick<GridMetrics, 'scrollTop' | 'viewportHeight' | 'cellHeight' | 'gap'>, columns: number): number {
+export function scrollTopFor(
+  index: number,
+  m: Pick<GridMetrics, 'scrollTop' | 'viewportHeight' | 'cellHeight' | 'gap'>,
+  columns: number,
+): number {
   const pitch = m.cellHeight + m.gap;
   const top = Math.floor(index / columns) * pitch;
   const bottom = top + m.cellHeight;

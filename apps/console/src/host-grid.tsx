@@ -21,7 +21,15 @@ interface Box {
  * stays responsive while it updates live. One tab stop; arrow keys, Page
  * Up/Down, Home and End move between hosts, scrolling as needed.
  */
-export function HostGrid({ hosts, selected, onSelect }: { hosts: DeploymentHost[]; selected: string | null; onSelect: (hostId: string) => void }) {
+export function HostGrid({
+  hosts,
+  selected,
+  onSelect,
+}: {
+  hosts: DeploymentHost[];
+  selected: string | null;
+  onSelect: (hostId: string) => void;
+}) {
   const viewport = useRef<HTMLDivElement>(null);
   const [box, setBox] = useState<Box>({ width: 0, height: 0, scrollTop: 0 });
   const [active, setActive] = useState(0);
@@ -100,7 +108,11 @@ export function HostGrid({ hosts, selected, onSelect }: { hosts: DeploymentHost[
     const next = cellAfterKey(event.key, index, count, w.columns, pageRows);
     if (next === null) return;
     event.preventDefault();
-    const top = scrollTopFor(next, { scrollTop: el.scrollTop, viewportHeight: el.clientHeight, cellHeight: CELL_HEIGHT, gap: GAP }, w.columns);
+    const top = scrollTopFor(
+      next,
+      { scrollTop: el.scrollTop, viewportHeight: el.clientHeight, cellHeight: CELL_HEIGHT, gap: GAP },
+      w.columns,
+    );
     el.scrollTop = top;
     focusNext.current = next;
     setActive(next);

@@ -84,7 +84,10 @@ export function DeploymentsList() {
 export function TasksList() {
   const [type, setType] = useState('');
   const [status, setStatus] = useState('');
-  const { items, error, loading, more, refresh } = usePaged<Task>((cursor) => `/tasks${query({ type, status, cursor, limit: PAGE_SIZE })}`, [type, status]);
+  const { items, error, loading, more, refresh } = usePaged<Task>(
+    (cursor) => `/tasks${query({ type, status, cursor, limit: PAGE_SIZE })}`,
+    [type, status],
+  );
   return (
     <section>
       <div class="title">
@@ -131,12 +134,15 @@ export function labelFilters(text: string): string[] {
 export function HostsList({ me }: { me: Me }) {
   const [labelText, setLabelText] = useState('');
   const [labels, setLabels] = useState<string[]>([]);
-  const { items, error, loading, more, setItems } = usePaged<Host>((cursor) => {
-    const params = new URLSearchParams({ limit: '100' });
-    for (const l of labels) params.append('label', l);
-    if (cursor) params.set('cursor', cursor);
-    return `/hosts?${params}`;
-  }, [labels.join('\n')]);
+  const { items, error, loading, more, setItems } = usePaged<Host>(
+    (cursor) => {
+      const params = new URLSearchParams({ limit: '100' });
+      for (const l of labels) params.append('label', l);
+      if (cursor) params.set('cursor', cursor);
+      return `/hosts?${params}`;
+    },
+    [labels.join('\n')],
+  );
   const [trusting, setTrusting] = useState<Host | null>(null);
   const [trustError, setTrustError] = useState<string | null>(null);
   const [trusted, setTrusted] = useState<string | null>(null);
@@ -149,7 +155,9 @@ export function HostsList({ me }: { me: Me }) {
     try {
       const updated = await api<Host>('POST', `/hosts/${encodeURIComponent(host.id)}/host-key/trust`, {});
       setItems((current) => current.map((h) => (h.id === updated.id ? updated : h)));
-      setTrusted(`Pinned the host key of ${updated.name}${typeof updated.hostKeyFingerprint === 'string' ? `: ${updated.hostKeyFingerprint}` : ''}.`);
+      setTrusted(
+        `Pinned the host key of ${updated.name}${typeof updated.hostKeyFingerprint === 'string' ? `: ${updated.hostKeyFingerprint}` : ''}.`,
+      );
     } catch (e) {
       setTrustError(`Trusting ${host.name} failed: ${(e as Error).message}`);
     }
@@ -223,7 +231,13 @@ export function HostsList({ me }: { me: Me }) {
           </tr>
         ))}
       </ListTable>
-      <ListFooter loading={loading} count={items.length} error={error} more={more} empty={labels.length ? 'No host has these labels.' : 'No hosts yet.'} />
+      <ListFooter
+        loading={loading}
+        count={items.length}
+        error={error}
+        more={more}
+        empty={labels.length ? 'No host has these labels.' : 'No hosts yet.'}
+      />
       {trusting && (
         <Confirm
           title={`Trust the host key of ${trusting.name}?`}

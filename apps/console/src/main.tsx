@@ -55,7 +55,13 @@ function Login({ onLogin }: { onLogin: (me: Me) => void }) {
           <>
             <label>
               Username
-              <input name="username" autocomplete="username" required value={username} onInput={(e) => setUsername(e.currentTarget.value)} />
+              <input
+                name="username"
+                autocomplete="username"
+                required
+                value={username}
+                onInput={(e) => setUsername(e.currentTarget.value)}
+              />
             </label>
             <label>
               Password
@@ -72,7 +78,14 @@ function Login({ onLogin }: { onLogin: (me: Me) => void }) {
         ) : (
           <label>
             API key
-            <input name="apiKey" type="password" autocomplete="off" required value={apiKey} onInput={(e) => setApiKey(e.currentTarget.value)} />
+            <input
+              name="apiKey"
+              type="password"
+              autocomplete="off"
+              required
+              value={apiKey}
+              onInput={(e) => setApiKey(e.currentTarget.value)}
+            />
           </label>
         )}
         {error && (

@@ -5,7 +5,10 @@ import { Confirm, ErrorBox, FilterSelect, fmtTime, ListFooter, ListTable, Status
 
 export function PatchesList({ me }: { me: Me }) {
   const [status, setStatus] = useState('');
-  const { items, error, loading, more, setItems, refresh } = usePaged<Patch>((cursor) => `/patches${query({ status, cursor, limit: 50 })}`, [status]);
+  const { items, error, loading, more, setItems, refresh } = usePaged<Patch>(
+    (cursor) => `/patches${query({ status, cursor, limit: 50 })}`,
+    [status],
+  );
   const [approving, setApproving] = useState<Patch | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -97,7 +100,11 @@ function PatchDefinition({ patch }: { patch: Patch }) {
           <>
             <dt>Capture</dt>
             <dd>
-              <pre>{Object.entries(patch.capture).map(([k, v]) => `${k}: ${v}`).join('\n')}</pre>
+              <pre>
+                {Object.entries(patch.capture)
+                  .map(([k, v]) => `${k}: ${v}`)
+                  .join('\n')}
+              </pre>
             </dd>
           </>
         )}
@@ -114,7 +121,9 @@ function PatchDefinition({ patch }: { patch: Patch }) {
           {patch.healthChecks.length ? (
             <pre>
               {patch.healthChecks
-                .map((h) => (h.type === 'command' ? `command: ${h.command}` : h.type === 'http' ? `http :${h.port}${h.path}` : `${h.type} :${h.port}`))
+                .map((h) =>
+                  h.type === 'command' ? `command: ${h.command}` : h.type === 'http' ? `http :${h.port}${h.path}` : `${h.type} :${h.port}`,
+                )
                 .join('\n')}
             </pre>
           ) : (

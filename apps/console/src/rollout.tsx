@@ -165,7 +165,9 @@ export function RolloutView({ id, me }: { id: string; me: Me }) {
       </p>
       {deployment.status === 'paused' && deployment.pausedReason && deployment.pausedReason !== 'gate' && (
         <p class="notice" role="status" data-paused-reason={deployment.pausedReason}>
-          {deployment.pausedReason === 'window_closed' ? 'Paused: the maintenance window is closed' : 'Scheduled: not before its start time'}
+          {deployment.pausedReason === 'window_closed'
+            ? 'Paused: the maintenance window is closed'
+            : 'Scheduled: not before its start time'}
           {deployment.resumeAt ? ` — resumes by itself at ${fmtTime(deployment.resumeAt)}.` : '.'}
         </p>
       )}
@@ -245,7 +247,8 @@ function HostDetail({ host, onClose }: { host: DeploymentHost; onClose: () => vo
           <>
             <dt>Rolled back</dt>
             <dd>
-              {fmtTime(host.rollbackStartedAt)} → {fmtTime(host.rollbackFinishedAt)} ({fmtDuration(host.rollbackStartedAt, host.rollbackFinishedAt)})
+              {fmtTime(host.rollbackStartedAt)} → {fmtTime(host.rollbackFinishedAt)} (
+              {fmtDuration(host.rollbackStartedAt, host.rollbackFinishedAt)})
             </dd>
           </>
         )}

@@ -20,7 +20,17 @@ export function usePath(): string {
   return path;
 }
 
-export function Link({ href, children, class: className, current }: { href: string; children: ComponentChildren; class?: string; current?: boolean }) {
+export function Link({
+  href,
+  children,
+  class: className,
+  current,
+}: {
+  href: string;
+  children: ComponentChildren;
+  class?: string;
+  current?: boolean;
+}) {
   return (
     <a
       href={href}

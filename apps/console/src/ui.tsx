@@ -76,7 +76,13 @@ export function ListFooter(props: { loading: boolean; count: number; error: stri
 }
 
 /** A filter's select: the empty value means "any". */
-export function FilterSelect(props: { label: string; value: string; options: readonly string[]; onChange: (value: string) => void; name: string }) {
+export function FilterSelect(props: {
+  label: string;
+  value: string;
+  options: readonly string[];
+  onChange: (value: string) => void;
+  name: string;
+}) {
   return (
     <label class="inline">
       {props.label}

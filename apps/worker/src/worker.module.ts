@@ -30,10 +30,7 @@ export class WorkerModule {
         JobHandlersModule,
         TaskRecoveryModule.withJobHandlers(JobHandlersModule),
       ],
-      providers: [
-        JobDispatcher,
-        ...QUEUE_PROCESSORS,
-      ],
+      providers: [JobDispatcher, ...QUEUE_PROCESSORS],
     };
   }
 }

@@ -28,8 +28,7 @@ describe('mapLimit', () => {
     const results = await mapLimit(
       delays,
       2,
-      (ms, index) =>
-        new Promise<string>((resolve) => setTimeout(() => resolve(`${index}:${ms}`), ms)),
+      (ms, index) => new Promise<string>((resolve) => setTimeout(() => resolve(`${index}:${ms}`), ms)),
     );
     expect(results).toEqual(['0:30', '1:5', '2:20', '3:1', '4:10']);
   });

@@ -7,11 +7,7 @@
  *
  *   await mapLimit(hosts, 8, (host) => trust(host))  // 8 handshakes at a time
  */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
+export async function mapLimit<T, R>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
   if (!(limit >= 1)) throw new RangeError(`limit must be at least 1, got ${limit}`);
   const results = new Array<R>(items.length);
   let next = 0;

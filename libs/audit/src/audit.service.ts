@@ -264,7 +264,10 @@ export class AuditService implements BeforeApplicationShutdown {
       after = batch[batch.length - 1]?.id;
       if (!intact) {
         // A broken chain is not checked further, but the head still counts every row.
-        const [rest] = (await this.dataSource.query('SELECT count(*)::int AS n FROM audit_events WHERE id > $1 AND id <= $2', [after, newest.id])) as { n: number }[];
+        const [rest] = (await this.dataSource.query('SELECT count(*)::int AS n FROM audit_events WHERE id > $1 AND id <= $2', [
+          after,
+          newest.id,
+        ])) as { n: number }[];
         count += rest?.n ?? 0;
         break;
       }

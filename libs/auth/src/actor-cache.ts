@@ -53,7 +53,10 @@ export class ActorCache implements OnModuleInit, OnModuleDestroy {
   async userChanged(userId: string): Promise<void> {
     this.cache.forget(userId);
     await this.redis.publish(USER_CHANGES_CHANNEL, userId).catch((error: Error) => {
-      this.logger.warn({ userId, error: error.message }, 'user change not announced; other gateways may accept the old state for a few seconds');
+      this.logger.warn(
+        { userId, error: error.message },
+        'user change not announced; other gateways may accept the old state for a few seconds',
+      );
     });
   }
 }

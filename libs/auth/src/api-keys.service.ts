@@ -56,7 +56,11 @@ export class ApiKeysService {
    * Only a signed-in user creates keys: a key that could mint keys would
    * outlive its own revocation (revoke it, and its children still work).
    */
-  async create(creator: Actor, input: { name: string; role: Role; expiresAt?: Date }, now = new Date()): Promise<{ entity: ApiKeyEntity; key: string }> {
+  async create(
+    creator: Actor,
+    input: { name: string; role: Role; expiresAt?: Date },
+    now = new Date(),
+  ): Promise<{ entity: ApiKeyEntity; key: string }> {
     if (creator.kind !== 'user') {
       throw new DomainError(403, 'an API key cannot create API keys: sign in as a user (POST /auth/login) to create one');
     }

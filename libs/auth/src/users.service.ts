@@ -38,7 +38,11 @@ function isActiveAdmin(user: { role: Role; disabled: boolean }): boolean {
 
 function assertPasswordPolicy(password: string, username: string): void {
   const problems = checkPassword(password, username);
-  if (problems.length > 0) throw new BadInputError(problems.map((p) => p.message), { field: 'password' });
+  if (problems.length > 0)
+    throw new BadInputError(
+      problems.map((p) => p.message),
+      { field: 'password' },
+    );
 }
 
 @Injectable()
@@ -81,8 +85,15 @@ export class UsersService implements OnApplicationBootstrap {
     try {
       return await this.db.transaction(async (em) => {
         const users = em.getRepository(UserEntity);
-        const user = await users.save(users.create({ username: input.username, passwordHash, role: input.role, disabled: false, tokenVersion: 0 }));
-        const change = { action: 'user.create', resourceType: 'user', resourceId: user.id, detail: { username: user.username, role: user.role } };
+        const user = await users.save(
+          users.create({ username: input.username, passwordHash, role: input.role, disabled: false, tokenVersion: 0 }),
+        );
+        const change = {
+          action: 'user.create',
+          resourceType: 'user',
+          resourceId: user.id,
+          detail: { username: user.username, role: user.role },
+        };
         if (options.firstAdmin) await this.audit.recordSystem(change, em, 'system:gateway');
         else await this.audit.recordChange(em, change);
         return user;

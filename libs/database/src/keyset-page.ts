@@ -34,7 +34,9 @@ export async function keysetPage<E extends ObjectLiteral & { id: string }>(
     const decoded = decodeCursor(page.cursor);
     if (decoded.kind === 'outdated') {
       throw new BadInputError(
-        ['cursor: was issued before cursors carried microseconds and cannot continue that listing exactly; start again from the first page (no cursor)'],
+        [
+          'cursor: was issued before cursors carried microseconds and cannot continue that listing exactly; start again from the first page (no cursor)',
+        ],
         { field: 'cursor' },
       );
     }

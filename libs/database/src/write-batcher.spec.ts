@@ -14,12 +14,15 @@ describe('WriteBatcher', () => {
   it('sends a lone write at once, and groups the writes that arrive while statements are in flight', async () => {
     const batches: number[][] = [];
     const pending: ReturnType<typeof deferred>[] = [];
-    const batcher = new WriteBatcher<number>((items) => {
-      batches.push(items);
-      const d = deferred();
-      pending.push(d);
-      return d.promise;
-    }, { maxInFlight: 1 });
+    const batcher = new WriteBatcher<number>(
+      (items) => {
+        batches.push(items);
+        const d = deferred();
+        pending.push(d);
+        return d.promise;
+      },
+      { maxInFlight: 1 },
+    );
     const first = batcher.write(1);
     expect(batches).toEqual([[1]]);
     const rest = [2, 3, 4].map((n) => batcher.write(n));
@@ -48,10 +51,13 @@ describe('WriteBatcher', () => {
 
   it('fails only the items the statement reports, and every item when the database is down', async () => {
     let down = false;
-    const batcher = new WriteBatcher<string>(async (items) => {
-      if (down) throw new Error('connection lost');
-      return items.map((i) => (i === 'b' ? new Error('row b gone') : null));
-    }, { maxInFlight: 1 });
+    const batcher = new WriteBatcher<string>(
+      async (items) => {
+        if (down) throw new Error('connection lost');
+        return items.map((i) => (i === 'b' ? new Error('row b gone') : null));
+      },
+      { maxInFlight: 1 },
+    );
     await expect(Promise.allSettled([batcher.write('a'), batcher.write('b')])).resolves.toEqual([
       { status: 'fulfilled', value: undefined },
       { status: 'rejected', reason: new Error('row b gone') },
@@ -74,21 +80,27 @@ describe('WriteBatcher', () => {
 
   it('caps a batch at maxBatch items', async () => {
     const sizes: number[] = [];
-    const batcher = new WriteBatcher<number>(async (items) => {
-      sizes.push(items.length);
-      return items.map(() => null);
-    }, { maxBatch: 3, maxInFlight: 1 });
+    const batcher = new WriteBatcher<number>(
+      async (items) => {
+        sizes.push(items.length);
+        return items.map(() => null);
+      },
+      { maxBatch: 3, maxInFlight: 1 },
+    );
     await Promise.all(Array.from({ length: 8 }, (_, i) => batcher.write(i)));
     expect(sizes).toEqual([1, 3, 3, 1]);
   });
 
   it('retries each write alone when a shared statement is refused, so one bad row fails only its caller', async () => {
     const statements: string[][] = [];
-    const batcher = new WriteBatcher<string>(async (items) => {
-      statements.push(items);
-      if (items.includes('bad')) throw new Error('invalid input: \\u0000 cannot be converted to text');
-      return items.map(() => null);
-    }, { maxInFlight: 1 });
+    const batcher = new WriteBatcher<string>(
+      async (items) => {
+        statements.push(items);
+        if (items.includes('bad')) throw new Error('invalid input: \\u0000 cannot be converted to text');
+        return items.map(() => null);
+      },
+      { maxInFlight: 1 },
+    );
     const first = batcher.write('first');
     const rest = ['a', 'bad', 'b'].map((item) => batcher.write(item));
     await first;
@@ -99,14 +111,16 @@ describe('WriteBatcher', () => {
 
   it('never puts two writes of one key in one statement, and keeps their order', async () => {
     const statements: string[][] = [];
-    const batcher = new WriteBatcher<string>(async (items) => {
-      statements.push(items);
-      return items.map(() => null);
-    }, { maxInFlight: 1, keyOf: (item) => item.split(':')[0] as string });
+    const batcher = new WriteBatcher<string>(
+      async (items) => {
+        statements.push(items);
+        return items.map(() => null);
+      },
+      { maxInFlight: 1, keyOf: (item) => item.split(':')[0] as string },
+    );
     const first = batcher.write('x:0');
     const rest = ['a:1', 'b:1', 'a:2', 'c:1'].map((item) => batcher.write(item));
     await Promise.all([first, ...rest]);
     expect(statements).toEqual([['x:0'], ['a:1', 'b:1'], ['a:2', 'c:1']]);
   });
 });
-

@@ -75,11 +75,10 @@ export class WriteBatcher<T> {
       }
       const batch = this.queue.splice(0, size);
       this.inFlight += 1;
-      void this.write_(batch)
-        .finally(() => {
-          this.inFlight -= 1;
-          this.pump();
-        });
+      void this.write_(batch).finally(() => {
+        this.inFlight -= 1;
+        this.pump();
+      });
     }
   }
 }

@@ -77,7 +77,13 @@ export class DeploymentEndings {
            FROM (SELECT unnest($2::uuid[]) AS host_id, unnest($3::text[]) AS status, unnest($4::text[]) AS error,
                         unnest($5::text[]) AS prior) AS v
            WHERE h.deployment_id = $1 AND h.host_id = v.host_id AND h.status = v.prior`,
-          [deploymentId, plan.hosts.map((h) => h.hostId), plan.hosts.map((h) => h.status), plan.hosts.map((h) => h.error), plan.hosts.map((h) => h.from)],
+          [
+            deploymentId,
+            plan.hosts.map((h) => h.hostId),
+            plan.hosts.map((h) => h.status),
+            plan.hosts.map((h) => h.error),
+            plan.hosts.map((h) => h.from),
+          ],
         );
       }
       await this.closeSteps(deploymentId, plan.final, em);

@@ -63,10 +63,18 @@ export class DeploymentHostOutput {
    * Every command with its whole bounded output, a page of commands at a
    * time: `cursor` as `nextCursor` gave it, `limit` 1-100 (20).
    */
-  async page(id: string, hostId: string, query: { cursor?: string; limit?: string }): Promise<HostOutputView & { nextCursor: string | null }> {
+  async page(
+    id: string,
+    hostId: string,
+    query: { cursor?: string; limit?: string },
+  ): Promise<HostOutputView & { nextCursor: string | null }> {
     const problems: string[] = [];
-    if (query.cursor !== undefined && !/^(0|[1-9][0-9]{0,8})$/.test(query.cursor)) problems.push('cursor: is not a cursor this list issued');
-    if (query.limit !== undefined && !(/^[0-9]{1,3}$/.test(query.limit) && Number(query.limit) >= 1 && Number(query.limit) <= MAX_OUTPUT_PAGE)) {
+    if (query.cursor !== undefined && !/^(0|[1-9][0-9]{0,8})$/.test(query.cursor))
+      problems.push('cursor: is not a cursor this list issued');
+    if (
+      query.limit !== undefined &&
+      !(/^[0-9]{1,3}$/.test(query.limit) && Number(query.limit) >= 1 && Number(query.limit) <= MAX_OUTPUT_PAGE)
+    ) {
       problems.push(`limit: must be an integer from 1 to ${MAX_OUTPUT_PAGE}`);
     }
     if (problems.length > 0) throw new BadInputError(problems, { field: problems[0]?.split(':')[0] });

@@ -44,7 +44,11 @@ export class DeploymentLease {
     return asLeaseHolder(newLeaseHolder(), () => this.holdingLease(deploymentId, job, work));
   }
 
-  private async holdingLease(deploymentId: string, job: Pick<JobContext, 'requeue'>, work: (lease: HeldLease) => Promise<void>): Promise<void> {
+  private async holdingLease(
+    deploymentId: string,
+    job: Pick<JobContext, 'requeue'>,
+    work: (lease: HeldLease) => Promise<void>,
+  ): Promise<void> {
     if (!(await this.acquire(deploymentId))) {
       const remaining = await this.remainingMs(deploymentId);
       this.logger.log({ deploymentId, retryInMs: remaining + 1000 }, 'deployment is driven by another worker; retrying later');

@@ -48,7 +48,9 @@ export class DeploymentPreparer {
       strategy = parseStrategy(input.strategy ?? DEFAULT_STRATEGY, targets.length);
     } catch (error) {
       if (error instanceof InvalidStrategyError) {
-        throw new BadInputError(error.problems.map((p) => `${p.field.startsWith('strategy') ? p.field : `strategy.${p.field}`}: ${p.message}`));
+        throw new BadInputError(
+          error.problems.map((p) => `${p.field.startsWith('strategy') ? p.field : `strategy.${p.field}`}: ${p.message}`),
+        );
       }
       throw error;
     }

@@ -119,7 +119,12 @@ export class DeploymentRecords {
    * was read in and on this worker holding the lease. Throws FencedWriteError
    * when either no longer holds: nothing is written.
    */
-  async transitionDeployment(id: string, from: DeploymentStatus, to: DeploymentStatus, patch: Partial<DeploymentEntity> = {}): Promise<void> {
+  async transitionDeployment(
+    id: string,
+    from: DeploymentStatus,
+    to: DeploymentStatus,
+    patch: Partial<DeploymentEntity> = {},
+  ): Promise<void> {
     if (from !== to) assertTransition(from, to);
     const result = await this.db
       .createQueryBuilder()
@@ -172,7 +177,13 @@ export class DeploymentRecords {
    * to `to` by the transition table, and the row must still be in it, with this
    * worker holding the lease, or nothing is written (FencedWriteError).
    */
-  async transitionHost(deploymentId: string, hostId: string, from: HostStatus, to: HostStatus, patch: Omit<HostPatch, 'status'> = {}): Promise<void> {
+  async transitionHost(
+    deploymentId: string,
+    hostId: string,
+    from: HostStatus,
+    to: HostStatus,
+    patch: Omit<HostPatch, 'status'> = {},
+  ): Promise<void> {
     await this.transitionHosts(deploymentId, [hostId], from, to, patch, true);
   }
 
@@ -182,7 +193,11 @@ export class DeploymentRecords {
       .createQueryBuilder()
       .update(DeploymentHostEntity)
       .set({ error })
-      .where(`deployment_id = :deploymentId AND host_id = :hostId AND ${leaseHeld(':deploymentId', ':owner')}`, { deploymentId, hostId, owner: currentLeaseHolder() })
+      .where(`deployment_id = :deploymentId AND host_id = :hostId AND ${leaseHeld(':deploymentId', ':owner')}`, {
+        deploymentId,
+        hostId,
+        owner: currentLeaseHolder(),
+      })
       .execute();
     if (!result.affected) throw new FencedWriteError(`host ${hostId} of deployment ${deploymentId}`);
   }

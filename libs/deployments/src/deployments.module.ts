@@ -5,12 +5,7 @@ import { InventoryModule } from '@vulnzero/inventory';
 import { PatchesModule } from '@vulnzero/patches';
 import { SshModule } from '@vulnzero/ssh';
 import { TasksModule } from '@vulnzero/tasks';
-import {
-  DeploymentEntity,
-  DeploymentHostClaimEntity,
-  DeploymentHostEntity,
-  DeploymentStepEntity,
-} from './deployment.entity';
+import { DeploymentEntity, DeploymentHostClaimEntity, DeploymentHostEntity, DeploymentStepEntity } from './deployment.entity';
 import { DeploymentRecords } from './deployment-records';
 import { DeploymentLease } from './deployment-lease';
 import { DeploymentHostOutput } from './deployment-host-output';

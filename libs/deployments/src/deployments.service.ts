@@ -107,10 +107,17 @@ export class DeploymentsService {
         const pinned = await this.claims.lockTargets(em, targets);
         if (retryOf) {
           // Linked both ways in one transaction; a second retry of the same deployment loses the race here.
-          const linked = await em.getRepository(DeploymentEntity).update({ id: retryOf, retriedBy: IsNull() }, { retriedBy: deployment.id });
+          const linked = await em
+            .getRepository(DeploymentEntity)
+            .update({ id: retryOf, retriedBy: IsNull() }, { retriedBy: deployment.id });
           if (!linked.affected) throw new ConflictError(`deployment ${retryOf} was already retried`, { deploymentId: retryOf });
         }
-        await this.claims.claim(em, deployment.id, targets.map((h) => h.id), new Map(targets.map((h) => [h.id, h.name])));
+        await this.claims.claim(
+          em,
+          deployment.id,
+          targets.map((h) => h.id),
+          new Map(targets.map((h) => [h.id, h.name])),
+        );
         await this.records.insertPlan(em, deployment.id, plan, pinned, resolved);
         const task = await this.tasks.create(
           { type: 'deploy', createdBy: actor.name, resourceType: 'deployment', resourceId: deployment.id, total: targets.length },
@@ -127,11 +134,18 @@ export class DeploymentsService {
       });
     } catch (error) {
       // The named window was deleted between resolving it and recording the deployment.
-      if ((error as { code?: string }).code === '23503' && String((error as { constraint?: string }).constraint).includes('maintenance_window')) {
+      if (
+        (error as { code?: string }).code === '23503' &&
+        String((error as { constraint?: string }).constraint).includes('maintenance_window')
+      ) {
         throw new BadInputError([`window: the maintenance window ${String(input.window)} was just deleted`], { field: 'window' });
       }
       // Two requests with one Idempotency-Key raced: the other one won.
-      if (idempotencyKey && (error as { code?: string }).code === '23505' && String((error as { constraint?: string }).constraint).includes('idempotency')) {
+      if (
+        idempotencyKey &&
+        (error as { code?: string }).code === '23505' &&
+        String((error as { constraint?: string }).constraint).includes('idempotency')
+      ) {
         const existing = await this.db.getRepository(DeploymentEntity).findOneBy({ idempotencyKey });
         if (existing) return this.replay(existing, requestHash);
       }
@@ -145,9 +159,15 @@ export class DeploymentsService {
    * The dry run (`dryRun: true`): what `create` would record, changing
    * nothing. See `buildPlanView` for why excluded hosts stay in their steps.
    */
-  async plan(input: CreateDeploymentInput, options: { checkReachability?: boolean } = {}): Promise<DeploymentPlanView & { schedule: ScheduleView }> {
+  async plan(
+    input: CreateDeploymentInput,
+    options: { checkReachability?: boolean } = {},
+  ): Promise<DeploymentPlanView & { schedule: ScheduleView }> {
     const { patch, targets, strategy, plan, schedule } = await this.preparer.prepare(input);
-    const claimed = await this.claims.claimedBy(this.db.manager, targets.map((h) => h.id));
+    const claimed = await this.claims.claimedBy(
+      this.db.manager,
+      targets.map((h) => h.id),
+    );
     const unreachable = options.checkReachability
       ? await this.probe.unreachable(targets.filter((h) => h.hostKey && !claimed.has(h.id)))
       : undefined;
@@ -167,7 +187,11 @@ export class DeploymentsService {
    * A new deployment of the same patch over the hosts a finished deployment
    * did not patch (see `hostsToRetry`), linked both ways.
    */
-  async retry(actor: Actor, id: string, overrides: { strategy?: unknown; window?: unknown; notBefore?: unknown } = {}): Promise<DeploymentAccepted> {
+  async retry(
+    actor: Actor,
+    id: string,
+    overrides: { strategy?: unknown; window?: unknown; notBefore?: unknown } = {},
+  ): Promise<DeploymentAccepted> {
     const run = await this.mustLoad(id);
     const { deployment } = run;
     if (!RETRYABLE_DEPLOYMENT_STATUSES.includes(deployment.status)) {
@@ -186,7 +210,9 @@ export class DeploymentsService {
     const window =
       overrides.window === null
         ? undefined
-        : (overrides.window ?? deployment.maintenanceWindowId ?? (deployment.window && 'recurrence' in deployment.window ? deployment.window : undefined));
+        : (overrides.window ??
+          deployment.maintenanceWindowId ??
+          (deployment.window && 'recurrence' in deployment.window ? deployment.window : undefined));
     return this.create(
       actor,
       {
@@ -207,7 +233,11 @@ export class DeploymentsService {
   }
 
   /** `GET /deployments/:id/hosts/:hostId/output`: a page of one host's recorded commands. */
-  hostOutputPage(id: string, hostId: string, query: { cursor?: string; limit?: string }): Promise<HostOutputView & { nextCursor: string | null }> {
+  hostOutputPage(
+    id: string,
+    hostId: string,
+    query: { cursor?: string; limit?: string },
+  ): Promise<HostOutputView & { nextCursor: string | null }> {
     return this.hostOutputs.page(id, hostId, query);
   }
 
@@ -234,12 +264,21 @@ export class DeploymentsService {
         { status: 'paused', pausedReason: reason },
       );
     }
-    const gate = run.steps.filter((s) => s.status === 'succeeded' && !s.promoted && run.deployment.strategy.pauseAfterStep.includes(s.index))[0];
+    const gate = run.steps.filter(
+      (s) => s.status === 'succeeded' && !s.promoted && run.deployment.strategy.pauseAfterStep.includes(s.index),
+    )[0];
     if (!gate) throw new ConflictError(`deployment ${id} has no gate to pass`);
     await this.db.transaction(async (em) => {
-      const passed = await em.getRepository(DeploymentStepEntity).update({ deploymentId: id, index: gate.index, promoted: false }, { promoted: true });
+      const passed = await em
+        .getRepository(DeploymentStepEntity)
+        .update({ deploymentId: id, index: gate.index, promoted: false }, { promoted: true });
       if (!passed.affected) throw new ConflictError(`deployment ${id}: the gate after step ${gate.index} was already passed`);
-      await this.audit.recordChange(em, { action: 'deployment.promote', resourceType: 'deployment', resourceId: id, detail: { step: gate.index, promoted: { from: false, to: true } } });
+      await this.audit.recordChange(em, {
+        action: 'deployment.promote',
+        resourceType: 'deployment',
+        resourceId: id,
+        detail: { step: gate.index, promoted: { from: false, to: true } },
+      });
     });
     const taskId = run.deployment.taskId as string;
     await this.tasks.setJobId(taskId, await this.jobs.enqueue('deploy.run', { taskId, deploymentId: id }, `promote-${gate.index}`));
@@ -254,7 +293,12 @@ export class DeploymentsService {
     }
     await this.db.transaction(async (em) => {
       await em.getRepository(DeploymentEntity).update({ id }, { cancelRequested: true });
-      await this.audit.recordChange(em, { action: 'deployment.cancel', resourceType: 'deployment', resourceId: id, detail: { status, cancelRequested: { from: run.deployment.cancelRequested, to: true } } });
+      await this.audit.recordChange(em, {
+        action: 'deployment.cancel',
+        resourceType: 'deployment',
+        resourceId: id,
+        detail: { status, cancelRequested: { from: run.deployment.cancelRequested, to: true } },
+      });
     });
     // Wake a job to record the cancel: a paused deployment has none running, and
     // a running one may be about to sleep until its window opens. The lease
@@ -310,11 +354,28 @@ export class DeploymentsService {
     const task = await this.db.transaction(async (em) => {
       if (deployment.status !== 'paused') await this.claims.claim(em, id, hostIds, names);
       const created = await this.tasks.create(
-        { type: 'rollback', createdBy: actor.name, resourceType: 'deployment', resourceId: id, parentTaskId: deployment.taskId ?? undefined, total: hostIds.length },
+        {
+          type: 'rollback',
+          createdBy: actor.name,
+          resourceType: 'deployment',
+          resourceId: id,
+          parentTaskId: deployment.taskId ?? undefined,
+          total: hostIds.length,
+        },
         em,
       );
       await em.getRepository(DeploymentEntity).update({ id }, { rollbackTaskId: created.id, rollbackRetry: retry });
-      await this.audit.recordChange(em, { action: 'deployment.rollback', resourceType: 'deployment', resourceId: id, detail: { status: deployment.status, hosts: hostIds.length, taskId: created.id, ...(retry ? { skipped: retry.skipped.length } : {}) } });
+      await this.audit.recordChange(em, {
+        action: 'deployment.rollback',
+        resourceType: 'deployment',
+        resourceId: id,
+        detail: {
+          status: deployment.status,
+          hosts: hostIds.length,
+          taskId: created.id,
+          ...(retry ? { skipped: retry.skipped.length } : {}),
+        },
+      });
       return created;
     });
     try {

@@ -50,10 +50,9 @@ export class HostClaims extends HostHolds {
       `SELECT host_id, deployment_id FROM deployment_host_claims WHERE host_id = ANY($1::uuid[])`,
       [busy],
     );
-    throw new ConflictError(
-      `hosts already in a running deployment: ${busy.map((h) => names.get(h) ?? h).join(', ')}`,
-      { hosts: holders.map((r) => ({ hostId: r.host_id, hostName: names.get(r.host_id), deploymentId: r.deployment_id })) },
-    );
+    throw new ConflictError(`hosts already in a running deployment: ${busy.map((h) => names.get(h) ?? h).join(', ')}`, {
+      hosts: holders.map((r) => ({ hostId: r.host_id, hostName: names.get(r.host_id), deploymentId: r.deployment_id })),
+    });
   }
 
   /** Of `hostIds`, those with a claim: host id → the deployment that claimed it (a dry run's view). */
@@ -72,7 +71,9 @@ export class HostClaims extends HostHolds {
    * what gets pinned, unless it moved a host after its address was resolved.
    */
   async lockTargets(em: EntityManager, targets: HostEntity[]): Promise<HostEntity[]> {
-    const rows = await em.getRepository(HostEntity).find({ where: { id: In(targets.map((h) => h.id)) }, lock: { mode: 'pessimistic_read' } });
+    const rows = await em
+      .getRepository(HostEntity)
+      .find({ where: { id: In(targets.map((h) => h.id)) }, lock: { mode: 'pessimistic_read' } });
     const byId = new Map(rows.map((h) => [h.id, h]));
     return targets.map((target) => {
       const now = byId.get(target.id);

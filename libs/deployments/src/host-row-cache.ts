@@ -95,7 +95,9 @@ export class HostRowCache {
       entry = { versions: [...cached.versions], hosts: [...cached.hosts] };
       if (changed.length > 0) {
         const ids = changed.map((i) => (cached.hosts[i] as DeploymentHostEntity).hostId);
-        const rows = new Map((await this.fetchRows('deployment_id = $1 AND host_id = ANY($2::uuid[])', [deploymentId, ids])).map((r) => [r.host_id, r]));
+        const rows = new Map(
+          (await this.fetchRows('deployment_id = $1 AND host_id = ANY($2::uuid[])', [deploymentId, ids])).map((r) => [r.host_id, r]),
+        );
         for (const i of changed) {
           const row = rows.get((cached.hosts[i] as DeploymentHostEntity).hostId);
           if (!row) return this.reload(deploymentId); // gone meanwhile: start over

@@ -22,7 +22,11 @@ export interface HostEnd {
 const hostKey = (item: { deploymentId: string; hostId: string }) => `${item.deploymentId}/${item.hostId}`;
 
 /** Per batched item, null when its row was updated, else an error naming the host. */
-function missingRows(items: { deploymentId: string; hostId: string }[], rows: { deployment_id: string; host_id: string }[], what: string): (Error | null)[] {
+function missingRows(
+  items: { deploymentId: string; hostId: string }[],
+  rows: { deployment_id: string; host_id: string }[],
+  what: string,
+): (Error | null)[] {
   const updated = new Set(rows.map((r) => hostKey({ deploymentId: r.deployment_id, hostId: r.host_id })));
   return items.map((i) => (updated.has(hostKey(i)) ? null : new Error(`${what} ${i.hostId}`)));
 }
@@ -52,10 +56,17 @@ export class HostWriteBatches {
     return this.finishWrites.write({ deploymentId, hostId, output, end, owner: currentLeaseHolder() });
   }
 
-  private readonly finishWrites = new WriteBatcher<{ deploymentId: string; hostId: string; output: CommandRecord[]; end: HostEnd; owner: string }>(async (items) => {
-    const rows = returnedRows<{ deployment_id: string; host_id: string }>(
-      await this.db.query(
-        `UPDATE deployment_hosts AS h
+  private readonly finishWrites = new WriteBatcher<{
+    deploymentId: string;
+    hostId: string;
+    output: CommandRecord[];
+    end: HostEnd;
+    owner: string;
+  }>(
+    async (items) => {
+      const rows = returnedRows<{ deployment_id: string; host_id: string }>(
+        await this.db.query(
+          `UPDATE deployment_hosts AS h
          SET status = v.status, exit_code = v.exit_code, error = v.error, finished_at = v.finished_at, output = h.output || v.output,
              restart_report = CASE WHEN v.report IS NULL THEN h.restart_report ELSE COALESCE(h.restart_report, '{}'::jsonb) || v.report END
          FROM (SELECT unnest($1::uuid[]) AS deployment_id, unnest($2::uuid[]) AS host_id, unnest($3::text[]) AS status,
@@ -65,42 +76,47 @@ export class HostWriteBatches {
          WHERE h.deployment_id = v.deployment_id AND h.host_id = v.host_id
            AND h.status = ANY(v.priors) AND ${leaseHeld('h.deployment_id', 'v.owner')}
          RETURNING h.deployment_id, h.host_id`,
-        [
-          items.map((i) => i.deploymentId),
-          items.map((i) => i.hostId),
-          items.map((i) => i.end.status),
-          items.map((i) => i.end.exitCode),
-          items.map((i) => i.end.error),
-          items.map((i) => i.end.finishedAt),
-          items.map((i) => JSON.stringify(i.output)),
-          // The end of a host is written only over a status the table allows it to follow.
-          items.map((i) => hostStatusesBefore(i.end.status).join(',')),
-          // Each item as the run that wrote it: two runs may share a statement.
-          items.map((i) => i.owner),
-          items.map((i) => (i.end.restartReport ? JSON.stringify(i.end.restartReport) : null)),
-        ],
-      ),
-    );
-    return missingRows(items, rows, 'could not record the end of host (its record changed meanwhile, or this worker lost the lease)');
-  }, { keyOf: hostKey, maxBatch: 50 }); // each carries its host's bounded output: fifty at most a statement
+          [
+            items.map((i) => i.deploymentId),
+            items.map((i) => i.hostId),
+            items.map((i) => i.end.status),
+            items.map((i) => i.end.exitCode),
+            items.map((i) => i.end.error),
+            items.map((i) => i.end.finishedAt),
+            items.map((i) => JSON.stringify(i.output)),
+            // The end of a host is written only over a status the table allows it to follow.
+            items.map((i) => hostStatusesBefore(i.end.status).join(',')),
+            // Each item as the run that wrote it: two runs may share a statement.
+            items.map((i) => i.owner),
+            items.map((i) => (i.end.restartReport ? JSON.stringify(i.end.restartReport) : null)),
+          ],
+        ),
+      );
+      return missingRows(items, rows, 'could not record the end of host (its record changed meanwhile, or this worker lost the lease)');
+    },
+    { keyOf: hostKey, maxBatch: 50 },
+  ); // each carries its host's bounded output: fifty at most a statement
 
   /** A host's move to `verifying`, written while its verify already runs (hosts together share a statement). */
   markVerifying(deploymentId: string, hostId: string): Promise<void> {
     return this.verifyingWrites.write({ deploymentId, hostId, owner: currentLeaseHolder() });
   }
 
-  private readonly verifyingWrites = new WriteBatcher<{ deploymentId: string; hostId: string; owner: string }>(async (items) => {
-    const rows = returnedRows<{ deployment_id: string; host_id: string }>(
-      await this.db.query(
-        `UPDATE deployment_hosts AS h SET status = 'verifying'
+  private readonly verifyingWrites = new WriteBatcher<{ deploymentId: string; hostId: string; owner: string }>(
+    async (items) => {
+      const rows = returnedRows<{ deployment_id: string; host_id: string }>(
+        await this.db.query(
+          `UPDATE deployment_hosts AS h SET status = 'verifying'
          FROM (SELECT unnest($1::uuid[]) AS deployment_id, unnest($2::uuid[]) AS host_id, unnest($3::text[]) AS owner) AS v
          WHERE h.deployment_id = v.deployment_id AND h.host_id = v.host_id AND h.status = 'applying' AND ${leaseHeld('h.deployment_id', 'v.owner')}
          RETURNING h.deployment_id, h.host_id`,
-        [items.map((i) => i.deploymentId), items.map((i) => i.hostId), items.map((i) => i.owner)],
-      ),
-    );
-    return missingRows(items, rows, 'could not record host');
-  }, { keyOf: hostKey });
+          [items.map((i) => i.deploymentId), items.map((i) => i.hostId), items.map((i) => i.owner)],
+        ),
+      );
+      return missingRows(items, rows, 'could not record host');
+    },
+    { keyOf: hostKey },
+  );
 
   /**
    * Write-ahead: the rendered rollback of a host, committed before anything
@@ -112,28 +128,31 @@ export class HostWriteBatches {
     return this.rollbackWrites.write({ deploymentId, hostId, captured, commands, owner: currentLeaseHolder() });
   }
 
-  private readonly rollbackWrites = new WriteBatcher<StoredRollback>(async (items) => {
-    // Plain SQL: it sits between a host's capture and its apply, which waits for it.
-    const rows = returnedRows<{ deployment_id: string; host_id: string }>(
-      await this.db.query(
-        `UPDATE deployment_hosts AS h
+  private readonly rollbackWrites = new WriteBatcher<StoredRollback>(
+    async (items) => {
+      // Plain SQL: it sits between a host's capture and its apply, which waits for it.
+      const rows = returnedRows<{ deployment_id: string; host_id: string }>(
+        await this.db.query(
+          `UPDATE deployment_hosts AS h
          SET captured = v.captured, rollback_commands = v.commands, rollback_stored_at = now(), status = 'applying'
          FROM (SELECT unnest($1::uuid[]) AS deployment_id, unnest($2::uuid[]) AS host_id,
                       unnest($3::jsonb[]) AS captured, unnest($4::jsonb[]) AS commands, unnest($5::text[]) AS owner) AS v
          WHERE h.deployment_id = v.deployment_id AND h.host_id = v.host_id
            AND h.status = 'capturing' AND ${leaseHeld('h.deployment_id', 'v.owner', WRITE_AHEAD_LEASE_MARGIN_MS)}
          RETURNING h.deployment_id, h.host_id`,
-        [
-          items.map((i) => i.deploymentId),
-          items.map((i) => i.hostId),
-          items.map((i) => JSON.stringify(i.captured)),
-          items.map((i) => JSON.stringify(i.commands)),
-          items.map((i) => i.owner),
-        ],
-      ),
-    );
-    // Not stored → the host is never told to go on: a host that finished meanwhile
-    // (its channel died) keeps its end, and a worker without the lease changes nothing.
-    return missingRows(items, rows, 'could not store the rollback of host (its record changed meanwhile, or this worker lost the lease)');
-  }, { keyOf: hostKey });
+          [
+            items.map((i) => i.deploymentId),
+            items.map((i) => i.hostId),
+            items.map((i) => JSON.stringify(i.captured)),
+            items.map((i) => JSON.stringify(i.commands)),
+            items.map((i) => i.owner),
+          ],
+        ),
+      );
+      // Not stored → the host is never told to go on: a host that finished meanwhile
+      // (its channel died) keeps its end, and a worker without the lease changes nothing.
+      return missingRows(items, rows, 'could not store the rollback of host (its record changed meanwhile, or this worker lost the lease)');
+    },
+    { keyOf: hostKey },
+  );
 }

@@ -55,9 +55,10 @@ export class MaintenanceWindowsService {
 
   async create(actor: Actor, input: CreateMaintenanceWindowInput): Promise<MaintenanceWindowView> {
     const name = String(input.name ?? '');
-    const problems = NAME.test(name) && !UUID.test(name)
-      ? []
-      : ['name: must be 1-100 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit, and not shaped like an id'];
+    const problems =
+      NAME.test(name) && !UUID.test(name)
+        ? []
+        : ['name: must be 1-100 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit, and not shaped like an id'];
     const window = { recurrence: input.recurrence, duration: input.duration, timezone: input.timezone };
     problems.push(...validateWindow(window, '').map((p) => `${p.field.replace(/^\./, '')}: ${p.message}`));
     if (problems.length > 0) throw new BadInputError(problems, { field: problems[0].split(':')[0] });
@@ -65,7 +66,12 @@ export class MaintenanceWindowsService {
       const row = await this.db.transaction(async (em) => {
         const repo = em.getRepository(MaintenanceWindowEntity);
         const saved = await repo.save(repo.create({ name: input.name, ...window, createdBy: actor.name }));
-        await this.audit.recordChange(em, { action: 'maintenance-window.create', resourceType: 'maintenance-window', resourceId: saved.id, detail: { name: saved.name, ...window } });
+        await this.audit.recordChange(em, {
+          action: 'maintenance-window.create',
+          resourceType: 'maintenance-window',
+          resourceId: saved.id,
+          detail: { name: saved.name, ...window },
+        });
         return saved;
       });
       return toMaintenanceWindowView(row);
@@ -110,7 +116,12 @@ export class MaintenanceWindowsService {
       }
       await em.query(`UPDATE deployments SET maintenance_window_id = NULL WHERE maintenance_window_id = $1`, [id]);
       await em.query(`DELETE FROM maintenance_windows WHERE id = $1`, [id]);
-      await this.audit.recordChange(em, { action: 'maintenance-window.delete', resourceType: 'maintenance-window', resourceId: id, detail: { name: window.name } });
+      await this.audit.recordChange(em, {
+        action: 'maintenance-window.delete',
+        resourceType: 'maintenance-window',
+        resourceId: id,
+        detail: { name: window.name },
+      });
     });
   }
 

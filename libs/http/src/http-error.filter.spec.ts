@@ -36,7 +36,10 @@ describe('HttpErrorFilter: a 500 body never carries an internal message', () => 
       exception: new QueryFailedError('INSERT INTO "users" VALUES ($1, $2)', ['bob', '$argon2id$v=19$hash'], new Error('users_role_check')),
     },
     { name: "Nest's 500 exception with a message", exception: new InternalServerErrorException('ENOENT: /var/lib/vulnzero/key') },
-    { name: 'a domain error raised with status 500', exception: new DomainError(500, 'could not open /etc/vulnzero/master.key', { path: '/etc' }) },
+    {
+      name: 'a domain error raised with status 500',
+      exception: new DomainError(500, 'could not open /etc/vulnzero/master.key', { path: '/etc' }),
+    },
   ])('answers $name with the generic body', ({ exception }) => {
     expect(answer(exception)).toEqual({ status: 500, body: GENERIC_500 });
   });

@@ -27,10 +27,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     const requestId = String(request?.id ?? '');
     const body = this.toBody(exception, requestId);
     if (body.statusCode >= 500) {
-      this.logger.error(
-        { err: exception, requestId, method: request?.method, url: request?.originalUrl },
-        'request failed',
-      );
+      this.logger.error({ err: exception, requestId, method: request?.method, url: request?.originalUrl }, 'request failed');
     }
     if (response.headersSent) return;
     const retryAfter = (exception as { retryAfterSeconds?: number }).retryAfterSeconds;

@@ -80,10 +80,8 @@ export function applyHttpSecurity(app: INestApplication, options: HttpSecurityOp
   // First middleware of all, so even a body the parser rejects gets a request id and the headers.
   app.use((req: Request & { id?: string }, res: Response, next: NextFunction) => {
     req.id = assignRequestId(req, res);
-    for (const [name, value] of req.path.startsWith('/docs') ? docs : strict)
-      res.setHeader(name, value);
-    if (req.secure)
-      res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    for (const [name, value] of req.path.startsWith('/docs') ? docs : strict) res.setHeader(name, value);
+    if (req.secure) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
     next();
   });
 

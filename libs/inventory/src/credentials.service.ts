@@ -123,7 +123,8 @@ export class CredentialsService {
     const id = randomUUID();
     const key = this.secrets.seal(input.privateKey, secretContext(id, 'privateKey'));
     const phrase = input.passphrase === undefined ? null : this.secrets.seal(input.passphrase, secretContext(id, 'passphrase'));
-    const becomePassword = input.become?.password === undefined ? null : this.secrets.seal(input.become.password, secretContext(id, 'becomePassword'));
+    const becomePassword =
+      input.become?.password === undefined ? null : this.secrets.seal(input.become.password, secretContext(id, 'becomePassword'));
     const entity = this.credentials.create({
       id,
       name: input.name,
@@ -198,7 +199,12 @@ export class CredentialsService {
       await this.db.transaction(async (em) => {
         const removed = await em.delete(CredentialEntity, { id });
         if (!removed.affected) throw new NotFoundError('credential', id);
-        await this.audit.recordChange(em, { action: 'credential.delete', resourceType: 'credential', resourceId: id, detail: { name: credential.name, username: credential.username } });
+        await this.audit.recordChange(em, {
+          action: 'credential.delete',
+          resourceType: 'credential',
+          resourceId: id,
+          detail: { name: credential.name, username: credential.username },
+        });
       });
     } catch (error) {
       // A host registered between the check and the delete.
@@ -228,12 +234,19 @@ export class CredentialsService {
         ciphertext && iv && tag ? this.secrets.open({ ciphertext, iv, tag, keyId: credential.keyId }, secretContext(id, field)) : undefined;
       const passphrase = openOptional(credential.passphraseCiphertext, credential.passphraseIv, credential.passphraseTag, 'passphrase');
       const { becomeMethod } = credential;
-      const becomePassword = openOptional(credential.becomePasswordCiphertext, credential.becomePasswordIv, credential.becomePasswordTag, 'becomePassword');
+      const becomePassword = openOptional(
+        credential.becomePasswordCiphertext,
+        credential.becomePasswordIv,
+        credential.becomePasswordTag,
+        'becomePassword',
+      );
       return {
         username: credential.username,
         privateKey,
         ...(passphrase !== undefined ? { passphrase } : {}),
-        ...(becomeMethod ? { become: { method: becomeMethod, ...(becomePassword !== undefined ? { password: becomePassword } : {}) } } : {}),
+        ...(becomeMethod
+          ? { become: { method: becomeMethod, ...(becomePassword !== undefined ? { password: becomePassword } : {}) } }
+          : {}),
       };
     } catch (error) {
       if (error instanceof SecretUnavailableError) throw new CredentialUnavailableError(id, error.message);

@@ -25,7 +25,8 @@ export class HostAddressCheck {
       }),
     );
     const errors = problems.filter((p): p is string => p !== null);
-    if (errors.length > 0) throw new BadInputError(errors, { field: items.length === 1 ? items[0]?.field : 'address', reason: 'address_not_allowed' });
+    if (errors.length > 0)
+      throw new BadInputError(errors, { field: items.length === 1 ? items[0]?.field : 'address', reason: 'address_not_allowed' });
   }
 }
 
@@ -37,5 +38,9 @@ export function trustFailure(hostName: string, error: unknown): DomainError | nu
     return new BadInputError([`address: host ${hostName} is not in HOST_NETWORKS: nothing was sent to it`], { field: 'address', reason });
   }
   if (error instanceof SshConnectTimeoutError || reason === 'timeout') return new HostTimeoutError(hostName, connectFailureText('timeout'));
-  return new HostUnreachableError(hostName, reason ? connectFailureText(reason) : 'the SSH key exchange failed', reason ?? 'key_exchange_failed');
+  return new HostUnreachableError(
+    hostName,
+    reason ? connectFailureText(reason) : 'the SSH key exchange failed',
+    reason ?? 'key_exchange_failed',
+  );
 }

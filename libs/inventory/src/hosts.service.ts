@@ -82,7 +82,8 @@ function pinColumns(key: PinnedKey | null, by: string, now: Date): Partial<HostE
 function hostChanges(host: HostEntity, changes: Partial<HostEntity>): Record<string, { from: unknown; to: unknown }> {
   const diff: Record<string, { from: unknown; to: unknown }> = {};
   for (const field of ['name', 'address', 'port', 'credentialId', 'labels', 'hostKeyFingerprint'] as const) {
-    if (field in changes && JSON.stringify(changes[field]) !== JSON.stringify(host[field])) diff[field] = { from: host[field], to: changes[field] };
+    if (field in changes && JSON.stringify(changes[field]) !== JSON.stringify(host[field]))
+      diff[field] = { from: host[field], to: changes[field] };
   }
   return diff;
 }
@@ -121,9 +122,7 @@ export class HostsService {
     if (!result.ok) throw new BadInputError(result.errors);
     const duplicates = duplicateNames(result.value.map((h) => h.name));
     if (duplicates.length > 0) {
-      const errors = duplicates.map(
-        (d) => `hosts[${d.indexes.join('], hosts[')}].name: ${d.name} is given more than once`,
-      );
+      const errors = duplicates.map((d) => `hosts[${d.indexes.join('], hosts[')}].name: ${d.name} is given more than once`);
       throw new ConflictError(errors.join('; '), { errors, duplicateNames: duplicates.map((d) => d.name) });
     }
     await this.addressCheck.assertAllowed(result.value.map((h, i) => ({ address: h.address, field: `hosts[${i}].address` })));
@@ -189,7 +188,12 @@ export class HostsService {
           throw this.translateWriteError(error, [patch.name ?? host.name], () => 'credentialId');
         }
       }
-      await this.audit.recordChange(em, { action: 'host.update', resourceType: 'host', resourceId: host.id, detail: { name: host.name, changes: hostChanges(host, changes) } });
+      await this.audit.recordChange(em, {
+        action: 'host.update',
+        resourceType: 'host',
+        resourceId: host.id,
+        detail: { name: host.name, changes: hostChanges(host, changes) },
+      });
       return em.findOneByOrFail(HostEntity, { id: host.id });
     });
   }
@@ -202,7 +206,12 @@ export class HostsService {
       if (!host) throw new NotFoundError('host', id);
       await this.assertNotHeld(em, host, 'deleting it');
       await em.delete(HostEntity, { id: host.id });
-      await this.audit.recordChange(em, { action: 'host.delete', resourceType: 'host', resourceId: host.id, detail: { name: host.name, address: host.address, port: host.port } });
+      await this.audit.recordChange(em, {
+        action: 'host.delete',
+        resourceType: 'host',
+        resourceId: host.id,
+        detail: { name: host.name, address: host.address, port: host.port },
+      });
     });
   }
 
@@ -282,7 +291,12 @@ export class HostsService {
       }
       const malformed = hostIds.filter((id) => !isUuid(id));
       if (malformed.length > 0) {
-        throw new BadInputError([`targets.hostIds: not UUIDs: ${malformed.slice(0, 20).map((id) => JSON.stringify(String(id).slice(0, 40))).join(', ')}`]);
+        throw new BadInputError([
+          `targets.hostIds: not UUIDs: ${malformed
+            .slice(0, 20)
+            .map((id) => JSON.stringify(String(id).slice(0, 40)))
+            .join(', ')}`,
+        ]);
       }
       const wanted = [...new Set(hostIds.map((id) => id.toLowerCase()))];
       const found = await this.hosts.find({ where: { id: In(wanted) }, order: { name: 'ASC' } });
@@ -322,11 +336,7 @@ export class HostsService {
     };
   }
 
-  private async insertAll(
-    drafts: HostDraft[],
-    actor: string,
-    fieldAt: (index: number, field: string) => string,
-  ): Promise<HostEntity[]> {
+  private async insertAll(drafts: HostDraft[], actor: string, fieldAt: (index: number, field: string) => string): Promise<HostEntity[]> {
     const now = new Date();
     const rows = drafts.map((draft) =>
       this.hosts.create({
@@ -341,7 +351,11 @@ export class HostsService {
     );
     const names = drafts.map((d) => d.name);
     return this.dataSource.transaction(async (em) => {
-      await this.assertCredentialsExist(em, drafts.map((d) => d.credentialId), (i) => fieldAt(i, 'credentialId'));
+      await this.assertCredentialsExist(
+        em,
+        drafts.map((d) => d.credentialId),
+        (i) => fieldAt(i, 'credentialId'),
+      );
       await this.assertNamesFree(em, names, (i) => fieldAt(i, 'name'));
       try {
         for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
@@ -357,7 +371,14 @@ export class HostsService {
           action: 'host.create',
           resourceType: 'host',
           resourceId: r.id,
-          detail: { name: r.name, address: r.address, port: r.port, credentialId: r.credentialId, labels: r.labels, hostKeyFingerprint: r.hostKeyFingerprint },
+          detail: {
+            name: r.name,
+            address: r.address,
+            port: r.port,
+            credentialId: r.credentialId,
+            labels: r.labels,
+            hostKeyFingerprint: r.hostKeyFingerprint,
+          },
         })),
       );
       const byId = new Map(created.map((h) => [h.id, h]));
@@ -365,17 +386,11 @@ export class HostsService {
     });
   }
 
-  private async assertCredentialsExist(
-    em: EntityManager,
-    credentialIds: string[],
-    fieldAt: (index: number) => string,
-  ): Promise<void> {
+  private async assertCredentialsExist(em: EntityManager, credentialIds: string[], fieldAt: (index: number) => string): Promise<void> {
     const distinct = [...new Set(credentialIds)];
     const found = await em.find(CredentialEntity, { where: { id: In(distinct) }, select: { id: true } });
     const known = new Set(found.map((c) => c.id));
-    const errors = credentialIds.flatMap((id, index) =>
-      known.has(id) ? [] : [`${fieldAt(index)}: no credential ${id}`],
-    );
+    const errors = credentialIds.flatMap((id, index) => (known.has(id) ? [] : [`${fieldAt(index)}: no credential ${id}`]));
     if (errors.length > 0) throw new BadInputError(errors);
   }
 

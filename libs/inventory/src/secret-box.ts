@@ -51,9 +51,7 @@ export class SecretBox {
   /** Throws SecretUnavailableError (never with any secret in it) when it cannot open. */
   open(sealed: SealedSecret, context: string): string {
     if (sealed.keyId !== this.keyId) {
-      throw new SecretUnavailableError(
-        `sealed under master key ${sealed.keyId}, but the configured master key is ${this.keyId}`,
-      );
+      throw new SecretUnavailableError(`sealed under master key ${sealed.keyId}, but the configured master key is ${this.keyId}`);
     }
     try {
       const decipher = createDecipheriv(ALGORITHM, this.masterKey, sealed.iv);

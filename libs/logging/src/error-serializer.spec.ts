@@ -9,7 +9,11 @@ function aFailedInsert(detail: string): QueryFailedError {
     constraint: 'users_role_check',
     detail,
   });
-  return new QueryFailedError('INSERT INTO "users"("username", "password_hash", "role") VALUES ($1, $2, $3)', ['bob', HASH, 'root'], driverError);
+  return new QueryFailedError(
+    'INSERT INTO "users"("username", "password_hash", "role") VALUES ($1, $2, $3)',
+    ['bob', HASH, 'root'],
+    driverError,
+  );
 }
 
 describe('serializeError', () => {
@@ -29,6 +33,8 @@ describe('serializeError', () => {
   });
 
   it('serializes any other error as pino does', () => {
-    expect(serializeError(new Error('boom'))).toEqual(expect.objectContaining({ type: 'Error', message: 'boom', stack: expect.any(String) }));
+    expect(serializeError(new Error('boom'))).toEqual(
+      expect.objectContaining({ type: 'Error', message: 'boom', stack: expect.any(String) }),
+    );
   });
 });

@@ -76,7 +76,12 @@ export class ClusterMetrics {
          FROM deployments GROUP BY 1, 2`,
     );
     const toCounts = (rows: typeof taskRows): GroupCount[] =>
-      rows.map((r) => ({ kind: r.kind, status: r.status, count: Number(r.count), oldestSeconds: r.oldest === null ? null : Number(r.oldest) }));
+      rows.map((r) => ({
+        kind: r.kind,
+        status: r.status,
+        count: Number(r.count),
+        oldestSeconds: r.oldest === null ? null : Number(r.oldest),
+      }));
     return {
       tasks: tallyByStatus('type', toCounts(taskRows), {
         kinds: TASK_TYPES,

@@ -22,7 +22,8 @@ export class WorkerMetricsServer implements OnApplicationBootstrap, OnApplicatio
     const server = createServer((req, res) => {
       this.handle(req, res).catch((error: Error) => {
         this.logger.error({ err: error }, 'metrics request failed');
-        if (!res.headersSent) this.json(res, 500, { statusCode: 500, error: 'Internal Server Error', message: 'metrics could not be collected' });
+        if (!res.headersSent)
+          this.json(res, 500, { statusCode: 500, error: 'Internal Server Error', message: 'metrics could not be collected' });
         else res.destroy();
       });
     });
@@ -61,7 +62,10 @@ export class WorkerMetricsServer implements OnApplicationBootstrap, OnApplicatio
         return this.json(res, 401, {
           statusCode: 401,
           error: 'Unauthorized',
-          message: verdict === 'missing' ? 'a metrics scrape token is required: Authorization: Bearer <METRICS_TOKEN>' : 'the metrics scrape token is not valid',
+          message:
+            verdict === 'missing'
+              ? 'a metrics scrape token is required: Authorization: Bearer <METRICS_TOKEN>'
+              : 'the metrics scrape token is not valid',
         });
       }
     }

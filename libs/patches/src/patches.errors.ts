@@ -9,12 +9,13 @@ export class PatchNotApprovedError extends ConflictError {
 
 /** Four eyes (REQUIRE_SEPARATE_APPROVER): whoever wrote a patch does not approve it. */
 export class SelfApprovalError extends DomainError {
-  constructor(readonly patchId: string, creator: string) {
-    super(
-      403,
-      `patch ${patchId} was created by you (${creator}); another user must approve it (REQUIRE_SEPARATE_APPROVER=true)`,
-      { patchId },
-    );
+  constructor(
+    readonly patchId: string,
+    creator: string,
+  ) {
+    super(403, `patch ${patchId} was created by you (${creator}); another user must approve it (REQUIRE_SEPARATE_APPROVER=true)`, {
+      patchId,
+    });
   }
 }
 

@@ -7,13 +7,7 @@ import { APP_CONFIG, AppConfig } from '@vulnzero/config';
 import { keysetPage, Page } from '@vulnzero/database';
 import { BadInputError, DomainError, NotFoundError } from '@vulnzero/http';
 import type { AptPackage } from './core/package-patch';
-import {
-  HealthCheck,
-  isIrreversible,
-  normalizePatchDefinition,
-  PatchDefinition,
-  validatePatchDefinition,
-} from './core/patch-definition';
+import { HealthCheck, isIrreversible, normalizePatchDefinition, PatchDefinition, validatePatchDefinition } from './core/patch-definition';
 import { PatchEntity, PatchStatus } from './patch.entity';
 import { PatchAlreadyApprovedError, PatchNotApprovedError, SelfApprovalError } from './patches.errors';
 
@@ -102,7 +96,12 @@ export class PatchesService {
           approvedAt: null,
         }),
       );
-      await this.audit.recordChange(em, { action: 'patch.create', resourceType: 'patch', resourceId: patch.id, detail: { name: patch.name } });
+      await this.audit.recordChange(em, {
+        action: 'patch.create',
+        resourceType: 'patch',
+        resourceId: patch.id,
+        detail: { name: patch.name },
+      });
       return patch;
     });
     return toPatchView(saved);

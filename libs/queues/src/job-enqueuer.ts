@@ -7,7 +7,10 @@ import { JobName, JobPayloads, queueOf } from './queue-names';
 
 /** Redis did not take the job: answered 503, and the caller records nothing as started. */
 export class QueueUnavailableError extends DomainError {
-  constructor(readonly queue: string, cause: unknown) {
+  constructor(
+    readonly queue: string,
+    cause: unknown,
+  ) {
     super(503, `queue ${queue} is unavailable: ${(cause as Error)?.message ?? String(cause)}`, { dependency: 'redis' });
   }
 }
@@ -29,11 +32,7 @@ const ENQUEUE_TIMEOUT_MS = 3000;
 export class JobEnqueuer {
   private readonly queues: Record<string, Queue>;
 
-  constructor(
-    @InjectQueue('scan') scan: Queue,
-    @InjectQueue('deploy') deploy: Queue,
-    @InjectQueue('rollback') rollback: Queue,
-  ) {
+  constructor(@InjectQueue('scan') scan: Queue, @InjectQueue('deploy') deploy: Queue, @InjectQueue('rollback') rollback: Queue) {
     this.queues = { scan, deploy, rollback };
   }
 

@@ -17,6 +17,8 @@ describe('requireJobHandlers', () => {
   });
 
   it('throws on two handlers for one job name', () => {
-    expect(() => requireJobHandlers([...allJobs, 'deploy.run' as JobName].map(handlerFor))).toThrow('two handlers registered for job deploy.run');
+    expect(() => requireJobHandlers([...allJobs, 'deploy.run' as JobName].map(handlerFor))).toThrow(
+      'two handlers registered for job deploy.run',
+    );
   });
 });

@@ -118,7 +118,17 @@ export class AdvisoriesService {
     const params: unknown[] = [];
     const values = rows.map(({ record, raw }) => {
       const at = params.length;
-      params.push(record.id, record.modified, record.published, record.withdrawn, record.summary, record.aliases, record.severity, record.score, JSON.stringify(raw));
+      params.push(
+        record.id,
+        record.modified,
+        record.published,
+        record.withdrawn,
+        record.summary,
+        record.aliases,
+        record.severity,
+        record.score,
+        JSON.stringify(raw),
+      );
       return `($${at + 1}, $${at + 2}::timestamptz, $${at + 3}::timestamptz, $${at + 4}::timestamptz, $${at + 5}, $${at + 6}::text[], $${at + 7}, $${at + 8}::numeric, $${at + 9}::jsonb)`;
     });
     const written = (await runner.query(
@@ -148,7 +158,17 @@ export class AdvisoriesService {
       const chunkParams: unknown[] = [];
       const chunkValues = chunk.map((p) => {
         const at = chunkParams.length;
-        chunkParams.push(p.advisoryId, p.position, p.ecosystem, p.release, p.name, JSON.stringify(p.ranges), JSON.stringify(p.versions), p.severity, p.score);
+        chunkParams.push(
+          p.advisoryId,
+          p.position,
+          p.ecosystem,
+          p.release,
+          p.name,
+          JSON.stringify(p.ranges),
+          JSON.stringify(p.versions),
+          p.severity,
+          p.score,
+        );
         return `($${at + 1}, $${at + 2}::int, $${at + 3}, $${at + 4}, $${at + 5}, $${at + 6}::jsonb, $${at + 7}::jsonb, $${at + 8}, $${at + 9}::numeric)`;
       });
       await runner.query(

@@ -40,7 +40,8 @@ export class FindingsService {
     if (filter.hostId) query.andWhere('f.host_id = :hostId', { hostId: filter.hostId });
     if (filter.status) query.andWhere('f.status = :status', { status: filter.status });
     if (filter.package) query.andWhere('f.package = :package', { package: filter.package });
-    if (filter.advisoryId) query.andWhere('(f.advisory_id = :advisoryId OR :advisoryId = ANY(f.aliases))', { advisoryId: filter.advisoryId });
+    if (filter.advisoryId)
+      query.andWhere('(f.advisory_id = :advisoryId OR :advisoryId = ANY(f.aliases))', { advisoryId: filter.advisoryId });
     const page = await keysetPage(query, 'f', filter);
     const links = await this.patchLinks(page.items);
     return {
@@ -68,7 +69,9 @@ export class FindingsService {
   async patchFor(actor: Actor, id: string): Promise<FindingPatch> {
     const finding = await this.find(id);
     if (finding.fixedVersion === null) {
-      throw new ConflictError(`finding ${id}: advisory ${finding.advisoryId} names no fixed version of ${finding.package} yet, so there is nothing to install`);
+      throw new ConflictError(
+        `finding ${id}: advisory ${finding.advisoryId} names no fixed version of ${finding.package} yet, so there is nothing to install`,
+      );
     }
     if (finding.status === 'resolved') {
       throw new ConflictError(`finding ${id} is resolved: ${finding.package} on that host no longer has ${finding.advisoryId}`);

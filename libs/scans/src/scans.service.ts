@@ -33,15 +33,35 @@ export class ScansService {
     const hosts = await this.hosts.resolveTargets(targets);
     if (hosts.length === 0) throw new BadInputError(['targets: match no host'], { field: 'targets' });
     const accepted = await this.db.transaction(async (em) => {
-      const scan = await em.getRepository(ScanEntity).save(
-        em.getRepository(ScanEntity).create({ status: 'queued', targets, createdBy: actor.name, taskId: null, startedAt: null, finishedAt: null }),
-      );
+      const scan = await em
+        .getRepository(ScanEntity)
+        .save(
+          em
+            .getRepository(ScanEntity)
+            .create({ status: 'queued', targets, createdBy: actor.name, taskId: null, startedAt: null, finishedAt: null }),
+        );
       await em.getRepository(ScanHostEntity).insert(
-        hosts.map((h, position) => ({ scanId: scan.id, hostId: h.id, position, hostName: h.name, address: h.address, port: h.port, status: 'pending' as const })),
+        hosts.map((h, position) => ({
+          scanId: scan.id,
+          hostId: h.id,
+          position,
+          hostName: h.name,
+          address: h.address,
+          port: h.port,
+          status: 'pending' as const,
+        })),
       );
-      const task = await this.tasks.create({ type: 'scan', createdBy: actor.name, resourceType: 'scan', resourceId: scan.id, total: hosts.length }, em);
+      const task = await this.tasks.create(
+        { type: 'scan', createdBy: actor.name, resourceType: 'scan', resourceId: scan.id, total: hosts.length },
+        em,
+      );
       await em.getRepository(ScanEntity).update({ id: scan.id }, { taskId: task.id });
-      await this.audit.recordChange(em, { action: 'scan.create', resourceType: 'scan', resourceId: scan.id, detail: { hosts: hosts.length, taskId: task.id } });
+      await this.audit.recordChange(em, {
+        action: 'scan.create',
+        resourceType: 'scan',
+        resourceId: scan.id,
+        detail: { hosts: hosts.length, taskId: task.id },
+      });
       return { scanId: scan.id, taskId: task.id, statusUrl: `/tasks/${task.id}` };
     });
     try {

@@ -1,9 +1,18 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { lookup } from 'node:dns/promises';
-import { addressRefusal, APP_CONFIG, type AppConfig, DEFAULT_HOST_NETWORKS, type NetworkPolicy, parseIpAddress, parseNetworkPolicy } from '@vulnzero/config';
+import {
+  addressRefusal,
+  APP_CONFIG,
+  type AppConfig,
+  DEFAULT_HOST_NETWORKS,
+  type NetworkPolicy,
+  parseIpAddress,
+  parseNetworkPolicy,
+} from '@vulnzero/config';
 import type { ConnectFailureReason } from './core/connect-failure';
 
-export type ResolvedAddress = { ok: true; ip: string } | { ok: false; reason: Extract<ConnectFailureReason, 'address_not_allowed' | 'unresolvable'>; message: string };
+export type ResolvedAddress =
+  { ok: true; ip: string } | { ok: false; reason: Extract<ConnectFailureReason, 'address_not_allowed' | 'unresolvable'>; message: string };
 
 /**
  * Where the gateway and workers may connect (HOST_NETWORKS, docs/api.md#routes): a host's
@@ -30,7 +39,8 @@ export class HostNetworks {
       }
     }
     const refusal = addressRefusal(this.policy, ip);
-    if (refusal) return { ok: false, reason: 'address_not_allowed', message: ip === address ? refusal : `${address} resolves to ${refusal}` };
+    if (refusal)
+      return { ok: false, reason: 'address_not_allowed', message: ip === address ? refusal : `${address} resolves to ${refusal}` };
     return { ok: true, ip };
   }
 }

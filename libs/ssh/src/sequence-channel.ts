@@ -211,20 +211,38 @@ export async function runSequence(
   // A backstop only: each command has its own deadline, and a gate gets as long as all of them.
   // A resident shell lives as long as its connection: no overall deadline then.
   const total = 2 * commands.reduce((sum, c) => sum + c.timeoutMs, 0) + KILL_GRACE_MS;
-  const channelDone = exec(sequenceScript(commands.map((c) => c.command), boundary, gate?.before, resident), {
-    timeoutMs: resident ? 2 ** 31 - 1 : total,
-    maxOutputBytes: 0,
-    signal: killer.signal,
-    onOutput: (stream, chunk) => (stream === 'stdout' ? stdout : stderr).push(chunk),
-    onStdin: (input) => {
-      stdin = input;
+  const channelDone = exec(
+    sequenceScript(
+      commands.map((c) => c.command),
+      boundary,
+      gate?.before,
+      resident,
+    ),
+    {
+      timeoutMs: resident ? 2 ** 31 - 1 : total,
+      maxOutputBytes: 0,
+      signal: killer.signal,
+      onOutput: (stream, chunk) => (stream === 'stdout' ? stdout : stderr).push(chunk),
+      onStdin: (input) => {
+        stdin = input;
+      },
     },
-  }).then(
+  ).then(
     (outcome) => {
       channel = outcome;
     },
     (error: unknown) => {
-      channel = { exitCode: null, signal: null, stdout: '', stderr: '', stdoutBytes: Buffer.alloc(0), stdoutTotalBytes: 0, truncated: false, timedOut: false, durationMs: 0 };
+      channel = {
+        exitCode: null,
+        signal: null,
+        stdout: '',
+        stderr: '',
+        stdoutBytes: Buffer.alloc(0),
+        stdoutTotalBytes: 0,
+        truncated: false,
+        timedOut: false,
+        durationMs: 0,
+      };
       throw error;
     },
   );
@@ -239,7 +257,10 @@ export async function runSequence(
 
   // With a resident shell the channel stays open: the sequence is over once its last command's markers are in.
   const doneWithShell = resident ? new Promise<void>((resolve) => (sequenceDone = resolve)) : undefined;
-  const first = await Promise.race([closed.then(() => 'closed' as const), ...(doneWithShell ? [doneWithShell.then(() => 'done' as const)] : [])]);
+  const first = await Promise.race([
+    closed.then(() => 'closed' as const),
+    ...(doneWithShell ? [doneWithShell.then(() => 'done' as const)] : []),
+  ]);
   if (first === 'closed' || !resident) {
     if (gateError !== undefined) throw gateError;
     return { results: runs.slice(0, started + 1).map(resultOf) };

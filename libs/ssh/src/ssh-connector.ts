@@ -65,20 +65,9 @@ const KEX = [
   'ecdh-sha2-nistp384',
   'diffie-hellman-group14-sha256',
 ];
-const CIPHERS = [
-  'aes128-gcm@openssh.com',
-  'chacha20-poly1305@openssh.com',
-  'aes256-gcm@openssh.com',
-  'aes128-ctr',
-  'aes256-ctr',
-];
+const CIPHERS = ['aes128-gcm@openssh.com', 'chacha20-poly1305@openssh.com', 'aes256-gcm@openssh.com', 'aes128-ctr', 'aes256-ctr'];
 // Only used with the CTR fallbacks; AEAD ciphers carry their own integrity.
-const MACS = [
-  'hmac-sha2-256-etm@openssh.com',
-  'hmac-sha2-512-etm@openssh.com',
-  'hmac-sha2-256',
-  'hmac-sha2-512',
-];
+const MACS = ['hmac-sha2-256-etm@openssh.com', 'hmac-sha2-512-etm@openssh.com', 'hmac-sha2-256', 'hmac-sha2-512'];
 
 function algorithmsFor(serverHostKey: string[]): Algorithms {
   // ssh2's Algorithms type lists a closed set of names; ours are all in it.
@@ -175,12 +164,7 @@ export class SshConnector {
           authenticating = true;
           return true;
         }
-        mismatch = new HostKeyMismatchError(
-          endpoint,
-          expectedFingerprint,
-          fingerprintSha256(presented),
-          describePresentedKey(presented),
-        );
+        mismatch = new HostKeyMismatchError(endpoint, expectedFingerprint, fingerprintSha256(presented), describePresentedKey(presented));
         return false;
       },
     };
@@ -224,16 +208,13 @@ export class SshConnector {
         client.destroy();
         if (mismatch) return fail(mismatch);
         const level = levelOf(err);
-        if (level === 'client-timeout')
-          return fail(new SshConnectTimeoutError(endpoint, timeoutMs, { cause: err }));
+        if (level === 'client-timeout') return fail(new SshConnectTimeoutError(endpoint, timeoutMs, { cause: err }));
         if (level === 'client-authentication') {
           return fail(new SshAuthError(endpoint, target.username, err.message, { cause: err }));
         }
         const stage = authenticating ? 'during authentication' : 'during connect';
         const reason = authenticating ? undefined : classifyConnectFailure({ code: (err as NodeJS.ErrnoException).code, level });
-        fail(
-          new SshConnectionError('network', endpoint, `${stage}: ${err.message}`, { cause: err, reason }),
-        );
+        fail(new SshConnectionError('network', endpoint, `${stage}: ${err.message}`, { cause: err, reason }));
       };
       const onClose = (): void => {
         fail(
@@ -266,11 +247,7 @@ export class SshConnector {
    * authenticating. Returns `type base64`. For operator-approved trust only:
    * the result must never be trusted silently.
    */
-  async fetchHostKey(
-    address: string,
-    port: number,
-    timeoutMs: number = DEFAULT_CONNECT_TIMEOUT_MS,
-  ): Promise<string> {
+  async fetchHostKey(address: string, port: number, timeoutMs: number = DEFAULT_CONNECT_TIMEOUT_MS): Promise<string> {
     const endpoint: SshEndpoint = { address, port };
     const ip = await this.allowedAddress(endpoint);
     const client = new Client();
@@ -289,10 +266,7 @@ export class SshConnector {
         if ('key' in outcome) resolve(outcome.key);
         else reject(outcome.error);
       };
-      const deadline = setTimeout(
-        () => settle({ error: new SshConnectTimeoutError(endpoint, timeoutMs) }),
-        timeoutMs + 1_000,
-      );
+      const deadline = setTimeout(() => settle({ error: new SshConnectTimeoutError(endpoint, timeoutMs) }), timeoutMs + 1_000);
 
       // 'handshake' fires after ssh2 checked the server's KEX signature with the key.
       client.once('handshake', () => {
@@ -305,25 +279,17 @@ export class SshConnector {
       client.on('error', (err: Error) => {
         if (unreadable) return settle({ error: unreadable });
         const level = levelOf(err);
-        if (level === 'client-timeout')
-          return settle({ error: new SshConnectTimeoutError(endpoint, timeoutMs, { cause: err }) });
+        if (level === 'client-timeout') return settle({ error: new SshConnectTimeoutError(endpoint, timeoutMs, { cause: err }) });
         settle({
-          error: new SshConnectionError(
-            'network',
-            endpoint,
-            `while fetching host key: ${err.message}`,
-            { cause: err, reason: classifyConnectFailure({ code: (err as NodeJS.ErrnoException).code, level }) },
-          ),
+          error: new SshConnectionError('network', endpoint, `while fetching host key: ${err.message}`, {
+            cause: err,
+            reason: classifyConnectFailure({ code: (err as NodeJS.ErrnoException).code, level }),
+          }),
         });
       });
       client.once('close', () =>
         settle({
-          error: new SshConnectionError(
-            'network',
-            endpoint,
-            'connection closed before the key exchange completed',
-            { reason: 'not_ssh' },
-          ),
+          error: new SshConnectionError('network', endpoint, 'connection closed before the key exchange completed', { reason: 'not_ssh' }),
         }),
       );
 
@@ -340,11 +306,7 @@ export class SshConnector {
             presented = hostKeyFromBlob(key);
             return true;
           } catch (err: unknown) {
-            unreadable = new SshConnectionError(
-              'network',
-              endpoint,
-              `server presented an unusable host key: ${(err as Error).message}`,
-            );
+            unreadable = new SshConnectionError('network', endpoint, `server presented an unusable host key: ${(err as Error).message}`);
             return false;
           }
         },

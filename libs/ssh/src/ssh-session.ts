@@ -86,14 +86,9 @@ export class SshSession {
       });
     });
     client.on('error', (err: Error) => {
-      this.closedReason = new SshConnectionError(
-        'network',
-        endpoint,
-        `connection failed: ${err.message}`,
-        {
-          cause: err,
-        },
-      );
+      this.closedReason = new SshConnectionError('network', endpoint, `connection failed: ${err.message}`, {
+        cause: err,
+      });
     });
   }
 
@@ -121,9 +116,7 @@ export class SshSession {
     const { timeoutMs, onOutput } = options;
     const maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-      return Promise.reject(
-        new RangeError(`timeoutMs must be a positive number, got ${timeoutMs}`),
-      );
+      return Promise.reject(new RangeError(`timeoutMs must be a positive number, got ${timeoutMs}`));
     }
     if (this.closedReason) return Promise.reject(this.closedReason);
     let remote: string;
@@ -174,11 +167,7 @@ export class SshSession {
 
       const onConnectionClosed = (): void => {
         if (timedOut || overflowed || sawExit) finish();
-        else
-          finish(
-            this.closedReason ??
-              new SshConnectionError('network', this.endpoint, 'connection closed'),
-          );
+        else finish(this.closedReason ?? new SshConnectionError('network', this.endpoint, 'connection closed'));
       };
       this.onClose.add(onConnectionClosed);
 
@@ -215,14 +204,9 @@ export class SshSession {
           if (err) {
             finish(
               this.closedReason ??
-                new SshConnectionError(
-                  'network',
-                  this.endpoint,
-                  `could not open a session channel: ${err.message}`,
-                  {
-                    cause: err,
-                  },
-                ),
+                new SshConnectionError('network', this.endpoint, `could not open a session channel: ${err.message}`, {
+                  cause: err,
+                }),
             );
             return;
           }
@@ -264,14 +248,9 @@ export class SshSession {
         // ssh2 throws synchronously when the connection is no longer writable.
         finish(
           this.closedReason ??
-            new SshConnectionError(
-              'network',
-              this.endpoint,
-              `could not start command: ${(err as Error).message}`,
-              {
-                cause: err,
-              },
-            ),
+            new SshConnectionError('network', this.endpoint, `could not start command: ${(err as Error).message}`, {
+              cause: err,
+            }),
         );
       }
     });
@@ -306,11 +285,7 @@ export class SshSession {
   /** Ends the connection; resolves once the socket is closed. Idempotent. */
   async close(): Promise<void> {
     if (this.isOpen) {
-      this.closedReason = new SshConnectionError(
-        'network',
-        this.endpoint,
-        'session closed by caller',
-      );
+      this.closedReason = new SshConnectionError('network', this.endpoint, 'session closed by caller');
       this.client.end();
     }
     await this.closedPromise;

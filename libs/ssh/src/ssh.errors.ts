@@ -39,12 +39,7 @@ export class SshConnectTimeoutError extends SshConnectionError {
 
 export class SshAuthError extends SshConnectionError {
   override name = 'SshAuthError';
-  constructor(
-    endpoint: SshEndpoint,
-    username: string,
-    detail: string,
-    options?: { cause?: unknown },
-  ) {
+  constructor(endpoint: SshEndpoint, username: string, detail: string, options?: { cause?: unknown }) {
     super('auth', endpoint, `authentication failed for user "${username}": ${detail}`, options);
   }
 }
@@ -61,11 +56,7 @@ export class HostKeyMismatchError extends SshConnectionError {
     readonly presentedFingerprint: string,
     readonly presentedKey: string,
   ) {
-    super(
-      'host_key_mismatch',
-      endpoint,
-      `host key mismatch: expected ${expectedFingerprint}, server presented ${presentedFingerprint}`,
-    );
+    super('host_key_mismatch', endpoint, `host key mismatch: expected ${expectedFingerprint}, server presented ${presentedFingerprint}`);
   }
 }
 

@@ -23,4 +23,3 @@ export function dropHostKeyAnnouncements(client: Client): void {
     return original(packet, name, wantReply, ...rest);
   };
 }
-

@@ -10,9 +10,13 @@ describe('ProgressWriter', () => {
     jest.useFakeTimers();
     now = 1_000;
     written = [];
-    writer = new ProgressWriter(async (p) => {
-      written.push(p);
-    }, 250, () => now);
+    writer = new ProgressWriter(
+      async (p) => {
+        written.push(p);
+      },
+      250,
+      () => now,
+    );
   });
   afterEach(() => {
     writer.cancel();
@@ -71,10 +75,14 @@ describe('ProgressWriter', () => {
   it('reports a failed write to the caller and writes it again on the next report', async () => {
     let fail = true;
     const attempts: ProgressReport[] = [];
-    const flaky = new ProgressWriter(async (p) => {
-      attempts.push(p);
-      if (fail) throw new Error('database down');
-    }, 250, () => now);
+    const flaky = new ProgressWriter(
+      async (p) => {
+        attempts.push(p);
+        if (fail) throw new Error('database down');
+      },
+      250,
+      () => now,
+    );
     await expect(flaky.report(at('step 1/4', 0))).rejects.toThrow('database down');
     fail = false;
     now += 1;
@@ -85,10 +93,14 @@ describe('ProgressWriter', () => {
   it('writes a value again when it comes back while a newer write is under way', async () => {
     let release!: () => void;
     const order: ProgressReport[] = [];
-    const slow = new ProgressWriter(async (p) => {
-      if (p.done === 2) await new Promise<void>((r) => (release = r));
-      order.push(p);
-    }, 0, () => now);
+    const slow = new ProgressWriter(
+      async (p) => {
+        if (p.done === 2) await new Promise<void>((r) => (release = r));
+        order.push(p);
+      },
+      0,
+      () => now,
+    );
     await slow.report(at('step 1/4', 1));
     const second = slow.report(at('step 1/4', 2));
     await jest.advanceTimersByTimeAsync(0);
@@ -98,4 +110,3 @@ describe('ProgressWriter', () => {
     expect(order).toEqual([at('step 1/4', 1), at('step 1/4', 2), at('step 1/4', 1)]);
   });
 });
-

@@ -66,7 +66,10 @@ export class TaskEventsPublisher implements OnApplicationShutdown {
       }
     }
     void this.redis.publish(TASK_CHANGES_CHANNEL, taskId).catch((error: Error) => {
-      this.logger.warn({ taskId, error: error.message }, 'task change not announced; gateways may serve its previous view for a few seconds');
+      this.logger.warn(
+        { taskId, error: error.message },
+        'task change not announced; gateways may serve its previous view for a few seconds',
+      );
     });
   }
 

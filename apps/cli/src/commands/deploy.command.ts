@@ -34,7 +34,9 @@ function renderPlan(view: PlanView): string[] {
   ];
   for (const step of view.steps) {
     const names = step.hosts.map((h) => (h.excluded ? `${h.hostName}(excluded)` : h.hostName));
-    lines.push(`  step ${step.index}: ${step.hosts.length} host(s), ${step.cumulative} in total${step.pauseAfter ? ', then pause for promote' : ''}: ${names.join(', ') || '(none new)'}`);
+    lines.push(
+      `  step ${step.index}: ${step.hosts.length} host(s), ${step.cumulative} in total${step.pauseAfter ? ', then pause for promote' : ''}: ${names.join(', ') || '(none new)'}`,
+    );
   }
   if (view.excluded.length > 0) {
     lines.push('excluded:');
@@ -47,9 +49,15 @@ function renderPlan(view: PlanView): string[] {
   for (const c of view.commands.rollback) lines.push(`  rollback: ${c.template}`);
   const now = view.schedule?.now;
   if (now && !now.canStart) {
-    lines.push(`schedule: no host would start now (${now.reason}); ${now.until ? `hosts start from ${now.until}` : 'the window never opens again'}`);
+    lines.push(
+      `schedule: no host would start now (${now.reason}); ${now.until ? `hosts start from ${now.until}` : 'the window never opens again'}`,
+    );
   }
-  lines.push(view.startable ? 'nothing was changed; run without --plan to deploy' : 'a deployment now would be refused: a target is in another running deployment');
+  lines.push(
+    view.startable
+      ? 'nothing was changed; run without --plan to deploy'
+      : 'a deployment now would be refused: a target is in another running deployment',
+  );
   return lines;
 }
 
@@ -89,7 +97,10 @@ export const deployCommand: Command = {
     ['--bake DURATION', 'wait after each step before the health checks: 30s, 5m, 1h (default 0)'],
     ['--pause-after I,J', 'pause after these steps (counted from 0) until `vulnzero promote`'],
     ['--no-auto-rollback', 'on abort, leave the changed hosts as they are instead of rolling them back'],
-    ['--window NAME|JSON', 'start hosts only inside this maintenance window: a named one (`POST /maintenance-windows`) or JSON {"start","end","timezone"} / {"recurrence","duration","timezone"}'],
+    [
+      '--window NAME|JSON',
+      'start hosts only inside this maintenance window: a named one (`POST /maintenance-windows`) or JSON {"start","end","timezone"} / {"recurrence","duration","timezone"}',
+    ],
     ['--not-before TIME', 'start no host before this ISO 8601 instant with its offset (2026-12-01T22:00:00Z)'],
     ['--idempotency-key K', 'a retried call with the same key and flags returns the same deployment'],
     ['--wait', 'follow the deployment to its end and exit with its verdict'],
@@ -154,11 +165,13 @@ export const deployCommand: Command = {
       ctx.output.data(view);
       return view.startable ? ExitCode.ok : ExitCode.failed;
     }
-    const accepted = await ctx.client().post<Accepted>(
-      '/deployments',
-      { patchId, targets, ...(strategy ? { strategy } : {}), ...schedule },
-      { headers: key ? { 'idempotency-key': key } : {} },
-    );
+    const accepted = await ctx
+      .client()
+      .post<Accepted>(
+        '/deployments',
+        { patchId, targets, ...(strategy ? { strategy } : {}), ...schedule },
+        { headers: key ? { 'idempotency-key': key } : {} },
+      );
     const out = ctx.output;
     out.line(`deployment ${accepted.deploymentId} accepted; task ${accepted.taskId}`);
 

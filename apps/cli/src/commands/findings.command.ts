@@ -60,11 +60,9 @@ export const findingsCommand: Command = {
       if (!hostId) throw new UsageError(`--host: no host named ${hostRef}`);
     }
     const findings = (
-      await ctx.client().listAll<Finding>(
-        '/findings',
-        { severity: severities?.join(','), hostId, status, package: stringFlag(ctx, 'package') },
-        limit,
-      )
+      await ctx
+        .client()
+        .listAll<Finding>('/findings', { severity: severities?.join(','), hostId, status, package: stringFlag(ctx, 'package') }, limit)
     ).slice(0, limit);
     if (findings.length > 0 && !ctx.output.json) hosts ??= await ctx.client().listAll<HostView>('/hosts');
     const names = new Map((hosts ?? []).map((h) => [h.id, h.name]));

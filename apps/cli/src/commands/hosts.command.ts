@@ -62,15 +62,18 @@ interface TrustOutcome {
   error?: string;
 }
 
-async function trustHosts(ctx: CommandContext, hosts: { id: string; name: string }[], expectedFingerprint?: string): Promise<TrustOutcome[]> {
+async function trustHosts(
+  ctx: CommandContext,
+  hosts: { id: string; name: string }[],
+  expectedFingerprint?: string,
+): Promise<TrustOutcome[]> {
   const outcomes: TrustOutcome[] = [];
   // A few at a time: each trust is an SSH handshake made by the gateway.
   await mapLimit(hosts, 8, async (host) => {
     try {
-      const view = await ctx.client().post<HostView>(
-        `/hosts/${host.id}/host-key/trust`,
-        expectedFingerprint ? { expectedFingerprint } : {},
-      );
+      const view = await ctx
+        .client()
+        .post<HostView>(`/hosts/${host.id}/host-key/trust`, expectedFingerprint ? { expectedFingerprint } : {});
       outcomes.push({ name: host.name, id: host.id, fingerprint: view.hostKeyFingerprint ?? undefined });
     } catch (error) {
       // An auth error holds for every host: stop. Anything else is this host's.
@@ -86,7 +89,12 @@ function reportTrust(ctx: CommandContext, outcomes: TrustOutcome[]): void {
   const failed = outcomes.filter((o) => o.error);
   if (trusted.length > 0) {
     ctx.output.line(`pinned the key each host presented (trust on first use); compare with what you expect:`);
-    ctx.output.lines(formatTable(['HOST', 'FINGERPRINT'], trusted.map((o) => [o.name, o.fingerprint as string])).map((l) => `  ${l}`));
+    ctx.output.lines(
+      formatTable(
+        ['HOST', 'FINGERPRINT'],
+        trusted.map((o) => [o.name, o.fingerprint as string]),
+      ).map((l) => `  ${l}`),
+    );
   }
   for (const o of failed) ctx.output.warn(`could not trust ${o.name}: ${o.error}`);
 }
@@ -171,15 +179,22 @@ export const hostsImportCommand: Command = {
     const known = plan.hosts.filter((h) => existing.has(h.name.toLowerCase()));
     const changed = known.filter((h) => !sameRegistration(existing.get(h.name.toLowerCase()) as HostView, h));
     for (const host of changed) {
-      ctx.output.warn(`${host.name} is already registered with another address, port, credential or labels; left unchanged (PATCH /hosts/${existing.get(host.name.toLowerCase())?.id})`);
+      ctx.output.warn(
+        `${host.name} is already registered with another address, port, credential or labels; left unchanged (PATCH /hosts/${existing.get(host.name.toLowerCase())?.id})`,
+      );
     }
 
     const table = (hosts: HostRegistration[]) =>
-      formatTable(['NAME', 'ADDRESS', 'PORT', 'LABELS'], hosts.map((h) => [h.name, h.address, String(h.port), labelText(h.labels)])).map((l) => `  ${l}`);
+      formatTable(
+        ['NAME', 'ADDRESS', 'PORT', 'LABELS'],
+        hosts.map((h) => [h.name, h.address, String(h.port), labelText(h.labels)]),
+      ).map((l) => `  ${l}`);
     const summary = { file, format, credential: { id: credential.id, name: credential.name, username: credential.username } };
 
     if (dryRun) {
-      ctx.output.line(`dry run: ${fresh.length} host(s) would be registered from ${file} (${format}) with credential ${credential.name}${known.length > 0 ? `; ${known.length} already registered` : ''}`);
+      ctx.output.line(
+        `dry run: ${fresh.length} host(s) would be registered from ${file} (${format}) with credential ${credential.name}${known.length > 0 ? `; ${known.length} already registered` : ''}`,
+      );
       if (fresh.length > 0) ctx.output.lines(table(fresh));
       ctx.output.data({ ...summary, dryRun: true, hosts: fresh, alreadyRegistered: known.map((h) => h.name), warnings: plan.warnings });
       return ExitCode.ok;
@@ -190,7 +205,9 @@ export const hostsImportCommand: Command = {
       const page = await ctx.client().post<{ items: HostView[] }>('/hosts/bulk', { hosts: fresh.slice(i, i + BULK_LIMIT) });
       registered.push(...page.items);
     }
-    ctx.output.line(`registered ${registered.length} host(s) from ${file} (${format}) with credential ${credential.name}${known.length > 0 ? `; ${known.length} already registered, left unchanged` : ''}`);
+    ctx.output.line(
+      `registered ${registered.length} host(s) from ${file} (${format}) with credential ${credential.name}${known.length > 0 ? `; ${known.length} already registered, left unchanged` : ''}`,
+    );
     if (registered.length > 0) ctx.output.lines(table(fresh));
 
     let outcomes: TrustOutcome[] = [];
@@ -200,10 +217,21 @@ export const hostsImportCommand: Command = {
       reportTrust(ctx, outcomes);
     } else if (unpinned.length > 0) {
       ctx.output.line();
-      ctx.output.line(`${unpinned.length} host(s) are unpinned: no deployment or scan connects to them until their SSH host key is trusted.`);
+      ctx.output.line(
+        `${unpinned.length} host(s) are unpinned: no deployment or scan connects to them until their SSH host key is trusted.`,
+      );
       ctx.output.line('Check each fingerprint out of band (e.g. ssh-keyscan HOST | ssh-keygen -lf -), then pin it:');
       ctx.output.line(`  vulnzero hosts trust ${unpinned[0]?.name} --fingerprint SHA256:…`);
-      ctx.output.line(`or trust what they present now (trust on first use): vulnzero hosts trust ${unpinned.length > 3 ? `${unpinned.slice(0, 3).map((h) => h.name).join(' ')} …` : unpinned.map((h) => h.name).join(' ')}`);
+      ctx.output.line(
+        `or trust what they present now (trust on first use): vulnzero hosts trust ${
+          unpinned.length > 3
+            ? `${unpinned
+                .slice(0, 3)
+                .map((h) => h.name)
+                .join(' ')} …`
+            : unpinned.map((h) => h.name).join(' ')
+        }`,
+      );
     }
     ctx.output.data({
       ...summary,
@@ -227,12 +255,15 @@ async function resolveHostRefs(ctx: CommandContext, refs: string[]): Promise<Hos
 
 export const hostsTrustCommand: Command = {
   name: 'hosts trust',
-  summary: "pin the SSH host key a host presents now (optionally only if it has the expected fingerprint)",
+  summary: 'pin the SSH host key a host presents now (optionally only if it has the expected fingerprint)',
   usage: 'hosts trust HOST… [--fingerprint SHA256:…]',
   positionals: ['HOST'],
   options: { fingerprint: { type: 'string' } },
   flagHelp: [['--fingerprint SHA256:…', 'pin only if the host presents this fingerprint (one host); required to replace a pinned key']],
-  examples: ['vulnzero hosts trust web-01 --fingerprint SHA256:O3gOzqxfv92KS4r3fxyWbdJWQ2kZeKJBKooyRG4rcM0', 'vulnzero hosts trust web-01 web-02 web-03'],
+  examples: [
+    'vulnzero hosts trust web-01 --fingerprint SHA256:O3gOzqxfv92KS4r3fxyWbdJWQ2kZeKJBKooyRG4rcM0',
+    'vulnzero hosts trust web-01 web-02 web-03',
+  ],
   async run(ctx) {
     if (ctx.positionals.length === 0) throw new UsageError('vulnzero hosts trust needs at least one host name or id');
     const fingerprint = stringFlag(ctx, 'fingerprint');

@@ -64,10 +64,9 @@ export const retryCommand: Command = {
     const timeout = stringFlag(ctx, 'timeout');
     if (timeout !== undefined && !wait) throw new UsageError('--timeout applies with --wait only');
     const timeoutMs = timeout !== undefined ? parseDurationFlag('--timeout', timeout) : undefined;
-    const accepted = await ctx.client().post<Accepted>(
-      `/deployments/${id}/retry`,
-      scheduleFlags(stringFlag(ctx, 'window'), stringFlag(ctx, 'not-before')),
-    );
+    const accepted = await ctx
+      .client()
+      .post<Accepted>(`/deployments/${id}/retry`, scheduleFlags(stringFlag(ctx, 'window'), stringFlag(ctx, 'not-before')));
     ctx.output.line(`retry of deployment ${id} accepted: deployment ${accepted.deploymentId}, task ${accepted.taskId}`);
     if (!wait) {
       const task = await ctx.client().get<TaskView>(`/tasks/${accepted.taskId}`);
@@ -109,7 +108,12 @@ export const logsCommand: Command = {
     const deployment = await ctx.client().get<{ hosts: { hostId: string; hostName: string }[] }>(`/deployments/${id}`);
     const host = deployment.hosts.find((h) => h.hostName === wanted || h.hostId === wanted.toLowerCase());
     if (!host) {
-      throw new UsageError(`--host: ${JSON.stringify(wanted)} is not a host of deployment ${id} (hosts: ${deployment.hosts.slice(0, 10).map((h) => h.hostName).join(', ')})`);
+      throw new UsageError(
+        `--host: ${JSON.stringify(wanted)} is not a host of deployment ${id} (hosts: ${deployment.hosts
+          .slice(0, 10)
+          .map((h) => h.hostName)
+          .join(', ')})`,
+      );
     }
     const path = `/deployments/${id}/hosts/${host.hostId}/output`;
     if (!booleanFlag(ctx, 'follow')) {

@@ -29,7 +29,12 @@ export const patchCreateCommand: Command = {
   usage: 'patch create FILE.json|FILE.yaml [--approve]',
   positionals: ['FILE'],
   options: { approve: { type: 'boolean' } },
-  flagHelp: [['--approve', 'approve it right away (needs the patches:approve permission, and REQUIRE_SEPARATE_APPROVER=false: by default another user approves)']],
+  flagHelp: [
+    [
+      '--approve',
+      'approve it right away (needs the patches:approve permission, and REQUIRE_SEPARATE_APPROVER=false: by default another user approves)',
+    ],
+  ],
   notes: [
     'The file holds name, capture, apply, rollback, verify, healthChecks and timeoutSeconds,',
     'or a package shorthand: {"name": …, "package": {"manager": "apt", "name": "openssl", "version": "3.0.15-1~deb12u1"}}.',

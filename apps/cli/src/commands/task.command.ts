@@ -57,7 +57,11 @@ export const taskWaitCommand: Command = {
     const id = taskId(ctx, 'task wait');
     const timeout = stringFlag(ctx, 'timeout');
     const result = await waitForTask(ctx, id, timeout !== undefined ? parseDurationFlag('--timeout', timeout) : undefined);
-    ctx.output.data({ task: result.task, ...(result.deployment ? { deployment: result.deployment } : {}), ...(result.scan ? { scan: result.scan } : {}) });
+    ctx.output.data({
+      task: result.task,
+      ...(result.deployment ? { deployment: result.deployment } : {}),
+      ...(result.scan ? { scan: result.scan } : {}),
+    });
     return result.exitCode;
   },
 };

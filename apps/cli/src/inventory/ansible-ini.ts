@@ -12,16 +12,7 @@
 // Host lines are split like a shell (quotes, backslashes, `#` comments), as
 // Ansible's own INI plugin does; `:vars` lines are `key=value` with the rest
 // of the line as the value.
-import {
-  addChild,
-  addHost,
-  emptyInventory,
-  expandHostPattern,
-  group,
-  Inventory,
-  InventoryError,
-  InventoryVars,
-} from './ansible-inventory';
+import { addChild, addHost, emptyInventory, expandHostPattern, group, Inventory, InventoryError, InventoryVars } from './ansible-inventory';
 
 type Section = { kind: 'hosts' | 'vars' | 'children'; group: string };
 

@@ -13,16 +13,7 @@
 // Top-level keys are groups (usually just `all`); a group has `hosts`,
 // `children` and `vars`, and nothing else, as Ansible's YAML plugin requires.
 import { parseDocument } from 'yaml';
-import {
-  addChild,
-  addHost,
-  emptyInventory,
-  expandHostPattern,
-  group,
-  Inventory,
-  InventoryError,
-  InventoryVars,
-} from './ansible-inventory';
+import { addChild, addHost, emptyInventory, expandHostPattern, group, Inventory, InventoryError, InventoryVars } from './ansible-inventory';
 import { splitHostPort } from './ansible-ini';
 
 const GROUP_KEYS = ['hosts', 'children', 'vars'];
@@ -53,7 +44,10 @@ function readGroup(inventory: Inventory, name: string, body: unknown, where: str
   if (!isMapping(body)) throw new InventoryError(where, 'a group must be a mapping with hosts, children and/or vars');
   for (const key of Object.keys(body)) {
     if (!GROUP_KEYS.includes(key)) {
-      throw new InventoryError(`${where}.${key}`, `is not a group key (expected ${GROUP_KEYS.join(', ')}); is a level of indentation missing?`);
+      throw new InventoryError(
+        `${where}.${key}`,
+        `is not a group key (expected ${GROUP_KEYS.join(', ')}); is a level of indentation missing?`,
+      );
     }
   }
   const { hosts, children, vars } = body;

@@ -23,7 +23,13 @@ describe('planImport', () => {
     );
     expect(plan).toEqual({
       hosts: [
-        { name: 'web-01', address: '10.0.0.5', port: 2222, credentialId: CREDENTIAL, labels: { 'group.prod': 'true', 'group.web': 'true' } },
+        {
+          name: 'web-01',
+          address: '10.0.0.5',
+          port: 2222,
+          credentialId: CREDENTIAL,
+          labels: { 'group.prod': 'true', 'group.web': 'true' },
+        },
       ],
       warnings: [],
       errors: [],
@@ -37,7 +43,11 @@ describe('planImport', () => {
 
   it('warns, once per user, when ansible_user differs from the credential username', () => {
     const plan = planImport(
-      [aHost({ name: 'a', vars: { ansible_user: 'deploy' } }), aHost({ name: 'b', vars: { ansible_user: 'deploy' } }), aHost({ name: 'c' })],
+      [
+        aHost({ name: 'a', vars: { ansible_user: 'deploy' } }),
+        aHost({ name: 'b', vars: { ansible_user: 'deploy' } }),
+        aHost({ name: 'c' }),
+      ],
       { credentialId: CREDENTIAL, credentialUsername: 'vz' },
     );
     expect(plan.hosts).toHaveLength(3);

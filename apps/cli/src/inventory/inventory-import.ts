@@ -122,7 +122,9 @@ export function planImport(hosts: ResolvedHost[], options: ImportOptions): Impor
     }
     Object.assign(labels, options.extraLabels ?? {});
     if (Object.keys(labels).length > MAX_LABELS) {
-      problems.push(`would get ${Object.keys(labels).length} labels, more than the ${MAX_LABELS} a host may carry (it is in ${host.groups.length} groups)`);
+      problems.push(
+        `would get ${Object.keys(labels).length} labels, more than the ${MAX_LABELS} a host may carry (it is in ${host.groups.length} groups)`,
+      );
     } else {
       problems.push(...labelsProblems(labels).map((p) => `label ${p}`));
     }

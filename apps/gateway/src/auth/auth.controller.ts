@@ -1,15 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import {
-  Actor,
-  AnyAuthenticated,
-  AuthService,
-  CurrentActor,
-  Public,
-  RateLimited,
-  ROLE_PERMISSIONS,
-} from '@vulnzero/auth';
+import { Actor, AnyAuthenticated, AuthService, CurrentActor, Public, RateLimited, ROLE_PERMISSIONS } from '@vulnzero/auth';
 import { LoginDto } from './auth.dto';
 
 @ApiTags('auth')

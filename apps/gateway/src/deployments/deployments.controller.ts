@@ -23,7 +23,9 @@ export class DeploymentsController {
   @HttpCode(202)
   @RequirePermissions('deployments:write')
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Same key and body: the same deployment; same key, other body: 409' })
-  @ApiOperation({ summary: 'Start a deployment of an approved patch; 202 with the task to follow. With dryRun: 200 with the plan, nothing changed.' })
+  @ApiOperation({
+    summary: 'Start a deployment of an approved patch; 202 with the task to follow. With dryRun: 200 with the plan, nothing changed.',
+  })
   async create(
     @CurrentActor() actor: Actor,
     @Body() body: CreateDeploymentDto,
@@ -108,7 +110,9 @@ export class DeploymentsController {
   @ApiQuery({ name: 'follow', required: false, description: 'true: Server-Sent Events of the live stdout/stderr until the host settles' })
   @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
   @ApiQuery({ name: 'limit', required: false, description: 'commands per page, 1-100 (default 20)' })
-  @ApiOperation({ summary: "A host's recorded commands, each with its whole bounded output, paged; with follow=true, its live stdout/stderr as SSE." })
+  @ApiOperation({
+    summary: "A host's recorded commands, each with its whole bounded output, paged; with follow=true, its live stdout/stderr as SSE.",
+  })
   async hostOutput(
     @IdParam() id: string,
     @IdParam('hostId') hostId: string,

@@ -1,11 +1,6 @@
 import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import {
-  HealthCheckService,
-  HealthIndicatorResult,
-  HealthIndicatorService,
-  TypeOrmHealthIndicator,
-} from '@nestjs/terminus';
+import { HealthCheckService, HealthIndicatorResult, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import type Redis from 'ioredis';
 import { REDIS_CLIENT } from '@vulnzero/queues';
 import { NotRateLimited, Public } from '@vulnzero/auth';
@@ -32,10 +27,7 @@ export class HealthController {
   @ApiOperation({ summary: 'PostgreSQL and Redis answer; 503 names the one that does not.' })
   async ready() {
     try {
-      return await this.health.check([
-        () => this.db.pingCheck('postgresql').withTimeout(2000),
-        () => this.redisCheck(),
-      ]);
+      return await this.health.check([() => this.db.pingCheck('postgresql').withTimeout(2000), () => this.redisCheck()]);
     } catch (error) {
       const details = ((error as ServiceUnavailableException).getResponse?.() ?? {}) as {
         error?: Record<string, { status: string; message?: string }>;

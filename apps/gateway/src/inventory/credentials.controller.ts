@@ -22,7 +22,9 @@ export class CredentialsController {
       username: body.username,
       privateKey: body.privateKey,
       ...(body.passphrase !== undefined ? { passphrase: body.passphrase } : {}),
-      ...(body.become ? { become: { method: body.become.method, ...(body.become.password !== undefined ? { password: body.become.password } : {}) } } : {}),
+      ...(body.become
+        ? { become: { method: body.become.method, ...(body.become.password !== undefined ? { password: body.become.password } : {}) } }
+        : {}),
     });
     req.auditResource = { type: 'credential', id: credential.id };
     return credential;

@@ -21,7 +21,7 @@ export class CredentialBecomeDto {
   @ApiPropertyOptional({
     description:
       "The login user's sudo password; leave it out when sudoers grants NOPASSWD (then `sudo -n`, which never prompts). " +
-      'Encrypted at rest, never returned; sent to the host on the SSH channel\'s stdin, never on a command line or in a log. ' +
+      "Encrypted at rest, never returned; sent to the host on the SSH channel's stdin, never on a command line or in a log. " +
       `At most ${MAX_BECOME_PASSWORD_BYTES} bytes, no NUL, CR or LF.`,
     writeOnly: true,
     minLength: 1,

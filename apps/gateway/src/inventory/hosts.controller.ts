@@ -16,11 +16,7 @@ export class HostsController {
   @RequirePermissions('hosts:write')
   @ApiOperation({ summary: 'Register a host; hostKey pins it, else it waits for an approved trust.' })
   @ApiOkResponse({ type: HostViewDto })
-  async create(
-    @Body() body: CreateHostDto,
-    @CurrentActor() actor: Actor,
-    @Req() req: RequestWithActor,
-  ): Promise<HostView> {
+  async create(@Body() body: CreateHostDto, @CurrentActor() actor: Actor, @Req() req: RequestWithActor): Promise<HostView> {
     const host = await this.hosts.create(body, actor.name);
     req.auditResource = { type: 'host', id: host.id };
     return toHostView(host);

@@ -25,10 +25,16 @@ export class LiveStreamSlots {
     const caller = actor ? (actor.apiKeyId ? `key:${actor.apiKeyId}` : `user:${actor.userId}`) : 'anonymous';
     const held = this.perCaller.get(caller) ?? 0;
     if (held >= this.config.sseStreamsPerCaller) {
-      throw new TooManyRequestsError(`this caller already holds ${held} live streams (SSE_STREAMS_PER_CALLER): close one first`, RETRY_AFTER_SECONDS);
+      throw new TooManyRequestsError(
+        `this caller already holds ${held} live streams (SSE_STREAMS_PER_CALLER): close one first`,
+        RETRY_AFTER_SECONDS,
+      );
     }
     if (this.total >= this.config.sseStreamsPerGateway) {
-      throw new TooManyRequestsError('this gateway holds as many live streams as it may (SSE_STREAMS_PER_GATEWAY): retry later', RETRY_AFTER_SECONDS);
+      throw new TooManyRequestsError(
+        'this gateway holds as many live streams as it may (SSE_STREAMS_PER_GATEWAY): retry later',
+        RETRY_AFTER_SECONDS,
+      );
     }
     this.perCaller.set(caller, held + 1);
     this.total += 1;

@@ -15,8 +15,14 @@ export class MaintenanceWindowsController {
 
   @Post()
   @RequirePermissions('maintenance-windows:write')
-  @ApiOperation({ summary: 'A named, reusable window: a cron-like recurrence and a duration in a time zone; 201 with whether it is open now.' })
-  async create(@CurrentActor() actor: Actor, @Body() body: CreateMaintenanceWindowDto, @Req() req: RequestWithActor): Promise<MaintenanceWindowView> {
+  @ApiOperation({
+    summary: 'A named, reusable window: a cron-like recurrence and a duration in a time zone; 201 with whether it is open now.',
+  })
+  async create(
+    @CurrentActor() actor: Actor,
+    @Body() body: CreateMaintenanceWindowDto,
+    @Req() req: RequestWithActor,
+  ): Promise<MaintenanceWindowView> {
     const window = await this.windows.create(actor, body);
     req.auditResource = { type: 'maintenance-window', id: window.id };
     return window;

@@ -8,7 +8,8 @@ export class CreateMaintenanceWindowDto {
 
   @ApiProperty({
     example: '0 22 * * 1-5',
-    description: 'When each opening starts: cron (minute hour day-of-month month day-of-week, with * lists ranges and steps), or six fields with seconds first.',
+    description:
+      'When each opening starts: cron (minute hour day-of-month month day-of-week, with * lists ranges and steps), or six fields with seconds first.',
   })
   @IsString({ message: 'recurrence must be a string' })
   recurrence!: string;

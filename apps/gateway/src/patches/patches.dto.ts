@@ -162,14 +162,19 @@ export class CreatePatchDto {
       name: { type: 'string', description: 'a Debian binary package (give name or source, not both)' },
       source: {
         type: 'string',
-        description: 'a Debian source package: every installed binary built from it is upgraded to the binary built from this source version (what a Debian advisory names)',
+        description:
+          'a Debian source package: every installed binary built from it is upgraded to the binary built from this source version (what a Debian advisory names)',
       },
-      version: { type: 'string', description: 'Debian version [epoch:]upstream[-revision] (with source: the source version; binary-only rebuilds +bN match)' },
+      version: {
+        type: 'string',
+        description: 'Debian version [epoch:]upstream[-revision] (with source: the source version; binary-only rebuilds +bN match)',
+      },
       restart: {
         type: 'array',
         maxItems: 20,
         items: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9@._:-]{0,99}$' },
-        description: 'services restarted after apply and after rollback (systemd when it runs, else the init script); health checks run after them',
+        description:
+          'services restarted after apply and after rollback (systemd when it runs, else the init script); health checks run after them',
       },
     },
     description:

@@ -41,7 +41,9 @@ export class ScansController {
 
   @Get(':id')
   @RequirePermissions('scans:read')
-  @ApiOperation({ summary: 'The scan with every host: status or failure reason, OS, package count, upgradable packages, findings by severity.' })
+  @ApiOperation({
+    summary: 'The scan with every host: status or failure reason, OS, package count, upgradable packages, findings by severity.',
+  })
   get(@IdParam() id: string) {
     return this.scans.get(id);
   }
@@ -80,7 +82,12 @@ export class FindingsController {
     summary:
       'Generate a draft apt patch installing the fixed version (approve it, then deploy). Findings of one package and fixed version share one patch: 201 when created, 200 with the existing one.',
   })
-  async patch(@CurrentActor() actor: Actor, @IdParam() id: string, @Req() req: RequestWithActor, @Res({ passthrough: true }) res: Response) {
+  async patch(
+    @CurrentActor() actor: Actor,
+    @IdParam() id: string,
+    @Req() req: RequestWithActor,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const result = await this.findings.patchFor(actor, id);
     req.auditResource = { type: 'patch', id: result.patch.id };
     res.status(result.created ? 201 : 200);
@@ -104,7 +111,10 @@ export class AdvisoriesController {
   @ApiConsumes('application/json', 'application/x-ndjson')
   @ApiBody({ schema: { oneOf: [{ type: 'object' }, { type: 'array', items: { type: 'object' } }] } })
   @ApiOkResponse({ description: '{received, imported, updated, unchanged, skipped: {records, ecosystems}}' })
-  @ApiBadRequestResponse({ description: 'Malformed records, each named by index and field, e.g. "[3].affected[0].ranges[0].events: must be a non-empty array". Nothing is imported.' })
+  @ApiBadRequestResponse({
+    description:
+      'Malformed records, each named by index and field, e.g. "[3].affected[0].ranges[0].events: must be a non-empty array". Nothing is imported.',
+  })
   async import(@Req() req: StreamedBodyRequest & RequestWithActor) {
     req.auditResource = { type: 'advisories' };
     const contentType = req.streamedContentType ?? req.headers['content-type'] ?? '';
@@ -115,16 +125,23 @@ export class AdvisoriesController {
     const encoding = req.headers['content-encoding'];
     if (encoding !== undefined && encoding !== 'identity') {
       req.resume();
-      throw new DomainError(415, `Content-Encoding ${encoding} is not supported: send the body uncompressed`, { field: 'Content-Encoding' });
+      throw new DomainError(415, `Content-Encoding ${encoding} is not supported: send the body uncompressed`, {
+        field: 'Content-Encoding',
+      });
     }
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > ADVISORY_IMPORT_MAX_BYTES) {
       req.resume();
-      throw new DomainError(413, `the advisory import body is larger than ${ADVISORY_IMPORT_MAX_BYTES} bytes: split it into several imports`);
+      throw new DomainError(
+        413,
+        `the advisory import body is larger than ${ADVISORY_IMPORT_MAX_BYTES} bytes: split it into several imports`,
+      );
     }
     try {
       // destroyOnReturn: false, so that stopping early (a bad record) still lets the 400 reach the client.
-      return await this.advisories.import(req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>, { maxBytes: ADVISORY_IMPORT_MAX_BYTES });
+      return await this.advisories.import(req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>, {
+        maxBytes: ADVISORY_IMPORT_MAX_BYTES,
+      });
     } finally {
       if (!req.readableEnded) req.resume();
     }

@@ -31,6 +31,8 @@ describe('JobDispatcher at boot', () => {
   });
 
   it('refuses to start when two handlers claim the same job name', async () => {
-    await expect(bootDispatcher([...allJobs, 'scan.run' as JobName].map(handlerFor))).rejects.toThrow('two handlers registered for job scan.run');
+    await expect(bootDispatcher([...allJobs, 'scan.run' as JobName].map(handlerFor))).rejects.toThrow(
+      'two handlers registered for job scan.run',
+    );
   });
 });

@@ -70,9 +70,15 @@ export class JobDispatcher implements OnApplicationShutdown {
     try {
       if (handler.giveUp) ended = await handler.giveUp(payload as never, reason);
     } catch (error) {
-      this.logger.error({ err: error, taskId, job: handler.job }, 'could not end what the failed job drives; its task is failed all the same');
+      this.logger.error(
+        { err: error, taskId, job: handler.job },
+        'could not end what the failed job drives; its task is failed all the same',
+      );
     }
-    if (ended) await this.failTask(taskId, reason.code, reason.message).catch((error: Error) => this.logger.error({ err: error, taskId }, 'could not fail the task'));
+    if (ended)
+      await this.failTask(taskId, reason.code, reason.message).catch((error: Error) =>
+        this.logger.error({ err: error, taskId }, 'could not fail the task'),
+      );
   }
 
   private async failTask(taskId: string, code: string, message: string): Promise<void> {

@@ -1,4 +1,13 @@
-import { AuditChainFields, AuditRow, canonicalAuditRow, ChainVerifier, chainHash, GENESIS_HASH, sealAuditRows, verifyChain } from './audit-chain';
+import {
+  AuditChainFields,
+  AuditRow,
+  canonicalAuditRow,
+  ChainVerifier,
+  chainHash,
+  GENESIS_HASH,
+  sealAuditRows,
+  verifyChain,
+} from './audit-chain';
 import { normalizeAuditEvent } from './audit-event';
 
 const T0 = new Date('2026-03-01T12:00:00.000Z');
@@ -72,7 +81,9 @@ describe('chainHash', () => {
   it('is SHA-256 hex over the previous hash, a newline and the canonical row', () => {
     const { createHash } = jest.requireActual<typeof import('node:crypto')>('node:crypto');
     const row = anEvent(1);
-    const expected = createHash('sha256').update(`${GENESIS_HASH}\n${canonicalAuditRow(row)}`).digest('hex');
+    const expected = createHash('sha256')
+      .update(`${GENESIS_HASH}\n${canonicalAuditRow(row)}`)
+      .digest('hex');
     expect(chainHash(GENESIS_HASH, row)).toBe(expected);
     expect(expected).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -90,16 +101,44 @@ describe('verifyChain', () => {
   it.each<[string, (rows: AuditRow[]) => AuditRow[], { valid: boolean; checked: number; firstBrokenId?: string }]>([
     ['accepts an empty chain', () => [], { valid: true, checked: 0 }],
     ['accepts an untouched chain', (rows) => rows, { valid: true, checked: 5 }],
-    ['names a row whose actor was changed', (rows) => tamper(rows, 2, { actorName: 'mallory' }), { valid: false, checked: 3, firstBrokenId: '3' }],
-    ['names a row whose outcome was changed', (rows) => tamper(rows, 1, { outcome: 'denied' }), { valid: false, checked: 2, firstBrokenId: '2' }],
-    ['names a row whose time moved by a millisecond', (rows) => tamper(rows, 3, { occurredAt: new Date(rows[3]!.occurredAt.getTime() + 1) }), { valid: false, checked: 4, firstBrokenId: '4' }],
-    ['names a row whose detail was changed', (rows) => tamper(rows, 0, { detail: { path: '/elsewhere' } }), { valid: false, checked: 1, firstBrokenId: '1' }],
-    ['names a row re-hashed after a change, by its successor', (rows) => {
-      const forged = { ...rows[1]!, actorName: 'mallory' };
-      return tamper(rows, 1, { actorName: 'mallory', hash: chainHash(forged.prevHash, forged) });
-    }, { valid: false, checked: 3, firstBrokenId: '3' }],
-    ['names the row after a deleted middle row', (rows) => rows.filter((row) => row.id !== '3'), { valid: false, checked: 3, firstBrokenId: '4' }],
-    ['names the first row out of place when rows are reordered', (rows) => [rows[0]!, rows[2]!, rows[1]!, rows[3]!, rows[4]!], { valid: false, checked: 2, firstBrokenId: '3' }],
+    [
+      'names a row whose actor was changed',
+      (rows) => tamper(rows, 2, { actorName: 'mallory' }),
+      { valid: false, checked: 3, firstBrokenId: '3' },
+    ],
+    [
+      'names a row whose outcome was changed',
+      (rows) => tamper(rows, 1, { outcome: 'denied' }),
+      { valid: false, checked: 2, firstBrokenId: '2' },
+    ],
+    [
+      'names a row whose time moved by a millisecond',
+      (rows) => tamper(rows, 3, { occurredAt: new Date(rows[3]!.occurredAt.getTime() + 1) }),
+      { valid: false, checked: 4, firstBrokenId: '4' },
+    ],
+    [
+      'names a row whose detail was changed',
+      (rows) => tamper(rows, 0, { detail: { path: '/elsewhere' } }),
+      { valid: false, checked: 1, firstBrokenId: '1' },
+    ],
+    [
+      'names a row re-hashed after a change, by its successor',
+      (rows) => {
+        const forged = { ...rows[1]!, actorName: 'mallory' };
+        return tamper(rows, 1, { actorName: 'mallory', hash: chainHash(forged.prevHash, forged) });
+      },
+      { valid: false, checked: 3, firstBrokenId: '3' },
+    ],
+    [
+      'names the row after a deleted middle row',
+      (rows) => rows.filter((row) => row.id !== '3'),
+      { valid: false, checked: 3, firstBrokenId: '4' },
+    ],
+    [
+      'names the first row out of place when rows are reordered',
+      (rows) => [rows[0]!, rows[2]!, rows[1]!, rows[3]!, rows[4]!],
+      { valid: false, checked: 2, firstBrokenId: '3' },
+    ],
     ['refuses a chain that does not start at the genesis hash', (rows) => rows.slice(1), { valid: false, checked: 1, firstBrokenId: '2' }],
   ])('%s', (_name, change, expected) => {
     expect(verifyChain(change(aChain(5)))).toEqual(expected);
@@ -110,7 +149,12 @@ describe('ChainVerifier with a pinned head', () => {
   it.each([
     { name: 'finds a head pinned earlier at its position in a longer chain', pinAt: 2, rows: (chain: AuditRow[]) => chain, expected: 3 },
     { name: 'finds the pinned head at the end of an unchanged chain', pinAt: 4, rows: (chain: AuditRow[]) => chain, expected: 5 },
-    { name: 'does not find a pinned head whose rows were cut off the end', pinAt: 4, rows: (chain: AuditRow[]) => chain.slice(0, 3), expected: null },
+    {
+      name: 'does not find a pinned head whose rows were cut off the end',
+      pinAt: 4,
+      rows: (chain: AuditRow[]) => chain.slice(0, 3),
+      expected: null,
+    },
   ])('$name', ({ pinAt, rows, expected }) => {
     const chain = aChain(5);
     const pinned = chain[pinAt]!.hash;

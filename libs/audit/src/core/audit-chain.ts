@@ -53,7 +53,9 @@ export function canonicalAuditRow(row: AuditChainFields): string {
 
 /** SHA-256 (hex) over the previous hash, a newline and the canonical row. */
 export function chainHash(prevHash: string, row: AuditChainFields): string {
-  return createHash('sha256').update(`${prevHash}\n${canonicalAuditRow(row)}`, 'utf8').digest('hex');
+  return createHash('sha256')
+    .update(`${prevHash}\n${canonicalAuditRow(row)}`, 'utf8')
+    .digest('hex');
 }
 
 /** Chains rows (in id order) onto the hash of the last stored row. */

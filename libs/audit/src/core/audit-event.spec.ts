@@ -22,7 +22,11 @@ describe('normalizeAuditEvent', () => {
   });
 
   it.each<[string, Partial<AuditEventInput>, Record<string, unknown>]>([
-    ['lower-cases a user id so it reads back from uuid unchanged', { actorId: 'ABCDEF01-2345-4678-9ABC-DEF012345678' }, { actorId: 'abcdef01-2345-4678-9abc-def012345678' }],
+    [
+      'lower-cases a user id so it reads back from uuid unchanged',
+      { actorId: 'ABCDEF01-2345-4678-9ABC-DEF012345678' },
+      { actorId: 'abcdef01-2345-4678-9abc-def012345678' },
+    ],
     ['drops an actor id that is not a UUID', { actorId: 'root' }, { actorId: null }],
     ['strips NUL characters PostgreSQL cannot store', { actorName: 'ad\u0000min' }, { actorName: 'admin' }],
     ['replaces a lone surrogate the driver would mangle', { actorName: 'a\uD800b' }, { actorName: 'a\uFFFDb' }],
@@ -51,7 +55,10 @@ describe('normalizeAuditEvent', () => {
   });
 
   it('replaces an oversized detail by a marker naming its keys', () => {
-    const detail = normalizeAuditEvent({ ...base, detail: { blob: ['x'.repeat(400)].concat(Array(30).fill('y'.repeat(400))) } }, NOW).detail;
+    const detail = normalizeAuditEvent(
+      { ...base, detail: { blob: ['x'.repeat(400)].concat(Array(30).fill('y'.repeat(400))) } },
+      NOW,
+    ).detail;
     expect(detail).toEqual({ truncated: true, keys: ['blob'] });
   });
 });

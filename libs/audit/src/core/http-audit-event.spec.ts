@@ -66,7 +66,14 @@ describe('httpAuditEvent', () => {
 
   it('prefers the resource and action a handler named', () => {
     const event = httpAuditEvent(
-      aRequest({ method: 'POST', originalUrl: '/hosts', routePath: '/hosts', params: {}, auditResource: { type: 'host', id: 'h-1' }, auditAction: 'host.create' }),
+      aRequest({
+        method: 'POST',
+        originalUrl: '/hosts',
+        routePath: '/hosts',
+        params: {},
+        auditResource: { type: 'host', id: 'h-1' },
+        auditAction: 'host.create',
+      }),
     );
     expect(event).toEqual(expect.objectContaining({ action: 'host.create', resourceType: 'host', resourceId: 'h-1' }));
   });
@@ -76,14 +83,28 @@ describe('httpAuditEvent', () => {
       aRequest({ originalUrl: '/nowhere/x?token=abc', routePath: undefined, params: { id: 'x' }, actor: undefined, statusCode: 404 }),
     );
     expect(event).toEqual(
-      expect.objectContaining({ actorKind: 'anonymous', actorId: null, actorName: null, action: 'POST /nowhere/x', resourceType: 'nowhere', resourceId: null, outcome: 'failure' }),
+      expect.objectContaining({
+        actorKind: 'anonymous',
+        actorId: null,
+        actorName: null,
+        action: 'POST /nowhere/x',
+        resourceType: 'nowhere',
+        resourceId: null,
+        outcome: 'failure',
+      }),
     );
     expect(JSON.stringify(event)).not.toContain('token');
   });
 
   it('does not take a catch-all middleware pattern for the route of an unrouted request', () => {
     const event = httpAuditEvent(
-      aRequest({ method: 'DELETE', originalUrl: '/nowhere/42', routePath: '{/*splat}', params: { splat: ['nowhere', '42'] }, statusCode: 404 }),
+      aRequest({
+        method: 'DELETE',
+        originalUrl: '/nowhere/42',
+        routePath: '{/*splat}',
+        params: { splat: ['nowhere', '42'] },
+        statusCode: 404,
+      }),
     );
     expect(event).toEqual(expect.objectContaining({ action: 'DELETE /nowhere/42', resourceType: 'nowhere', resourceId: null }));
   });
@@ -102,7 +123,9 @@ describe('httpAuditEvent', () => {
         body: { username: 'admin', password: 'Hunter2-Hunter2-Hunter2' },
       }),
     );
-    expect(event).toEqual(expect.objectContaining({ actorKind: 'anonymous', actorName: 'admin', action: 'POST /auth/login', resourceType: 'auth', outcome }));
+    expect(event).toEqual(
+      expect.objectContaining({ actorKind: 'anonymous', actorName: 'admin', action: 'POST /auth/login', resourceType: 'auth', outcome }),
+    );
     expect(JSON.stringify(event)).not.toContain('Hunter2');
   });
 
@@ -112,17 +135,23 @@ describe('httpAuditEvent', () => {
   });
 
   it('ignores a login username that is not a string', () => {
-    const event = httpAuditEvent(aRequest({ originalUrl: '/auth/login', routePath: '/auth/login', actor: undefined, body: { username: { $ne: 1 } } }));
+    const event = httpAuditEvent(
+      aRequest({ originalUrl: '/auth/login', routePath: '/auth/login', actor: undefined, body: { username: { $ne: 1 } } }),
+    );
     expect(event.actorName).toBeNull();
   });
 
   it('keeps the API key behind an actor', () => {
     const event = httpAuditEvent(aRequest({ actor: { kind: 'api-key', userId: ALICE.userId, name: 'key:ci', apiKeyId: 'k-1' } }));
-    expect(event).toEqual(expect.objectContaining({ actorKind: 'api-key', actorName: 'key:ci', detail: expect.objectContaining({ apiKeyId: 'k-1' }) }));
+    expect(event).toEqual(
+      expect.objectContaining({ actorKind: 'api-key', actorName: 'key:ci', detail: expect.objectContaining({ apiKeyId: 'k-1' }) }),
+    );
   });
 
   it('records a request whose client hung up before the response as an aborted failure', () => {
     const event = httpAuditEvent(aRequest({ statusCode: null }));
-    expect(event).toEqual(expect.objectContaining({ outcome: 'failure', statusCode: null, detail: expect.objectContaining({ aborted: true }) }));
+    expect(event).toEqual(
+      expect.objectContaining({ outcome: 'failure', statusCode: null, detail: expect.objectContaining({ aborted: true }) }),
+    );
   });
 });

@@ -102,14 +102,26 @@ export class AbuseLimits implements OnModuleDestroy {
     const [addressKey, usernameKey] = this.loginKeys(attempt);
     let reply: [number, number];
     try {
-      reply = await this.client.vzLoginGate(addressKey, usernameKey, this.config.loginAddressFailuresPerMinute, MINUTE_MS, USERNAME_MEMORY_MS, ...this.delays);
+      reply = await this.client.vzLoginGate(
+        addressKey,
+        usernameKey,
+        this.config.loginAddressFailuresPerMinute,
+        MINUTE_MS,
+        USERNAME_MEMORY_MS,
+        ...this.delays,
+      );
     } catch (error) {
       throw new DependencyUnavailableError('rate limiter (redis)', (error as Error).message);
     }
     const [verdict, waitMs] = reply;
     const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
-    if (verdict === 1) throw new TooManyRequestsError('too many failed logins from this address: retry after the Retry-After delay', retryAfter);
-    if (verdict === 2) throw new TooManyRequestsError('too many failed logins for this username: the next attempt is allowed after the Retry-After delay', retryAfter);
+    if (verdict === 1)
+      throw new TooManyRequestsError('too many failed logins from this address: retry after the Retry-After delay', retryAfter);
+    if (verdict === 2)
+      throw new TooManyRequestsError(
+        'too many failed logins for this username: the next attempt is allowed after the Retry-After delay',
+        retryAfter,
+      );
   }
 
   /** The attempt admitted by `admitLogin` succeeded: it was no failure, and the username's delay ends. */
@@ -170,7 +182,10 @@ export class AbuseLimits implements OnModuleDestroy {
   }
 
   private invalidTokensError(waitMs: number): TooManyRequestsError {
-    return new TooManyRequestsError('too many requests with an invalid token from this address: retry after the Retry-After delay', Math.max(1, Math.ceil(waitMs / 1000)));
+    return new TooManyRequestsError(
+      'too many requests with an invalid token from this address: retry after the Retry-After delay',
+      Math.max(1, Math.ceil(waitMs / 1000)),
+    );
   }
 
   private invalidKey(group: string): string {

@@ -41,7 +41,9 @@ describe('RateLimitGuard counter keys', () => {
     const guard = new RateLimitGuard({ throttlers: [] }, storage, new Reflector());
     const remembered = () => (guard as unknown as { keys: Map<string, string> }).keys.size;
     const long = `10.0.0.7|${'u'.repeat(100_000)}`;
-    expect(keyOf(guard)(contextOf(TasksController.prototype.list), long, 'login')).toBe(library(contextOf(TasksController.prototype.list), long, 'login'));
+    expect(keyOf(guard)(contextOf(TasksController.prototype.list), long, 'login')).toBe(
+      library(contextOf(TasksController.prototype.list), long, 'login'),
+    );
     expect(remembered()).toBe(0);
     keyOf(guard)(contextOf(TasksController.prototype.list), '10.0.0.7|admin', 'login');
     expect(remembered()).toBe(1);

@@ -61,10 +61,25 @@ export class RateLimitGuard extends ThrottlerGuard {
     const name = limit.throttler.name as string;
     const tracker = limit.getTracker ? await limit.getTracker(req as unknown as Record<string, unknown>, context) : this.trackerOf(req);
     const key = limit.generateKey(context, tracker, name);
-    const { totalHits, timeToExpire, isBlocked, timeToBlockExpire } = await this.storageService.increment(key, limit.ttl, limit.limit, limit.blockDuration, name);
+    const { totalHits, timeToExpire, isBlocked, timeToBlockExpire } = await this.storageService.increment(
+      key,
+      limit.ttl,
+      limit.limit,
+      limit.blockDuration,
+      name,
+    );
     if (isBlocked) {
       if (limit.setHeaders) res.setHeader(`Retry-After${limit.headerSuffix}`, String(timeToBlockExpire));
-      await this.throwThrottlingException(context, { limit: limit.limit, ttl: limit.ttl, key, tracker, totalHits, timeToExpire, isBlocked, timeToBlockExpire });
+      await this.throwThrottlingException(context, {
+        limit: limit.limit,
+        ttl: limit.ttl,
+        key,
+        tracker,
+        totalHits,
+        timeToExpire,
+        isBlocked,
+        timeToBlockExpire,
+      });
     }
     if (limit.setHeaders) {
       res.setHeader(`${this.headerPrefix}-Limit${limit.headerSuffix}`, String(limit.limit));
@@ -77,9 +92,18 @@ export class RateLimitGuard extends ThrottlerGuard {
     const handler = context.getHandler();
     const controller = context.getClass();
     return this.plans.get(controller, handler, () => {
-      const decorated = [handler, controller].some((target) => Reflect.getMetadataKeys(target).some((key) => String(key).startsWith('THROTTLER:')));
-      const dynamic = this.throttlers.some((t) => typeof t.limit !== 'number' || typeof t.ttl !== 'number' || (t.blockDuration !== undefined && typeof t.blockDuration !== 'number'));
-      const userAgents = [this.commonOptions.ignoreUserAgents, ...this.throttlers.map((t) => t.ignoreUserAgents)].some((list) => Array.isArray(list));
+      const decorated = [handler, controller].some((target) =>
+        Reflect.getMetadataKeys(target).some((key) => String(key).startsWith('THROTTLER:')),
+      );
+      const dynamic = this.throttlers.some(
+        (t) =>
+          typeof t.limit !== 'number' ||
+          typeof t.ttl !== 'number' ||
+          (t.blockDuration !== undefined && typeof t.blockDuration !== 'number'),
+      );
+      const userAgents = [this.commonOptions.ignoreUserAgents, ...this.throttlers.map((t) => t.ignoreUserAgents)].some((list) =>
+        Array.isArray(list),
+      );
       if (decorated || dynamic || userAgents) return null;
       return this.throttlers
         .filter((throttler) => !(throttler.skipIf ?? this.commonOptions.skipIf)?.(context))

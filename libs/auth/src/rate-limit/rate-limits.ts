@@ -18,9 +18,7 @@ export const NotRateLimited = () => SetMetadata(RATE_LIMITED, 'none');
 
 function limitOf(context: ExecutionContext): LimitName | 'none' | undefined {
   return (Reflect.getMetadata(RATE_LIMITED, context.getHandler()) ?? Reflect.getMetadata(RATE_LIMITED, context.getClass())) as
-    | LimitName
-    | 'none'
-    | undefined;
+    LimitName | 'none' | undefined;
 }
 
 const MINUTE_MS = 60_000;

@@ -40,7 +40,11 @@ describe('parseConfig', () => {
 
   it.each([
     { name: 'requires a separate approver by default', env: valid, expected: true },
-    { name: 'lets one user create and approve when REQUIRE_SEPARATE_APPROVER=false', env: { ...valid, REQUIRE_SEPARATE_APPROVER: 'false' }, expected: false },
+    {
+      name: 'lets one user create and approve when REQUIRE_SEPARATE_APPROVER=false',
+      env: { ...valid, REQUIRE_SEPARATE_APPROVER: 'false' },
+      expected: false,
+    },
   ])('$name', ({ env, expected }) => {
     expect(parseConfig(env, 'gateway').requireSeparateApprover).toBe(expected);
   });

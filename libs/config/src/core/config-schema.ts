@@ -21,9 +21,7 @@ function urlWithProtocols(protocols: string[]) {
   return (raw: string): string | null => {
     try {
       const url = new URL(raw);
-      return protocols.includes(url.protocol)
-        ? null
-        : `must be a URL with protocol ${protocols.join(' or ')}`;
+      return protocols.includes(url.protocol) ? null : `must be a URL with protocol ${protocols.join(' or ')}`;
     } catch {
       return 'must be a valid URL';
     }
@@ -32,22 +30,17 @@ function urlWithProtocols(protocols: string[]) {
 
 function integerBetween(min: number, max: number) {
   return (raw: string): string | null =>
-    /^\d+$/.test(raw) && Number(raw) >= min && Number(raw) <= max
-      ? null
-      : `must be an integer from ${min} to ${max}`;
+    /^\d+$/.test(raw) && Number(raw) >= min && Number(raw) <= max ? null : `must be an integer from ${min} to ${max}`;
 }
 
 function minLength(length: number) {
-  return (raw: string): string | null =>
-    raw.length >= length ? null : `must be at least ${length} characters`;
+  return (raw: string): string | null => (raw.length >= length ? null : `must be at least ${length} characters`);
 }
 
 function base64Bytes(bytes: number) {
   return (raw: string): string | null => {
     if (!/^[A-Za-z0-9+/]+={0,2}$/.test(raw)) return `must be ${bytes} bytes, base64-encoded`;
-    return Buffer.from(raw, 'base64').length === bytes
-      ? null
-      : `must be ${bytes} bytes, base64-encoded (openssl rand -base64 ${bytes})`;
+    return Buffer.from(raw, 'base64').length === bytes ? null : `must be ${bytes} bytes, base64-encoded (openssl rand -base64 ${bytes})`;
   };
 }
 
@@ -194,7 +187,8 @@ export const CONFIG_VARIABLES: VariableSpec[] = [
   },
   {
     name: 'LOGIN_USERNAME_FREE_FAILURES',
-    description: 'Failed login attempts on one username, from any address, before each further attempt waits a growing delay (1 s, 2 s, 4 s, …).',
+    description:
+      'Failed login attempts on one username, from any address, before each further attempt waits a growing delay (1 s, 2 s, 4 s, …).',
     requiredBy: [],
     default: '10',
     check: integerBetween(1, 100_000),
@@ -208,7 +202,8 @@ export const CONFIG_VARIABLES: VariableSpec[] = [
   },
   {
     name: 'INVALID_TOKEN_LIMIT_PER_MINUTE',
-    description: 'Requests a minute from one address (IPv6: one /64) with an invalid bearer token or API key; beyond it, 429 without looking the token up.',
+    description:
+      'Requests a minute from one address (IPv6: one /64) with an invalid bearer token or API key; beyond it, 429 without looking the token up.',
     requiredBy: [],
     default: '30',
     check: integerBetween(1, 100_000),
@@ -229,7 +224,8 @@ export const CONFIG_VARIABLES: VariableSpec[] = [
   },
   {
     name: 'HOST_NETWORKS',
-    description: 'Networks host addresses may be in (comma-separated CIDRs, `!` before one excepts it), checked on the resolved address at registration, trust and every connection.',
+    description:
+      'Networks host addresses may be in (comma-separated CIDRs, `!` before one excepts it), checked on the resolved address at registration, trust and every connection.',
     requiredBy: [],
     default: DEFAULT_HOST_NETWORKS,
     check: (raw) => {
@@ -257,7 +253,8 @@ export const CONFIG_VARIABLES: VariableSpec[] = [
   },
   {
     name: 'ROLLBACK_ARTIFACT_DAYS',
-    description: 'Days a package patch keeps the captured .deb files of a deployment that was not rolled back on its hosts (a later package capture removes older ones; a rollback removes its own).',
+    description:
+      'Days a package patch keeps the captured .deb files of a deployment that was not rolled back on its hosts (a later package capture removes older ones; a rollback removes its own).',
     requiredBy: [],
     default: '30',
     check: integerBetween(1, 3650),
@@ -325,10 +322,7 @@ export interface AppConfig {
 
 export class ConfigValidationError extends Error {
   constructor(readonly problems: { variable: string; message: string }[]) {
-    super(
-      'Invalid configuration:\n' +
-        problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n'),
-    );
+    super('Invalid configuration:\n' + problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n'));
     this.name = 'ConfigValidationError';
   }
 }
@@ -371,7 +365,9 @@ export function parseConfig(env: Record<string, string | undefined>, role: AppRo
     adminUsername: values.ADMIN_USERNAME,
     adminPassword: values.ADMIN_PASSWORD,
     logLevel: values.LOG_LEVEL,
-    corsOrigins: values.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    corsOrigins: values.CORS_ORIGINS.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
     bodyLimitBytes: Number(values.BODY_LIMIT_BYTES),
     workerConcurrency: Number(values.WORKER_CONCURRENCY),
     workerShutdownTimeoutSeconds: Number(values.WORKER_SHUTDOWN_TIMEOUT_SECONDS),

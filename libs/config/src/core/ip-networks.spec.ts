@@ -16,8 +16,16 @@ describe('parseIpAddress', () => {
       text: '2001:db8:0:0:0:0:0:ff01',
       expected: { version: 6, bytes: [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0x01] },
     },
-    { name: 'an IPv4-mapped IPv6 address as its IPv4 address', text: '::ffff:169.254.169.254', expected: { version: 4, bytes: [169, 254, 169, 254] } },
-    { name: 'an IPv4-mapped address in hex as its IPv4 address', text: '::ffff:a9fe:a9fe', expected: { version: 4, bytes: [169, 254, 169, 254] } },
+    {
+      name: 'an IPv4-mapped IPv6 address as its IPv4 address',
+      text: '::ffff:169.254.169.254',
+      expected: { version: 4, bytes: [169, 254, 169, 254] },
+    },
+    {
+      name: 'an IPv4-mapped address in hex as its IPv4 address',
+      text: '::ffff:a9fe:a9fe',
+      expected: { version: 4, bytes: [169, 254, 169, 254] },
+    },
   ])('reads $name', ({ text, expected }) => {
     expect(parseIpAddress(text)).toEqual(expected);
   });
@@ -58,7 +66,12 @@ describe('addressRefusal under HOST_NETWORKS', () => {
     { name: 'the default allows loopback', policy: byDefault, address: '127.0.0.1', allowed: true },
     { name: 'the default allows an IPv6 address', policy: byDefault, address: '2001:db8::1', allowed: true },
     { name: 'the default refuses the cloud metadata address', policy: byDefault, address: '169.254.169.254', allowed: false },
-    { name: 'the default refuses the metadata address written as IPv4-mapped IPv6', policy: byDefault, address: '::ffff:169.254.169.254', allowed: false },
+    {
+      name: 'the default refuses the metadata address written as IPv4-mapped IPv6',
+      policy: byDefault,
+      address: '::ffff:169.254.169.254',
+      allowed: false,
+    },
     { name: 'the default refuses IPv6 link-local', policy: byDefault, address: 'fe80::1', allowed: false },
     { name: 'the default refuses the far end of IPv6 link-local', policy: byDefault, address: 'febf:ffff::1', allowed: false },
     { name: 'the default allows the address just past IPv6 link-local', policy: byDefault, address: 'fec0::1', allowed: true },

@@ -125,7 +125,8 @@ export function addressRefusal(policy: NetworkPolicy, address: string): string |
   if (!ip) return `${address} is not an IP address`;
   const denied = policy.deny.find((n) => networkContains(n, ip));
   if (denied) return `${address} is in ${denied.text.slice(1).trim()}, excepted by HOST_NETWORKS`;
-  if (!policy.allow.some((n) => networkContains(n, ip))) return `${address} is outside HOST_NETWORKS (${policy.allow.map((n) => n.text).join(', ')})`;
+  if (!policy.allow.some((n) => networkContains(n, ip)))
+    return `${address} is outside HOST_NETWORKS (${policy.allow.map((n) => n.text).join(', ')})`;
   return null;
 }
 

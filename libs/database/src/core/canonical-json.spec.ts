@@ -35,9 +35,7 @@ describe('canonicalJson', () => {
   });
 
   it('gives the same text whatever order the keys were written in', () => {
-    expect(canonicalJson({ z: { y: 1, x: 2 }, a: 'b' })).toBe(
-      canonicalJson({ a: 'b', z: { x: 2, y: 1 } }),
-    );
+    expect(canonicalJson({ z: { y: 1, x: 2 }, a: 'b' })).toBe(canonicalJson({ a: 'b', z: { x: 2, y: 1 } }));
   });
 
   it('reads back as the value it encodes', () => {
@@ -48,12 +46,9 @@ describe('canonicalJson', () => {
     expect(JSON.parse(canonicalJson(value))).toEqual(value);
   });
 
-  it.each([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])(
-    'refuses %p, which has no single JSON spelling',
-    (n) => {
-      expect(() => canonicalJson({ n })).toThrow(/finite/);
-    },
-  );
+  it.each([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])('refuses %p, which has no single JSON spelling', (n) => {
+    expect(() => canonicalJson({ n })).toThrow(/finite/);
+  });
 
   it.each([10n, () => 1, Symbol('s')])('refuses a value JSON has no text for (%p)', (value) => {
     expect(() => canonicalJson({ value })).toThrow(TypeError);

@@ -3,13 +3,7 @@
 
 /** A value canonical JSON takes: what JSON holds, with `undefined` where an object's key may be absent. */
 export type CanonicalJsonValue =
-  | null
-  | boolean
-  | number
-  | string
-  | undefined
-  | readonly CanonicalJsonValue[]
-  | { readonly [key: string]: CanonicalJsonValue };
+  null | boolean | number | string | undefined | readonly CanonicalJsonValue[] | { readonly [key: string]: CanonicalJsonValue };
 
 /**
  * JSON with object keys sorted (recursively), no whitespace, and only finite
@@ -30,8 +24,7 @@ export function canonicalJson(value: unknown): string {
     case 'boolean':
       return JSON.stringify(value);
     case 'number':
-      if (!Number.isFinite(value))
-        throw new TypeError(`canonical JSON holds finite numbers only, got ${value}`);
+      if (!Number.isFinite(value)) throw new TypeError(`canonical JSON holds finite numbers only, got ${value}`);
       return Object.is(value, -0) ? '0' : JSON.stringify(value);
     case 'object': {
       const object = value as Record<string, unknown>;

@@ -3,17 +3,11 @@ import { InvalidStrategyError, parseStrategy } from './strategy';
 import type { StepSize } from './strategy';
 
 const hosts = (n: number) => Array.from({ length: n }, (_, i) => `h${i + 1}`);
-const canary = (steps: StepSize[], extra: Record<string, unknown> = {}) =>
-  parseStrategy({ type: 'canary', steps, ...extra });
+const canary = (steps: StepSize[], extra: Record<string, unknown> = {}) => parseStrategy({ type: 'canary', steps, ...extra });
 
 describe('planSteps', () => {
   it.each<[string, number, StepSize[], number[]]>([
-    [
-      '1 host with the SPEC steps patches it in the first step',
-      1,
-      [1, '10%', '50%', '100%'],
-      [1, 1, 1, 1],
-    ],
+    ['1 host with the SPEC steps patches it in the first step', 1, [1, '10%', '50%', '100%'], [1, 1, 1, 1]],
     ['3 hosts: 10% rounds up to 1, the same as step 0', 3, [1, '10%', '50%', '100%'], [1, 1, 2, 3]],
     ['7 hosts round every percentage up', 7, [1, '10%', '50%', '100%'], [1, 1, 4, 7]],
     ['200 hosts follow the SPEC example', 200, [1, '10%', '50%', '100%'], [1, 20, 100, 200]],

@@ -62,9 +62,7 @@ describe('deployment status', () => {
   });
 
   it('names the entity and both statuses in the error', () => {
-    expect(() => assertTransition('rolled_back', 'running')).toThrow(
-      'a deployment cannot go from rolled_back to running',
-    );
+    expect(() => assertTransition('rolled_back', 'running')).toThrow('a deployment cannot go from rolled_back to running');
   });
 
   it.each<[DeploymentStatus, boolean]>([

@@ -25,7 +25,12 @@ describe('giveUpPlan', () => {
         transitions: ['failed'],
         final: 'failed',
         hosts: [
-          { hostId: 'b', from: 'applying', status: 'failed', error: expect.stringMatching(/lost 5 times.*while the host was applying \(apply may have run/) },
+          {
+            hostId: 'b',
+            from: 'applying',
+            status: 'failed',
+            error: expect.stringMatching(/lost 5 times.*while the host was applying \(apply may have run/),
+          },
           { hostId: 'c', from: 'capturing', status: 'failed', error: expect.stringMatching(/before apply, the host was not changed/) },
           { hostId: 'd', from: 'pending', status: 'skipped', error: null },
         ],
@@ -37,7 +42,12 @@ describe('giveUpPlan', () => {
       status: 'pending',
       job: 'deploy',
       hosts: [aHost({ hostId: 'a' })],
-      expected: { transitions: ['failed'], final: 'failed', hosts: [{ hostId: 'a', from: 'pending', status: 'skipped', error: null }], error: LOST },
+      expected: {
+        transitions: ['failed'],
+        final: 'failed',
+        hosts: [{ hostId: 'a', from: 'pending', status: 'skipped', error: null }],
+        error: LOST,
+      },
     },
     {
       name: 'fails a deployment paused at a gate',
@@ -59,7 +69,9 @@ describe('giveUpPlan', () => {
       expected: {
         transitions: ['rollback_failed'],
         final: 'rollback_failed',
-        hosts: [{ hostId: 'b', from: 'rolling_back', status: 'rollback_failed', error: expect.stringMatching(/^rollback: did not finish/) }],
+        hosts: [
+          { hostId: 'b', from: 'rolling_back', status: 'rollback_failed', error: expect.stringMatching(/^rollback: did not finish/) },
+        ],
         error: { code: 'job_lost', message: expect.stringMatching(/not rolled back: B, C$/), hosts: ['B', 'C'] },
       },
     },
@@ -77,9 +89,21 @@ describe('giveUpPlan', () => {
       hosts: [aHost({ hostId: 'a', status: 'rollback_failed', rollbackStored: true })],
       expected: { transitions: [], final: 'rollback_failed', hosts: [] },
     },
-    { name: 'leaves a finished deployment alone when its deploy job is given up', status: 'succeeded', job: 'deploy', hosts: [], expected: null },
+    {
+      name: 'leaves a finished deployment alone when its deploy job is given up',
+      status: 'succeeded',
+      job: 'deploy',
+      hosts: [],
+      expected: null,
+    },
     { name: 'leaves a rolled back deployment alone', status: 'rolled_back', job: 'rollback', hosts: [], expected: null },
-    { name: 'leaves a running deployment to its deploy job when a rollback job is given up', status: 'running', job: 'rollback', hosts: [], expected: null },
+    {
+      name: 'leaves a running deployment to its deploy job when a rollback job is given up',
+      status: 'running',
+      job: 'rollback',
+      hosts: [],
+      expected: null,
+    },
   ])('$name', ({ status, job, hosts, expected }) => {
     const plan = giveUpPlan({ status, hosts }, job, LOST);
     if (expected === null) {
@@ -90,7 +114,17 @@ describe('giveUpPlan', () => {
   });
 
   it('only ever plans allowed transitions', () => {
-    const statuses: DeploymentStatus[] = ['pending', 'running', 'paused', 'succeeded', 'failed', 'rolling_back', 'rolled_back', 'rollback_failed', 'cancelled'];
+    const statuses: DeploymentStatus[] = [
+      'pending',
+      'running',
+      'paused',
+      'succeeded',
+      'failed',
+      'rolling_back',
+      'rolled_back',
+      'rollback_failed',
+      'cancelled',
+    ];
     const hosts = [
       aHost({ hostId: 'a', status: 'applying', rollbackStored: true }),
       aHost({ hostId: 'b', status: 'rolling_back', rollbackStored: true }),
@@ -106,7 +140,8 @@ describe('giveUpPlan', () => {
           from = to;
         }
         expect(from).toBe(plan.final);
-        for (const host of plan.hosts) expect({ ...host, allowed: canHostTransition(host.from, host.status) }).toEqual({ ...host, allowed: true });
+        for (const host of plan.hosts)
+          expect({ ...host, allowed: canHostTransition(host.from, host.status) }).toEqual({ ...host, allowed: true });
       }
     }
   });

@@ -52,18 +52,29 @@ export function giveUpPlan(
         if (h.status === 'pending') return [{ hostId: h.hostId, from: h.status, status: 'skipped' as const, error: null }];
         if (!IN_FLIGHT_HOST_STATUSES.includes(h.status)) return [];
         const state = h.rollbackStored ? 'apply may have run, its state is unknown' : 'before apply, the host was not changed';
-        return [{ hostId: h.hostId, from: h.status, status: 'failed' as const, error: `${reason.message} while the host was ${h.status} (${state})` }];
+        return [
+          {
+            hostId: h.hostId,
+            from: h.status,
+            status: 'failed' as const,
+            error: `${reason.message} while the host was ${h.status} (${state})`,
+          },
+        ];
       }),
       error: reason,
     };
   }
   const rollbackEnds =
-    status === 'rolling_back' ||
-    (job === 'rollback' && ['succeeded', 'failed', 'cancelled', 'paused', 'rollback_failed'].includes(status));
+    status === 'rolling_back' || (job === 'rollback' && ['succeeded', 'failed', 'cancelled', 'paused', 'rollback_failed'].includes(status));
   if (!rollbackEnds) return null;
   const hostEnds = hosts
     .filter((h) => h.status === 'rolling_back')
-    .map((h) => ({ hostId: h.hostId, from: h.status, status: 'rollback_failed' as const, error: `rollback: did not finish: ${reason.message}` }));
+    .map((h) => ({
+      hostId: h.hostId,
+      from: h.status,
+      status: 'rollback_failed' as const,
+      error: `rollback: did not finish: ${reason.message}`,
+    }));
   const notRolledBack = hosts.filter((h) => h.status !== 'rolled_back' && hasChangedHost(h)).map((h) => h.hostName);
   return {
     transitions: status === 'rolling_back' ? ['rollback_failed'] : status === 'rollback_failed' ? [] : ['rolling_back', 'rollback_failed'],

@@ -1,4 +1,11 @@
-import { COMMAND_SUMMARY_STREAM_BYTES, hostOutputChannel, isHostOutputSettled, pageOfCommands, splitUtf8, summarizeCommand } from './host-output';
+import {
+  COMMAND_SUMMARY_STREAM_BYTES,
+  hostOutputChannel,
+  isHostOutputSettled,
+  pageOfCommands,
+  splitUtf8,
+  summarizeCommand,
+} from './host-output';
 import type { DeploymentStatus } from './deployment-state';
 import type { HostStatus } from './host-state';
 
@@ -33,7 +40,8 @@ describe('isHostOutputSettled', () => {
     ['rollback_failed', 'rollback_failed', true],
     ['skipped', 'cancelled', true],
   ])('a %s host of a %s deployment is settled: %s', (status, deployment, settled) =>
-    expect(isHostOutputSettled(status, deployment)).toBe(settled));
+    expect(isHostOutputSettled(status, deployment)).toBe(settled),
+  );
 });
 
 it('names one channel per deployment and host', () => {

@@ -67,10 +67,19 @@ export type CommandSummary<R> = R & { stdoutCut: boolean; stderrCut: boolean };
  * `GET /deployments/:id/hosts/:hostId/output`). 1,000 hosts with re-checks stay
  * a bounded answer.
  */
-export function summarizeCommand<R extends { stdout: string; stderr: string }>(record: R, maxBytes = COMMAND_SUMMARY_STREAM_BYTES): CommandSummary<R> {
+export function summarizeCommand<R extends { stdout: string; stderr: string }>(
+  record: R,
+  maxBytes = COMMAND_SUMMARY_STREAM_BYTES,
+): CommandSummary<R> {
   const stdout = utf8Tail(record.stdout, maxBytes);
   const stderr = utf8Tail(record.stderr, maxBytes);
-  return { ...record, stdout, stderr, stdoutCut: stdout.length !== record.stdout.length, stderrCut: stderr.length !== record.stderr.length };
+  return {
+    ...record,
+    stdout,
+    stderr,
+    stdoutCut: stdout.length !== record.stdout.length,
+    stderrCut: stderr.length !== record.stderr.length,
+  };
 }
 
 /** One page of a host's commands: `cursor` is the index of the first command to show (as `nextCursor` gave it). */

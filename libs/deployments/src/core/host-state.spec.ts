@@ -1,11 +1,4 @@
-import {
-  assertHostTransition,
-  canHostTransition,
-  hasChangedHost,
-  hostStatusesBefore,
-  HOST_STATUSES,
-  isHostTerminal,
-} from './host-state';
+import { assertHostTransition, canHostTransition, hasChangedHost, hostStatusesBefore, HOST_STATUSES, isHostTerminal } from './host-state';
 import type { HostStatus } from './host-state';
 import { InvalidTransitionError } from './invalid-transition.error';
 
@@ -86,8 +79,16 @@ describe('host status', () => {
 describe('hostStatusesBefore', () => {
   it.each<{ name: string; to: HostStatus; expected: HostStatus[] }>([
     { name: 'a host is marked healthy only from verifying', to: 'healthy', expected: ['verifying'] },
-    { name: 'a host fails from any in-flight status or after a failed re-check', to: 'failed', expected: ['capturing', 'applying', 'verifying', 'healthy'] },
-    { name: 'a rollback starts from a changed host, or again over an interrupted one', to: 'rolling_back', expected: ['applying', 'verifying', 'healthy', 'failed', 'rolling_back', 'rollback_failed'] },
+    {
+      name: 'a host fails from any in-flight status or after a failed re-check',
+      to: 'failed',
+      expected: ['capturing', 'applying', 'verifying', 'healthy'],
+    },
+    {
+      name: 'a rollback starts from a changed host, or again over an interrupted one',
+      to: 'rolling_back',
+      expected: ['applying', 'verifying', 'healthy', 'failed', 'rolling_back', 'rollback_failed'],
+    },
     { name: 'the write-ahead moves a capturing host to applying', to: 'applying', expected: ['capturing'] },
     { name: 'an unchanged host interrupted while capturing starts over', to: 'pending', expected: ['capturing'] },
   ])('$name', ({ to, expected }) => {

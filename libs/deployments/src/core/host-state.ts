@@ -52,7 +52,7 @@ export function assertHostTransition(from: HostStatus, to: HostStatus): void {
  * again over itself (a resumed rollback marks its host `rolling_back` again).
  */
 export function hostStatusesBefore(to: HostStatus): HostStatus[] {
-  return HOST_STATUSES.filter((from) => from === to ? to === 'rolling_back' : canHostTransition(from, to));
+  return HOST_STATUSES.filter((from) => (from === to ? to === 'rolling_back' : canHostTransition(from, to)));
 }
 
 export function isHostTerminal(status: HostStatus): boolean {
@@ -60,19 +60,10 @@ export function isHostTerminal(status: HostStatus): boolean {
 }
 
 /** Hosts a deploy step is still working on: no new decision until they finish. */
-export const IN_FLIGHT_HOST_STATUSES: readonly HostStatus[] = [
-  'capturing',
-  'applying',
-  'verifying',
-];
+export const IN_FLIGHT_HOST_STATUSES: readonly HostStatus[] = ['capturing', 'applying', 'verifying'];
 
 /** Hosts that count against `maxFailures`. */
-export const FAILED_HOST_STATUSES: readonly HostStatus[] = [
-  'failed',
-  'rolling_back',
-  'rolled_back',
-  'rollback_failed',
-];
+export const FAILED_HOST_STATUSES: readonly HostStatus[] = ['failed', 'rolling_back', 'rolled_back', 'rollback_failed'];
 
 /**
  * Whether a rollback must include the host: its apply may have run. A host that

@@ -10,23 +10,108 @@ const daily = (hhmm: string, durationMinutes: number, timezone: string): Mainten
 
 describe('windowStateAt', () => {
   it.each<[string, MaintenanceWindow, string, WindowState]>([
-    ['a one-off window is closed before its start', { start: '2026-06-01T22:00', end: '2026-06-02T02:00', timezone: 'Europe/Berlin' }, '2026-06-01T19:00:00Z', closed('2026-06-01T20:00:00Z')],
-    ['a one-off window is open between start and end', { start: '2026-06-01T22:00', end: '2026-06-02T02:00', timezone: 'Europe/Berlin' }, '2026-06-01T21:00:00Z', open('2026-06-02T00:00:00Z')],
-    ['a one-off window never opens again after its end', { start: '2026-06-01T22:00', end: '2026-06-02T02:00', timezone: 'Europe/Berlin' }, '2026-06-02T00:00:00Z', closed(null)],
-    ['a one-off window across the spring change lasts the elapsed 2 hours', { start: '2026-03-29T01:00', end: '2026-03-29T04:00', timezone: 'Europe/Berlin' }, '2026-03-29T01:59:00Z', open('2026-03-29T02:00:00Z')],
-    ['a daily window opens next at its local time (summer, New York)', daily('22:00', 60, 'America/New_York'), '2026-07-01T01:30:00Z', closed('2026-07-01T02:00:00Z')],
-    ['a daily window is open within its duration', daily('22:00', 60, 'America/New_York'), '2026-07-01T02:30:00Z', open('2026-07-01T03:00:00Z')],
-    ['the same daily window opens an hour later in UTC in winter', daily('22:00', 60, 'America/New_York'), '2026-12-01T02:30:00Z', closed('2026-12-01T03:00:00Z')],
-    ['a window opened before the spring change closes after the elapsed duration', daily('01:30', 120, 'Europe/Berlin'), '2026-03-29T02:00:00Z', open('2026-03-29T02:30:00Z')],
-    ['an opening in the spring gap (02:30 does not exist) opens when the clocks jump', daily('02:30', 30, 'Europe/Berlin'), '2026-03-29T00:45:00Z', closed('2026-03-29T01:00:00Z')],
-    ['an opening in the autumn overlap (02:30 happens twice) opens at the first', daily('02:30', 30, 'Europe/Berlin'), '2026-10-24T23:00:00Z', closed('2026-10-25T00:30:00Z')],
-    ['a New York opening in its spring gap opens at 03:00 EDT', daily('02:15', 60, 'America/New_York'), '2026-03-08T06:00:00Z', closed('2026-03-08T07:00:00Z')],
-    ['a window spanning midnight is open the next morning', daily('23:00', 180, 'UTC'), '2026-05-02T01:00:00Z', open('2026-05-02T02:00:00Z')],
-    ['a Saturday-only window waits for Saturday', { recurrence: '0 3 * * 6', duration: '1h', timezone: 'UTC' }, '2026-05-04T12:00:00Z', closed('2026-05-09T03:00:00Z')],
-    ['a first-of-the-month window skips to the next month', { recurrence: '0 0 1 * *', duration: '1h', timezone: 'UTC' }, '2026-05-01T02:00:00Z', closed('2026-06-01T00:00:00Z')],
-    ['a seconds field opens every 20 s', { recurrence: '*/20 * * * * *', duration: '8s', timezone: 'UTC' }, '2026-05-01T02:00:09Z', closed('2026-05-01T02:00:20Z')],
-    ['a seconds-field window is open for its duration', { recurrence: '*/20 * * * * *', duration: '8s', timezone: 'UTC' }, '2026-05-01T02:00:21Z', open('2026-05-01T02:00:28Z')],
-    ['a 1h30m window combines units', { recurrence: '0 22 * * *', duration: '1h30m', timezone: 'UTC' }, '2026-05-01T23:00:00Z', open('2026-05-01T23:30:00Z')],
+    [
+      'a one-off window is closed before its start',
+      { start: '2026-06-01T22:00', end: '2026-06-02T02:00', timezone: 'Europe/Berlin' },
+      '2026-06-01T19:00:00Z',
+      closed('2026-06-01T20:00:00Z'),
+    ],
+    [
+      'a one-off window is open between start and end',
+      { start: '2026-06-01T22:00', end: '2026-06-02T02:00', timezone: 'Europe/Berlin' },
+      '2026-06-01T21:00:00Z',
+      open('2026-06-02T00:00:00Z'),
+    ],
+    [
+      'a one-off window never opens again after its end',
+      { start: '2026-06-01T22:00', end: '2026-06-02T02:00', timezone: 'Europe/Berlin' },
+      '2026-06-02T00:00:00Z',
+      closed(null),
+    ],
+    [
+      'a one-off window across the spring change lasts the elapsed 2 hours',
+      { start: '2026-03-29T01:00', end: '2026-03-29T04:00', timezone: 'Europe/Berlin' },
+      '2026-03-29T01:59:00Z',
+      open('2026-03-29T02:00:00Z'),
+    ],
+    [
+      'a daily window opens next at its local time (summer, New York)',
+      daily('22:00', 60, 'America/New_York'),
+      '2026-07-01T01:30:00Z',
+      closed('2026-07-01T02:00:00Z'),
+    ],
+    [
+      'a daily window is open within its duration',
+      daily('22:00', 60, 'America/New_York'),
+      '2026-07-01T02:30:00Z',
+      open('2026-07-01T03:00:00Z'),
+    ],
+    [
+      'the same daily window opens an hour later in UTC in winter',
+      daily('22:00', 60, 'America/New_York'),
+      '2026-12-01T02:30:00Z',
+      closed('2026-12-01T03:00:00Z'),
+    ],
+    [
+      'a window opened before the spring change closes after the elapsed duration',
+      daily('01:30', 120, 'Europe/Berlin'),
+      '2026-03-29T02:00:00Z',
+      open('2026-03-29T02:30:00Z'),
+    ],
+    [
+      'an opening in the spring gap (02:30 does not exist) opens when the clocks jump',
+      daily('02:30', 30, 'Europe/Berlin'),
+      '2026-03-29T00:45:00Z',
+      closed('2026-03-29T01:00:00Z'),
+    ],
+    [
+      'an opening in the autumn overlap (02:30 happens twice) opens at the first',
+      daily('02:30', 30, 'Europe/Berlin'),
+      '2026-10-24T23:00:00Z',
+      closed('2026-10-25T00:30:00Z'),
+    ],
+    [
+      'a New York opening in its spring gap opens at 03:00 EDT',
+      daily('02:15', 60, 'America/New_York'),
+      '2026-03-08T06:00:00Z',
+      closed('2026-03-08T07:00:00Z'),
+    ],
+    [
+      'a window spanning midnight is open the next morning',
+      daily('23:00', 180, 'UTC'),
+      '2026-05-02T01:00:00Z',
+      open('2026-05-02T02:00:00Z'),
+    ],
+    [
+      'a Saturday-only window waits for Saturday',
+      { recurrence: '0 3 * * 6', duration: '1h', timezone: 'UTC' },
+      '2026-05-04T12:00:00Z',
+      closed('2026-05-09T03:00:00Z'),
+    ],
+    [
+      'a first-of-the-month window skips to the next month',
+      { recurrence: '0 0 1 * *', duration: '1h', timezone: 'UTC' },
+      '2026-05-01T02:00:00Z',
+      closed('2026-06-01T00:00:00Z'),
+    ],
+    [
+      'a seconds field opens every 20 s',
+      { recurrence: '*/20 * * * * *', duration: '8s', timezone: 'UTC' },
+      '2026-05-01T02:00:09Z',
+      closed('2026-05-01T02:00:20Z'),
+    ],
+    [
+      'a seconds-field window is open for its duration',
+      { recurrence: '*/20 * * * * *', duration: '8s', timezone: 'UTC' },
+      '2026-05-01T02:00:21Z',
+      open('2026-05-01T02:00:28Z'),
+    ],
+    [
+      'a 1h30m window combines units',
+      { recurrence: '0 22 * * *', duration: '1h30m', timezone: 'UTC' },
+      '2026-05-01T23:00:00Z',
+      open('2026-05-01T23:30:00Z'),
+    ],
   ])('%s', (_name, window, now, expected) => {
     expect(windowStateAt(window, at(now))).toEqual(expected);
   });
@@ -112,7 +197,12 @@ describe('startGate', () => {
   const nightly = { recurrence: '0 22 * * *', duration: '2h', timezone: 'UTC' };
   it.each<[string, Parameters<typeof startGate>[0], string, unknown]>([
     ['no schedule: open', {}, '2026-05-01T12:00:00Z', { open: true }],
-    ['before notBefore: held until it', { notBefore: t('2026-05-01T13:00:00Z') }, '2026-05-01T12:00:00Z', { open: false, reason: 'not_before', until: t('2026-05-01T13:00:00Z') }],
+    [
+      'before notBefore: held until it',
+      { notBefore: t('2026-05-01T13:00:00Z') },
+      '2026-05-01T12:00:00Z',
+      { open: false, reason: 'not_before', until: t('2026-05-01T13:00:00Z') },
+    ],
     [
       'before notBefore with the window closed then: held until the window opens after it',
       { notBefore: t('2026-05-01T13:00:00Z'), window: nightly },
@@ -126,7 +216,12 @@ describe('startGate', () => {
       { open: false, reason: 'not_before', until: t('2026-05-01T23:00:00Z') },
     ],
     ['inside the window: open', { window: nightly }, '2026-05-01T23:30:00Z', { open: true }],
-    ['outside the window: held until it opens', { window: nightly }, '2026-05-02T00:30:00Z', { open: false, reason: 'window_closed', until: t('2026-05-02T22:00:00Z') }],
+    [
+      'outside the window: held until it opens',
+      { window: nightly },
+      '2026-05-02T00:30:00Z',
+      { open: false, reason: 'window_closed', until: t('2026-05-02T22:00:00Z') },
+    ],
   ])('%s', (_name, schedule, now, expected) => {
     expect(startGate(schedule, t(now))).toEqual(expected);
   });

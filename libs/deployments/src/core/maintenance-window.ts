@@ -91,11 +91,14 @@ export function validateWindow(input: unknown, field = 'window'): WindowProblem[
     return problems;
   }
   const w = input as Record<string, unknown>;
-  if (!isKnownTimeZone(w.timezone)) report('.timezone', `unknown time zone ${JSON.stringify(w.timezone)} (an IANA name such as Europe/Berlin)`);
+  if (!isKnownTimeZone(w.timezone))
+    report('.timezone', `unknown time zone ${JSON.stringify(w.timezone)} (an IANA name such as Europe/Berlin)`);
   if ('recurrence' in w) {
-    for (const key of Object.keys(w)) if (!['recurrence', 'duration', 'timezone'].includes(key)) report(`.${key}`, 'is not a field of a recurring window');
+    for (const key of Object.keys(w))
+      if (!['recurrence', 'duration', 'timezone'].includes(key)) report(`.${key}`, 'is not a field of a recurring window');
     const cron = typeof w.recurrence === 'string' ? parseCron(w.recurrence) : null;
-    if (!cron) report('.recurrence', 'must be a cron expression: minute hour day-of-month month day-of-week (a sixth, leading field is seconds)');
+    if (!cron)
+      report('.recurrence', 'must be a cron expression: minute hour day-of-month month day-of-week (a sixth, leading field is seconds)');
     else if (!matchesSomeDate(cron)) report('.recurrence', 'never matches a date (e.g. 31 February)');
     if (typeof w.duration !== 'string' || parseDuration(w.duration) === null) {
       report('.duration', 'must be a duration such as 90m, 2h, 1h30m or 45s, more than 0 and at most 7d');
@@ -254,7 +257,11 @@ function formatter(zone: string): Intl.DateTimeFormat {
 }
 
 function localDate(utcMs: number, zone: string): WallTime {
-  const parts = Object.fromEntries(formatter(zone).formatToParts(new Date(utcMs)).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    formatter(zone)
+      .formatToParts(new Date(utcMs))
+      .map((p) => [p.type, p.value]),
+  );
   return {
     year: Number(parts.year),
     month: Number(parts.month),

@@ -69,15 +69,7 @@ describe('nextAction', () => {
         'aborts when the percentage budget rounds down to none',
         aDeployment({
           strategy: { maxFailures: '10%', autoRollback: false },
-          hosts: hostsIn(0, [
-            'failed',
-            'healthy',
-            'healthy',
-            'healthy',
-            'healthy',
-            'healthy',
-            'pending',
-          ]),
+          hosts: hostsIn(0, ['failed', 'healthy', 'healthy', 'healthy', 'healthy', 'healthy', 'pending']),
         }),
         { kind: 'complete', status: 'failed', skippedHostIds: ['h7'] },
       ],
@@ -92,10 +84,7 @@ describe('nextAction', () => {
       [
         'ends failed when no host was changed, as there is nothing to roll back',
         aDeployment({
-          hosts: [
-            aHost({ hostId: 'h1', status: 'failed', rollbackStored: false }),
-            aHost({ hostId: 'h2' }),
-          ],
+          hosts: [aHost({ hostId: 'h1', status: 'failed', rollbackStored: false }), aHost({ hostId: 'h2' })],
         }),
         { kind: 'complete', status: 'failed', skippedHostIds: ['h2'] },
       ],
@@ -143,16 +132,12 @@ describe('nextAction', () => {
     });
   });
 
-  it.each([
-    'succeeded',
-    'failed',
-    'cancelled',
-    'rolling_back',
-    'rolled_back',
-    'rollback_failed',
-  ] as const)('has nothing to do for a %s deployment', (status) => {
-    expect(nextAction(aDeployment({ status }), NOW)).toEqual({ kind: 'none' });
-  });
+  it.each(['succeeded', 'failed', 'cancelled', 'rolling_back', 'rolled_back', 'rollback_failed'] as const)(
+    'has nothing to do for a %s deployment',
+    (status) => {
+      expect(nextAction(aDeployment({ status }), NOW)).toEqual({ kind: 'none' });
+    },
+  );
 
   it('reads the clock only from its parameter', () => {
     const deployment = aDeployment({

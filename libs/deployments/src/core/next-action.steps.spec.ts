@@ -11,11 +11,7 @@ describe('nextAction', () => {
         aDeployment({
           status: 'pending',
           strategy: SPEC_STEPS,
-          hosts: [
-            ...hostsIn(0, ['pending']),
-            ...hostsIn(1, ['pending'], 2),
-            ...hostsIn(2, ['pending', 'pending'], 3),
-          ],
+          hosts: [...hostsIn(0, ['pending']), ...hostsIn(1, ['pending'], 2), ...hostsIn(2, ['pending', 'pending'], 3)],
         }),
         { kind: 'startHosts', step: 0, hostIds: ['h1'] },
       ],
@@ -101,16 +97,8 @@ describe('nextAction', () => {
         'checks every host patched so far, not only the new step, and not the failed ones',
         aDeployment({
           strategy: { ...SPEC_STEPS, maxFailures: 1 },
-          hosts: [
-            ...hostsIn(0, ['healthy']),
-            ...hostsIn(1, ['healthy', 'failed'], 2),
-            ...hostsIn(2, ['pending'], 4),
-          ],
-          steps: [
-            aStep({ index: 0, status: 'succeeded' }),
-            aStep({ index: 1, status: 'running' }),
-            aStep({ index: 2 }),
-          ],
+          hosts: [...hostsIn(0, ['healthy']), ...hostsIn(1, ['healthy', 'failed'], 2), ...hostsIn(2, ['pending'], 4)],
+          steps: [aStep({ index: 0, status: 'succeeded' }), aStep({ index: 1, status: 'running' }), aStep({ index: 2 })],
         }),
         { kind: 'checkHealth', step: 1, hostIds: ['h1', 'h2'] },
       ],
@@ -120,22 +108,14 @@ describe('nextAction', () => {
   });
 
   describe('moving between steps', () => {
-    const threeSteps = [
-      ...hostsIn(0, ['healthy']),
-      ...hostsIn(1, ['pending'], 2),
-      ...hostsIn(2, ['pending', 'pending'], 3),
-    ];
+    const threeSteps = [...hostsIn(0, ['healthy']), ...hostsIn(1, ['pending'], 2), ...hostsIn(2, ['pending', 'pending'], 3)];
     it.each<[string, DeploymentSnapshot, unknown]>([
       [
         'starts the next step after a checked step',
         aDeployment({
           strategy: SPEC_STEPS,
           hosts: threeSteps,
-          steps: [
-            aStep({ index: 0, status: 'succeeded' }),
-            aStep({ index: 1 }),
-            aStep({ index: 2 }),
-          ],
+          steps: [aStep({ index: 0, status: 'succeeded' }), aStep({ index: 1 }), aStep({ index: 2 })],
         }),
         { kind: 'startHosts', step: 1, hostIds: ['h2'] },
       ],
@@ -144,11 +124,7 @@ describe('nextAction', () => {
         aDeployment({
           strategy: { ...SPEC_STEPS, pauseAfterStep: [0] },
           hosts: threeSteps,
-          steps: [
-            aStep({ index: 0, status: 'succeeded' }),
-            aStep({ index: 1 }),
-            aStep({ index: 2 }),
-          ],
+          steps: [aStep({ index: 0, status: 'succeeded' }), aStep({ index: 1 }), aStep({ index: 2 })],
         }),
         { kind: 'pause', step: 0 },
       ],
@@ -158,11 +134,7 @@ describe('nextAction', () => {
           status: 'paused',
           strategy: { ...SPEC_STEPS, pauseAfterStep: [0] },
           hosts: threeSteps,
-          steps: [
-            aStep({ index: 0, status: 'succeeded' }),
-            aStep({ index: 1 }),
-            aStep({ index: 2 }),
-          ],
+          steps: [aStep({ index: 0, status: 'succeeded' }), aStep({ index: 1 }), aStep({ index: 2 })],
         }),
         { kind: 'pause', step: 0 },
       ],
@@ -172,11 +144,7 @@ describe('nextAction', () => {
           status: 'paused',
           strategy: { ...SPEC_STEPS, pauseAfterStep: [0] },
           hosts: threeSteps,
-          steps: [
-            aStep({ index: 0, status: 'succeeded', promoted: true }),
-            aStep({ index: 1 }),
-            aStep({ index: 2 }),
-          ],
+          steps: [aStep({ index: 0, status: 'succeeded', promoted: true }), aStep({ index: 1 }), aStep({ index: 2 })],
         }),
         { kind: 'startHosts', step: 1, hostIds: ['h2'] },
       ],
@@ -185,11 +153,7 @@ describe('nextAction', () => {
         aDeployment({
           strategy: { steps: [1, '10%', '100%'], bakeSeconds: 60 },
           hosts: [...hostsIn(0, ['healthy']), ...hostsIn(2, ['pending', 'pending'], 2)],
-          steps: [
-            aStep({ index: 0, status: 'succeeded', bakeUntil: NOW - 1 }),
-            aStep({ index: 1 }),
-            aStep({ index: 2 }),
-          ],
+          steps: [aStep({ index: 0, status: 'succeeded', bakeUntil: NOW - 1 }), aStep({ index: 1 }), aStep({ index: 2 })],
         }),
         { kind: 'startHosts', step: 2, hostIds: ['h2', 'h3'] },
       ],
@@ -198,11 +162,7 @@ describe('nextAction', () => {
         aDeployment({
           strategy: { steps: [1, '10%', '100%'], pauseAfterStep: [1] },
           hosts: [...hostsIn(0, ['healthy']), ...hostsIn(2, ['pending', 'pending'], 2)],
-          steps: [
-            aStep({ index: 0, status: 'succeeded' }),
-            aStep({ index: 1 }),
-            aStep({ index: 2 }),
-          ],
+          steps: [aStep({ index: 0, status: 'succeeded' }), aStep({ index: 1 }), aStep({ index: 2 })],
         }),
         { kind: 'pause', step: 1 },
       ],
@@ -210,11 +170,7 @@ describe('nextAction', () => {
         'succeeds after the last step is checked',
         aDeployment({
           strategy: SPEC_STEPS,
-          hosts: [
-            ...hostsIn(0, ['healthy']),
-            ...hostsIn(1, ['healthy'], 2),
-            ...hostsIn(2, ['healthy', 'healthy'], 3),
-          ],
+          hosts: [...hostsIn(0, ['healthy']), ...hostsIn(1, ['healthy'], 2), ...hostsIn(2, ['healthy', 'healthy'], 3)],
           steps: [0, 1, 2].map((index) => aStep({ index, status: 'succeeded' })),
         }),
         { kind: 'complete', status: 'succeeded', skippedHostIds: [] },
@@ -233,11 +189,7 @@ describe('nextAction', () => {
         aDeployment({
           strategy: { steps: [1, 3, '100%'] },
           hosts: [...hostsIn(0, ['healthy']), ...hostsIn(1, ['healthy', 'healthy'], 2)],
-          steps: [
-            aStep({ index: 0, status: 'succeeded' }),
-            aStep({ index: 1, status: 'succeeded' }),
-            aStep({ index: 2 }),
-          ],
+          steps: [aStep({ index: 0, status: 'succeeded' }), aStep({ index: 1, status: 'succeeded' }), aStep({ index: 2 })],
         }),
         { kind: 'complete', status: 'succeeded', skippedHostIds: [] },
       ],

@@ -87,11 +87,7 @@ export type Action =
     }
   | { kind: 'none' };
 
-const ACTIVE: ReadonlySet<DeploymentStatus> = new Set<DeploymentStatus>([
-  'pending',
-  'running',
-  'paused',
-]);
+const ACTIVE: ReadonlySet<DeploymentStatus> = new Set<DeploymentStatus>(['pending', 'running', 'paused']);
 
 /**
  * Decides the next move from the snapshot and the clock (docs/api.md#deployments). In order:
@@ -149,7 +145,10 @@ export function nextAction(snapshot: DeploymentSnapshot, now: number): Action {
             kind: 'complete',
             status: 'failed',
             skippedHostIds: pendingIds(),
-            error: { code: 'window_expired', message: 'the maintenance window closed and never opens again; the hosts not started were skipped' },
+            error: {
+              code: 'window_expired',
+              message: 'the maintenance window closed and never opens again; the hosts not started were skipped',
+            },
           };
         }
         return { kind: 'hold', reason: gate.reason, until: gate.until };
@@ -171,9 +170,7 @@ export function nextAction(snapshot: DeploymentSnapshot, now: number): Action {
       return {
         kind: 'checkHealth',
         step: step.index,
-        hostIds: hosts
-          .filter((h) => h.step <= step.index && h.status === 'healthy')
-          .map((h) => h.hostId),
+        hostIds: hosts.filter((h) => h.step <= step.index && h.status === 'healthy').map((h) => h.hostId),
       };
     }
 

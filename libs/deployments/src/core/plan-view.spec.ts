@@ -57,7 +57,10 @@ describe('planExclusions', () => {
 describe('buildPlanView', () => {
   const targets = ['a', 'b', 'c', 'd', 'e'].map((id) => aHost(id, { hostKeyPinned: id !== 'c' }));
   const strategy = parseStrategy({ type: 'canary', steps: [1, '50%', '100%'], maxParallel: 2, pauseAfterStep: [0] }, 5);
-  const steps = planSteps(targets.map((t) => t.id), strategy);
+  const steps = planSteps(
+    targets.map((t) => t.id),
+    strategy,
+  );
   const view = buildPlanView({ patch, targets, strategy, steps, claims: new Map(), reachabilityChecked: false });
 
   it('keeps every target in the step the real deployment would put it in, excluded ones flagged', () => {

@@ -5,7 +5,8 @@ const at = new Date('2026-12-02T12:00:00Z');
 
 describe('parseRestartReport', () => {
   it('reads the reboot flag and groups replaced libraries by process', () => {
-    const out = 'reboot-required\nstale\t812\tnginx\t/usr/lib/x86_64-linux-gnu/libssl.so.3\nstale\t812\tnginx\t/usr/lib/x86_64-linux-gnu/libcrypto.so.3\nstale\t90\tsshd\t/usr/lib/x86_64-linux-gnu/libcrypto.so.3\n';
+    const out =
+      'reboot-required\nstale\t812\tnginx\t/usr/lib/x86_64-linux-gnu/libssl.so.3\nstale\t812\tnginx\t/usr/lib/x86_64-linux-gnu/libcrypto.so.3\nstale\t90\tsshd\t/usr/lib/x86_64-linux-gnu/libcrypto.so.3\n';
     expect(parseRestartReport(out, at)).toEqual({
       rebootRequired: true,
       truncated: false,

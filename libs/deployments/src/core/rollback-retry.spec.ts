@@ -7,7 +7,12 @@ function aHost(overrides: Partial<HostSnapshot> & { hostId: string }): HostSnaps
 }
 
 describe('selectRollbackRetry', () => {
-  it.each<{ name: string; hosts: ReturnType<typeof aHost>[]; later?: [string, string][]; expected: ReturnType<typeof selectRollbackRetry> }>([
+  it.each<{
+    name: string;
+    hosts: ReturnType<typeof aHost>[];
+    later?: [string, string][];
+    expected: ReturnType<typeof selectRollbackRetry>;
+  }>([
     {
       name: 'retries only the hosts not rolled back yet',
       hosts: [aHost({ hostId: 'a', status: 'rolled_back' }), aHost({ hostId: 'b' }), aHost({ hostId: 'c', status: 'rolled_back' })],
@@ -15,7 +20,11 @@ describe('selectRollbackRetry', () => {
     },
     {
       name: 'leaves out hosts the deployment never changed',
-      hosts: [aHost({ hostId: 'a', status: 'skipped', rollbackStored: false }), aHost({ hostId: 'b', status: 'failed', rollbackStored: false }), aHost({ hostId: 'c' })],
+      hosts: [
+        aHost({ hostId: 'a', status: 'skipped', rollbackStored: false }),
+        aHost({ hostId: 'b', status: 'failed', rollbackStored: false }),
+        aHost({ hostId: 'c' }),
+      ],
       expected: { hostIds: ['c'], skipped: [] },
     },
     {
@@ -51,14 +60,42 @@ describe('selectRollbackRetry', () => {
 describe('verifyStillHolds', () => {
   it.each<{ name: string; run: VerifyRun | null; expected: RegExp | true }>([
     { name: 'a verify that exits 0 says the change is still there', run: { exitCode: 0, timedOut: false, stderr: '' }, expected: true },
-    { name: 'a verify that fails says the change is gone', run: { exitCode: 1, timedOut: false, stderr: '' }, expected: /^verify no longer passes \(exit 1\)/ },
-    { name: 'exit 125 is still an answer of verify', run: { exitCode: 125, timedOut: false, stderr: '' }, expected: /^verify no longer passes \(exit 125\)/ },
-    { name: 'a verify that timed out cannot tell', run: { exitCode: null, timedOut: true, stderr: '' }, expected: /^verify did not finish in 30 s/ },
-    { name: 'a verify that could not run cannot tell', run: { exitCode: 127, timedOut: false, stderr: '' }, expected: /^verify could not run: exit 127/ },
-    { name: 'a verify not allowed to execute cannot tell', run: { exitCode: 126, timedOut: false, stderr: '' }, expected: /^verify could not run: exit 126/ },
-    { name: 'a verify whose connection dropped cannot tell', run: { exitCode: 255, timedOut: false, stderr: '' }, expected: /^verify lost its connection/ },
+    {
+      name: 'a verify that fails says the change is gone',
+      run: { exitCode: 1, timedOut: false, stderr: '' },
+      expected: /^verify no longer passes \(exit 1\)/,
+    },
+    {
+      name: 'exit 125 is still an answer of verify',
+      run: { exitCode: 125, timedOut: false, stderr: '' },
+      expected: /^verify no longer passes \(exit 125\)/,
+    },
+    {
+      name: 'a verify that timed out cannot tell',
+      run: { exitCode: null, timedOut: true, stderr: '' },
+      expected: /^verify did not finish in 30 s/,
+    },
+    {
+      name: 'a verify that could not run cannot tell',
+      run: { exitCode: 127, timedOut: false, stderr: '' },
+      expected: /^verify could not run: exit 127/,
+    },
+    {
+      name: 'a verify not allowed to execute cannot tell',
+      run: { exitCode: 126, timedOut: false, stderr: '' },
+      expected: /^verify could not run: exit 126/,
+    },
+    {
+      name: 'a verify whose connection dropped cannot tell',
+      run: { exitCode: 255, timedOut: false, stderr: '' },
+      expected: /^verify lost its connection/,
+    },
     { name: 'a killed verify cannot tell', run: { exitCode: 137, timedOut: false, stderr: '' }, expected: /^verify was killed \(exit 137/ },
-    { name: 'a verify without an exit status cannot tell', run: { exitCode: null, timedOut: false, stderr: '' }, expected: /^verify ended without an exit status/ },
+    {
+      name: 'a verify without an exit status cannot tell',
+      run: { exitCode: null, timedOut: false, stderr: '' },
+      expected: /^verify ended without an exit status/,
+    },
     { name: 'a patch without verify cannot tell', run: null, expected: /^the patch has no verify/ },
   ])('$name', ({ run, expected }) => {
     const outcome = verifyStillHolds(run, 30);

@@ -39,9 +39,9 @@ describe('checkSchedule', () => {
   });
 
   it('passes on the problems of a named window that could not be used', () => {
-    expect(checkSchedule({ window: 'gone' }, { problems: ['window: no maintenance window named or with id "gone"'] }, NOW).problems).toEqual([
-      'window: no maintenance window named or with id "gone"',
-    ]);
+    expect(
+      checkSchedule({ window: 'gone' }, { problems: ['window: no maintenance window named or with id "gone"'] }, NOW).problems,
+    ).toEqual(['window: no maintenance window named or with id "gone"']);
   });
 
   it('reads the clock only from its parameter', () => {

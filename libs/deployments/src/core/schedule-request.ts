@@ -45,7 +45,9 @@ export function checkSchedule(
   if (input.notBefore !== undefined && input.notBefore !== null) {
     notBefore = typeof input.notBefore === 'string' ? parseInstant(input.notBefore) : null;
     if (!notBefore) {
-      problems.push('notBefore: must be an existing ISO 8601 instant with its offset, e.g. 2026-12-01T22:00:00Z or 2026-12-01T23:00:00+01:00');
+      problems.push(
+        'notBefore: must be an existing ISO 8601 instant with its offset, e.g. 2026-12-01T22:00:00Z or 2026-12-01T23:00:00+01:00',
+      );
     } else if (notBefore.getTime() > latest) {
       problems.push(`notBefore: at most ${MAX_SCHEDULE_AHEAD_DAYS} days ahead (the hosts stay claimed while the deployment waits)`);
     }

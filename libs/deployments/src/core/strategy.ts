@@ -60,14 +60,7 @@ export class InvalidStrategyError extends Error {
   }
 }
 
-const COMMON_FIELDS = [
-  'type',
-  'maxParallel',
-  'maxFailures',
-  'bakeSeconds',
-  'pauseAfterStep',
-  'autoRollback',
-];
+const COMMON_FIELDS = ['type', 'maxParallel', 'maxFailures', 'bakeSeconds', 'pauseAfterStep', 'autoRollback'];
 const FIELDS_BY_TYPE: Record<StrategyType, string[]> = {
   canary: [...COMMON_FIELDS, 'steps'],
   rolling: [...COMMON_FIELDS, 'batchSize'],
@@ -113,8 +106,7 @@ export function resolveStepSize(size: StepSize, total: number): number {
  */
 export function validateStrategy(input: unknown, targetCount?: number): StrategyProblem[] {
   const problems: StrategyProblem[] = [];
-  const report = (field: string, message: string) =>
-    problems.push({ field: `strategy${field}`, message });
+  const report = (field: string, message: string) => problems.push({ field: `strategy${field}`, message });
 
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     report('', 'must be an object');
@@ -128,8 +120,7 @@ export function validateStrategy(input: unknown, targetCount?: number): Strategy
   }
 
   for (const key of Object.keys(s)) {
-    if (!FIELDS_BY_TYPE[type].includes(key))
-      report(`.${key}`, `is not a field of a ${type} strategy`);
+    if (!FIELDS_BY_TYPE[type].includes(key)) report(`.${key}`, `is not a field of a ${type} strategy`);
   }
 
   if (s.maxParallel !== undefined && !isIntegerIn(s.maxParallel, 1, MAX_PARALLEL_LIMIT)) {
@@ -198,19 +189,13 @@ function validateSteps(
     if (percent === null) {
       if (lastCount !== undefined && (step as number) <= lastCount) {
         valid = false;
-        report(
-          `.steps[${i}]`,
-          `must be greater than the previous count ${lastCount}: steps are cumulative`,
-        );
+        report(`.steps[${i}]`, `must be greater than the previous count ${lastCount}: steps are cumulative`);
       }
       lastCount = step as number;
     } else {
       if (lastPercent !== undefined && percent <= lastPercent) {
         valid = false;
-        report(
-          `.steps[${i}]`,
-          `must be greater than the previous "${lastPercent}%": steps are cumulative`,
-        );
+        report(`.steps[${i}]`, `must be greater than the previous "${lastPercent}%": steps are cumulative`);
       }
       lastPercent = percent;
     }
@@ -235,19 +220,12 @@ function validateSteps(
     }
   });
   if (resolved[last] < targetCount) {
-    report(
-      `.steps[${last}]`,
-      `the last step must cover every target: it patches ${resolved[last]} of ${targetCount} (end with "100%")`,
-    );
+    report(`.steps[${last}]`, `the last step must cover every target: it patches ${resolved[last]} of ${targetCount} (end with "100%")`);
   }
   return steps.length;
 }
 
-function validatePauseAfterStep(
-  value: unknown,
-  stepCount: number | undefined,
-  report: (field: string, message: string) => void,
-): void {
+function validatePauseAfterStep(value: unknown, stepCount: number | undefined, report: (field: string, message: string) => void): void {
   if (value === undefined) return;
   if (!Array.isArray(value)) {
     report('.pauseAfterStep', 'must be a list of step indices');
@@ -290,7 +268,8 @@ function isFailureLimit(value: unknown): boolean {
  */
 export function irreversibleStrategyProblem(irreversible: boolean, requested: unknown): string | null {
   if (!irreversible) return null;
-  const autoRollback = requested !== null && typeof requested === 'object' ? (requested as Record<string, unknown>).autoRollback : undefined;
+  const autoRollback =
+    requested !== null && typeof requested === 'object' ? (requested as Record<string, unknown>).autoRollback : undefined;
   if (autoRollback === false) return null;
   return 'strategy.autoRollback: the patch is irreversible (it has no rollback commands), so it can only be deployed with "autoRollback": false given explicitly (the default is true)';
 }

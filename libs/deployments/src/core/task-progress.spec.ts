@@ -7,22 +7,52 @@ describe('deployProgress', () => {
   it.each([
     [
       'names the running step and counts healthy hosts',
-      { status: 'running' as const, steps: steps(['succeeded', 'running', 'pending']), hosts: [{ step: 0, status: 'healthy' as const }, { step: 1, status: 'applying' as const }, { step: 2, status: 'pending' as const }] },
+      {
+        status: 'running' as const,
+        steps: steps(['succeeded', 'running', 'pending']),
+        hosts: [
+          { step: 0, status: 'healthy' as const },
+          { step: 1, status: 'applying' as const },
+          { step: 2, status: 'pending' as const },
+        ],
+      },
       { phase: 'step 2/3', done: 1, total: 3, percent: 33 },
     ],
     [
       'says baking while a step bakes',
-      { status: 'running' as const, steps: steps(['baking', 'pending']), hosts: [{ step: 0, status: 'healthy' as const }, { step: 1, status: 'pending' as const }] },
+      {
+        status: 'running' as const,
+        steps: steps(['baking', 'pending']),
+        hosts: [
+          { step: 0, status: 'healthy' as const },
+          { step: 1, status: 'pending' as const },
+        ],
+      },
       { phase: 'baking step 1/2', done: 1, total: 2, percent: 50 },
     ],
     [
       'says paused after the gated step',
-      { status: 'paused' as const, steps: steps(['succeeded', 'pending']), hosts: [{ step: 0, status: 'healthy' as const }, { step: 1, status: 'pending' as const }] },
+      {
+        status: 'paused' as const,
+        steps: steps(['succeeded', 'pending']),
+        hosts: [
+          { step: 0, status: 'healthy' as const },
+          { step: 1, status: 'pending' as const },
+        ],
+      },
       { phase: 'paused after step 2/2', done: 1, total: 2, percent: 50 },
     ],
     [
       'counts only the hosts being rolled back while rolling back',
-      { status: 'rolling_back' as const, steps: steps(['failed']), hosts: [{ step: 0, status: 'rolled_back' as const }, { step: 0, status: 'rolling_back' as const }, { step: 0, status: 'skipped' as const }] },
+      {
+        status: 'rolling_back' as const,
+        steps: steps(['failed']),
+        hosts: [
+          { step: 0, status: 'rolled_back' as const },
+          { step: 0, status: 'rolling_back' as const },
+          { step: 0, status: 'skipped' as const },
+        ],
+      },
       { phase: 'rolling back', done: 1, total: 2, percent: 50 },
     ],
     [

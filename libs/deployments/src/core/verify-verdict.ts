@@ -20,7 +20,8 @@ export type VerifyVerdict =
   /** Proves nothing either way, and why. */
   | { kind: 'unknown'; reason: string };
 
-const SUDO_REFUSAL = /^sudo: .*(password is required|not in the sudoers|not allowed to|incorrect password|no tty present|a terminal is required|unable to)/im;
+const SUDO_REFUSAL =
+  /^sudo: .*(password is required|not in the sudoers|not allowed to|incorrect password|no tty present|a terminal is required|unable to)/im;
 
 function lastStderrLine(stderr: string): string {
   const line = stderr.trim().split('\n').pop() ?? '';
@@ -36,7 +37,8 @@ export function judgeVerify(run: VerifyRun, timeoutSeconds: number): VerifyVerdi
   if (code === 126 || code === 127) {
     return { kind: 'unknown', reason: `verify could not run: exit ${code}${detail ? ` (${detail})` : ''}` };
   }
-  if (code === 255) return { kind: 'unknown', reason: `verify lost its connection or could not start (exit 255)${detail ? ` (${detail})` : ''}` };
+  if (code === 255)
+    return { kind: 'unknown', reason: `verify lost its connection or could not start (exit 255)${detail ? ` (${detail})` : ''}` };
   if (code > 125) return { kind: 'unknown', reason: `verify was killed (exit ${code}${code > 128 ? `, signal ${code - 128}` : ''})` };
   const sudo = SUDO_REFUSAL.exec(run.stderr);
   if (sudo) return { kind: 'unknown', reason: `verify could not run: sudo refused (${sudo[0].trim().slice(0, 200)})` };

@@ -71,7 +71,12 @@ export class DeployRunner {
       const first = await this.mustLoad(deploymentId);
       if (first.deployment.status === 'rolling_back' && first.deployment.rollbackTaskId) {
         // A worker died during the automatic rollback: finish it.
-        await this.audit.recordSystem({ action: 'deployment.rollback.resume', resourceType: 'deployment', resourceId: deploymentId, detail: { rollbackTaskId: first.deployment.rollbackTaskId } });
+        await this.audit.recordSystem({
+          action: 'deployment.rollback.resume',
+          resourceType: 'deployment',
+          resourceId: deploymentId,
+          detail: { rollbackTaskId: first.deployment.rollbackTaskId },
+        });
         await this.rollbackRun(deploymentId, first.deployment.rollbackTaskId, lease);
         return;
       }
@@ -211,7 +216,12 @@ export class DeployRunner {
   }
 
   /** Records the hosts as started (only those still pending), then patches each in the background. */
-  private async startHosts(action: ActionOf<'startHosts'>, run: DeploymentRun, ctx: HostRunContext, inFlight: Map<string, Promise<void>>): Promise<boolean> {
+  private async startHosts(
+    action: ActionOf<'startHosts'>,
+    run: DeploymentRun,
+    ctx: HostRunContext,
+    inFlight: Map<string, Promise<void>>,
+  ): Promise<boolean> {
     const id = run.deployment.id;
     const step = run.steps.find((s) => s.index === action.step);
     if (run.deployment.status !== 'running') await this.status.set(run, 'running');
@@ -279,7 +289,10 @@ export class DeployRunner {
     const resumeAt = new Date(action.until);
     if (deployment.status !== 'paused' || deployment.pausedReason !== action.reason || deployment.resumeAt?.getTime() !== action.until) {
       await this.status.set(run, 'paused', { pausedReason: action.reason, resumeAt });
-      this.logger.log({ deploymentId: deployment.id, reason: action.reason, resumeAt }, 'deployment paused until its schedule allows hosts to start');
+      this.logger.log(
+        { deploymentId: deployment.id, reason: action.reason, resumeAt },
+        'deployment paused until its schedule allows hosts to start',
+      );
     }
     await this.tasks.transition(ctx.taskId, 'paused', { resumeAt });
     this.events.publish(ctx.taskId, { type: 'task', status: 'paused', reason: action.reason, resumeAt: resumeAt.toISOString() });
@@ -300,15 +313,25 @@ export class DeployRunner {
       total: action.hostIds.length,
     });
     const decidedIn = deployment.status;
-    await this.status.set(run, 'rolling_back', {}, {
-      rollbackTaskId: rollbackTask.id,
-      error: { code: 'failure_budget_exceeded', message: action.reason },
-    });
+    await this.status.set(
+      run,
+      'rolling_back',
+      {},
+      {
+        rollbackTaskId: rollbackTask.id,
+        error: { code: 'failure_budget_exceeded', message: action.reason },
+      },
+    );
     await this.audit.recordSystem({
       action: 'deployment.rollback.automatic',
       resourceType: 'deployment',
       resourceId: id,
-      detail: { reason: action.reason, status: { from: decidedIn, to: 'rolling_back' }, hosts: action.hostIds.length, rollbackTaskId: rollbackTask.id },
+      detail: {
+        reason: action.reason,
+        status: { from: decidedIn, to: 'rolling_back' },
+        hosts: action.hostIds.length,
+        rollbackTaskId: rollbackTask.id,
+      },
     });
     const outcome = await this.rollbacks.run(id, rollbackTask.id, action.hostIds, ctx.patch, ctx.sessions, deployment.strategy.maxParallel);
     await this.status.finishRollback(id, rollbackTask.id, outcome.status, outcome.failedHosts, action.reason);
@@ -346,7 +369,12 @@ export class DeployRunner {
   private async recoverInterruptedHosts(run: DeploymentRun, ctx: HostRunContext): Promise<void> {
     const interrupted = run.hosts.filter((h) => IN_FLIGHT_HOST_STATUSES.includes(h.status));
     if (interrupted.length > 0) {
-      await this.audit.recordSystem({ action: 'deployment.resume', resourceType: 'deployment', resourceId: run.deployment.id, detail: { interruptedHosts: interrupted.length, first: interrupted.slice(0, 20).map((h) => h.hostName) } });
+      await this.audit.recordSystem({
+        action: 'deployment.resume',
+        resourceType: 'deployment',
+        resourceId: run.deployment.id,
+        detail: { interruptedHosts: interrupted.length, first: interrupted.slice(0, 20).map((h) => h.hostName) },
+      });
     }
     for (const host of interrupted) {
       const changed = host.rollbackStoredAt !== null;
@@ -355,7 +383,10 @@ export class DeployRunner {
         continue;
       }
       const healthy = await this.patcher.resumeInterrupted(ctx, host);
-      this.logger.warn({ deploymentId: run.deployment.id, host: host.hostName, was: host.status, healthy }, 'recovered an interrupted host');
+      this.logger.warn(
+        { deploymentId: run.deployment.id, host: host.hostName, was: host.status, healthy },
+        'recovered an interrupted host',
+      );
     }
   }
 

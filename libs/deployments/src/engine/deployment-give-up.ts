@@ -41,7 +41,12 @@ export class DeploymentGiveUp {
       const plan = giveUpPlan(
         {
           status: deployment.status,
-          hosts: run.hosts.map((h) => ({ hostId: h.hostId, hostName: h.hostName, status: h.status, rollbackStored: h.rollbackStoredAt !== null })),
+          hosts: run.hosts.map((h) => ({
+            hostId: h.hostId,
+            hostName: h.hostName,
+            status: h.status,
+            rollbackStored: h.rollbackStoredAt !== null,
+          })),
         },
         job,
         reason,
@@ -53,7 +58,10 @@ export class DeploymentGiveUp {
           return false;
         }
         if (written === 'status_changed') continue;
-        this.logger.warn({ deploymentId, taskId, job, from: deployment.status, to: plan.final, reason: reason.message }, 'deployment ended: its job was given up');
+        this.logger.warn(
+          { deploymentId, taskId, job, from: deployment.status, to: plan.final, reason: reason.message },
+          'deployment ended: its job was given up',
+        );
         this.events.publish(deployment.taskId, { type: 'deployment', status: plan.final });
         for (const host of plan.hosts) {
           const hostName = run.hosts.find((h) => h.hostId === host.hostId)?.hostName;

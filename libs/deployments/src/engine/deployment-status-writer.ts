@@ -32,13 +32,18 @@ export class DeploymentStatusWriter {
     skipped?: SkippedHost[],
   ): Promise<void> {
     const run = await this.mustLoad(deploymentId);
-    await this.set(run, status, {}, {
-      finishedAt: new Date(),
-      error:
-        status === 'rollback_failed'
-          ? { code: 'rollback_failed', message: `rollback failed on: ${failedHosts.join(', ')}`, hosts: failedHosts }
-          : { code: 'rolled_back', message: reason },
-    });
+    await this.set(
+      run,
+      status,
+      {},
+      {
+        finishedAt: new Date(),
+        error:
+          status === 'rollback_failed'
+            ? { code: 'rollback_failed', message: `rollback failed on: ${failedHosts.join(', ')}`, hosts: failedHosts }
+            : { code: 'rolled_back', message: reason },
+      },
+    );
     await this.endings.closeSteps(deploymentId, status);
     await this.records.releaseClaims(deploymentId);
     const progress = deployProgress({ ...toSnapshot(await this.mustLoad(deploymentId)) });

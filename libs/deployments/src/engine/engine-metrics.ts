@@ -5,13 +5,15 @@ import { Counter, Histogram, register } from 'prom-client';
 
 function histogram(): Histogram<'phase' | 'outcome'> {
   const existing = register.getSingleMetric('vulnzero_host_operation_seconds');
-  return (existing as Histogram<'phase' | 'outcome'>) ??
+  return (
+    (existing as Histogram<'phase' | 'outcome'>) ??
     new Histogram({
       name: 'vulnzero_host_operation_seconds',
       help: 'Duration of host operations by phase (capture, apply, verify, health, rollback) and outcome',
       labelNames: ['phase', 'outcome'],
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
-    });
+    })
+  );
 }
 
 function counter(name: string, help: string, labelNames: string[]): Counter<string> {

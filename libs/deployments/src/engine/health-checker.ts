@@ -8,7 +8,12 @@ import { hostHttpCheckCommand, hostTcpCheckCommand, urlHost } from '../core/heal
 import type { HostCommandRunner } from './host-sessions';
 
 /** One command on the host, kept as its record (output bounded by the session). */
-async function recorded(runner: HostCommandRunner, phase: CommandRecord['phase'], command: string, timeoutMs: number): Promise<CommandRecord> {
+async function recorded(
+  runner: HostCommandRunner,
+  phase: CommandRecord['phase'],
+  command: string,
+  timeoutMs: number,
+): Promise<CommandRecord> {
   const at = new Date().toISOString();
   const { exitCode, stdout, stderr, durationMs, timedOut } = await runner.exec(command, { timeoutMs });
   return { phase, command, exitCode, stdout, stderr, durationMs, timedOut, at };
@@ -58,7 +63,11 @@ export class HealthChecker {
         if (outcome.ok) break;
         lastProblem = outcome.problem;
         if (Date.now() + RETRY_INTERVAL_MS >= deadline) {
-          return { passed: false, failure: `health check ${index + 1} (${check.type}) failed for ${check.timeoutSeconds}s: ${lastProblem}`, records };
+          return {
+            passed: false,
+            failure: `health check ${index + 1} (${check.type}) failed for ${check.timeoutSeconds}s: ${lastProblem}`,
+            records,
+          };
         }
         await sleep(RETRY_INTERVAL_MS);
       }
@@ -76,13 +85,21 @@ export class HealthChecker {
     switch (check.type) {
       case 'command': {
         const record = await recorded(session, phase, check.command, timeoutMs);
-        return { ok: record.exitCode === 0, problem: `\`${check.command}\` exited ${record.exitCode ?? (record.timedOut ? 'after timing out' : 'without status')}`, record };
+        return {
+          ok: record.exitCode === 0,
+          problem: `\`${check.command}\` exited ${record.exitCode ?? (record.timedOut ? 'after timing out' : 'without status')}`,
+          record,
+        };
       }
       case 'http': {
         if (check.from === 'host') {
           const record = await recorded(session, phase, hostHttpCheckCommand(check.port, check.path, timeoutMs / 1000), timeoutMs + 1000);
           const status = Number(record.stdout.trim());
-          return { ok: status === check.expectStatus, problem: `GET ${check.path} on the host answered ${record.stdout.trim() || 'nothing'}, expected ${check.expectStatus}`, record };
+          return {
+            ok: status === check.expectStatus,
+            problem: `GET ${check.path} on the host answered ${record.stdout.trim() || 'nothing'}, expected ${check.expectStatus}`,
+            record,
+          };
         }
         return this.httpFromWorker(address, check.port, check.path, check.expectStatus, timeoutMs);
       }

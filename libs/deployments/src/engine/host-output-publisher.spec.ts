@@ -23,7 +23,11 @@ describe('HostOutputPublisher', () => {
     live.end();
     expect(new Set(published.map((p) => p.channel))).toEqual(new Set(['vz:host-output:d1:h1']));
     for (const p of published) expect(Buffer.byteLength(p.message)).toBeLessThanOrEqual(HOST_OUTPUT_MESSAGE_BYTES);
-    expect(messages().map((m) => m.text).join('')).toBe(text);
+    expect(
+      messages()
+        .map((m) => m.text)
+        .join(''),
+    ).toBe(text);
     expect(messages().every((m) => m.phase === 'apply' && m.stream === 'stdout' && m.dropped === undefined)).toBe(true);
   });
 

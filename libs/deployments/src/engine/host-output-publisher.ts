@@ -55,7 +55,14 @@ export class HostOutputPublisher {
         }
       }
       if (dropped > 0) {
-        const last = messages.at(-1) ?? { type: 'output', phase, command: excerpt, stream: 'stdout', text: '', at: new Date().toISOString() };
+        const last = messages.at(-1) ?? {
+          type: 'output',
+          phase,
+          command: excerpt,
+          stream: 'stdout',
+          text: '',
+          at: new Date().toISOString(),
+        };
         if (messages.length === 0) messages.push(last);
         last.dropped = dropped;
         dropped = 0;

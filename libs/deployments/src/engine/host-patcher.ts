@@ -145,7 +145,12 @@ export class HostPatcher {
    * byte) or a rollback that cannot be rendered from it answers no: the host
    * never goes on. A commit that fails rejects: the host never goes on either.
    */
-  private async writeAhead(ctx: HostRunContext, host: Readonly<DeploymentHostEntity>, captureNames: string[], captures: ExecResult[]): Promise<WriteAheadAnswer> {
+  private async writeAhead(
+    ctx: HostRunContext,
+    host: Readonly<DeploymentHostEntity>,
+    captureNames: string[],
+    captures: ExecResult[],
+  ): Promise<WriteAheadAnswer> {
     const captured: Record<string, string> = {};
     let rollbackCommands: string[];
     try {
@@ -276,7 +281,8 @@ export class HostPatcher {
       const record = await runRecorded(session, 'verify', ctx.patch.verify, ctx.patch.timeoutSeconds * 1000, undefined, ctx.deploymentId);
       output.push(record);
       const verdict = judgeVerify(record, ctx.patch.timeoutSeconds);
-      if (verdict.kind === 'absent') throw new HostStepFailed(unknown(`verify says the change is not in place (exit ${verdict.exitCode})`), record.exitCode);
+      if (verdict.kind === 'absent')
+        throw new HostStepFailed(unknown(`verify says the change is not in place (exit ${verdict.exitCode})`), record.exitCode);
       if (verdict.kind === 'unknown') throw new HostStepFailed(unknown(verdict.reason), record.exitCode);
       if (host.status === 'applying') await this.transition(ctx, host, 'verifying', { error: null });
       const health = await this.health.check(ctx.patch.healthChecks, session, host.address, 'health');

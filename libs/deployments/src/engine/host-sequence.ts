@@ -24,7 +24,8 @@ export function afterRollbackSteps(patch: PatchDefinition, timeoutMs: number): S
   if (patch.report) steps.push({ phase: 'report', command: patch.report, timeoutMs });
   if (patch.healthChecks.every((check) => check.type === 'command')) {
     for (const check of patch.healthChecks) {
-      if (check.type === 'command') steps.push({ phase: 'health', command: check.command, timeoutMs: firstAttemptTimeoutMs(check.timeoutSeconds) });
+      if (check.type === 'command')
+        steps.push({ phase: 'health', command: check.command, timeoutMs: firstAttemptTimeoutMs(check.timeoutSeconds) });
     }
   }
   return steps;
@@ -81,4 +82,3 @@ export function phasesReached(
     current: { phase: (steps[next] as SequenceStep).phase, since: afterApply },
   };
 }
-

@@ -14,7 +14,10 @@ import type { DeploymentHostEntity } from '../deployment.entity';
 import { sshConnectionErrorsTotal } from './engine-metrics';
 
 /** What a deployment pinned of a target when it was created: the only values its connections use. */
-export type PinnedTarget = Pick<DeploymentHostEntity, 'hostId' | 'hostName' | 'address' | 'resolvedAddress' | 'port' | 'hostKey' | 'credentialId'>;
+export type PinnedTarget = Pick<
+  DeploymentHostEntity,
+  'hostId' | 'hostName' | 'address' | 'resolvedAddress' | 'port' | 'hostKey' | 'credentialId'
+>;
 
 /** What runs a command on a host: its session, or the resident shell its patch left there. */
 export interface HostCommandRunner {
@@ -166,7 +169,9 @@ export class HostSessions {
         address,
         port: host.port,
         username,
-        ...('prepared' in credential ? { privateKey: credential.prepared } : { privateKey, ...(passphrase !== undefined ? { passphrase } : {}) }),
+        ...('prepared' in credential
+          ? { privateKey: credential.prepared }
+          : { privateKey, ...(passphrase !== undefined ? { passphrase } : {}) }),
         hostKey: host.hostKey,
         // Every command of a deployment (capture, apply, verify, health, rollback) runs as root when the credential says so.
         ...(become ? { become } : {}),

@@ -19,7 +19,10 @@ export class ReachabilityProbe {
     const unreachable = new Map<string, string>();
     await mapLimit(targets, PROBE_PARALLEL, async (host) => {
       try {
-        const session = await this.connector.connect({ ...(await this.hosts.sshTargetFor(host)), connectTimeoutMs: PROBE_CONNECT_TIMEOUT_MS });
+        const session = await this.connector.connect({
+          ...(await this.hosts.sshTargetFor(host)),
+          connectTimeoutMs: PROBE_CONNECT_TIMEOUT_MS,
+        });
         await session.close();
       } catch (error) {
         unreachable.set(host.id, error instanceof Error ? error.message : String(error));

@@ -21,7 +21,13 @@ export class RollbackRetryCheck {
   constructor(private readonly records: DeploymentRecords) {}
 
   /** `hosts` in rollback order; the answer keeps it. At most `parallel` hosts at once. */
-  async check(deploymentId: string, hosts: DeploymentHostEntity[], patch: PatchDefinition, sessions: HostSessions, parallel: number): Promise<RollbackRetrySelection> {
+  async check(
+    deploymentId: string,
+    hosts: DeploymentHostEntity[],
+    patch: PatchDefinition,
+    sessions: HostSessions,
+    parallel: number,
+  ): Promise<RollbackRetrySelection> {
     const holds = new Map<string, boolean>();
     const skipped: SkippedHost[] = [];
     await mapLimit(hosts, parallel, async (host) => {
@@ -40,7 +46,12 @@ export class RollbackRetryCheck {
   }
 
   /** Null when verify still passes on the host. */
-  private async reasonToSkip(deploymentId: string, host: DeploymentHostEntity, patch: PatchDefinition, sessions: HostSessions): Promise<string | null> {
+  private async reasonToSkip(
+    deploymentId: string,
+    host: DeploymentHostEntity,
+    patch: PatchDefinition,
+    sessions: HostSessions,
+  ): Promise<string | null> {
     if (!patch.verify) return (verifyStillHolds(null, patch.timeoutSeconds) as { reason: string }).reason;
     let run: VerifyRun;
     const output: CommandRecord[] = [];

@@ -43,7 +43,9 @@ export class RollbackRunner {
     sessions: HostSessions,
     parallel: number,
   ): Promise<RollbackOutcome> {
-    await this.tasks.transition(rollbackTaskId, 'running', { progress: { phase: 'rolling back', done: 0, total: hostIds.length, percent: 0 } });
+    await this.tasks.transition(rollbackTaskId, 'running', {
+      progress: { phase: 'rolling back', done: 0, total: hostIds.length, percent: 0 },
+    });
     this.events.publish(rollbackTaskId, { type: 'task', status: 'running' });
     const run = await this.records.load(deploymentId);
     if (!run) throw new Error(`deployment ${deploymentId} not found`);
@@ -83,7 +85,8 @@ export class RollbackRunner {
     const timeoutMs = patch.timeoutSeconds * 1000;
     const output: CommandRecord[] = [];
     await this.records.transitionHost(deploymentId, host.hostId, host.status, 'rolling_back', { rollbackStartedAt: new Date() });
-    for (const taskId of taskIds) this.events.publish(taskId, { type: 'host', hostId: host.hostId, hostName: host.hostName, status: 'rolling_back' });
+    for (const taskId of taskIds)
+      this.events.publish(taskId, { type: 'host', hostId: host.hostId, hostName: host.hostName, status: 'rolling_back' });
     let failure: string | null = null;
     let exitCode: number | null = null;
     let restartReport: HostRestartReports | undefined;
@@ -101,7 +104,8 @@ export class RollbackRunner {
         // What the rollback left running on old code, before the health checks (as after apply).
         const record = await runRecorded(session, 'rollback-report', patch.report, timeoutMs, undefined, deploymentId);
         output.push(record);
-        if (record.exitCode === 0) restartReport = { ...(host.restartReport ?? {}), afterRollback: parseRestartReport(record.stdout, new Date()) };
+        if (record.exitCode === 0)
+          restartReport = { ...(host.restartReport ?? {}), afterRollback: parseRestartReport(record.stdout, new Date()) };
       }
       const health = await this.health.check(patch.healthChecks, session, pinnedAddress(host), 'rollback-health');
       output.push(...health.records);
@@ -128,10 +132,10 @@ export class RollbackRunner {
       ...(restartReport ? { restartReport } : {}),
       ...(failure ? { error: `rollback: ${failure}`, exitCode } : {}),
     });
-    for (const taskId of taskIds) this.events.publish(taskId, { type: 'host', hostId: host.hostId, hostName: host.hostName, status, error: failure });
+    for (const taskId of taskIds)
+      this.events.publish(taskId, { type: 'host', hostId: host.hostId, hostName: host.hostName, status, error: failure });
     hostRollbacksTotal.inc({ outcome: failure ? 'failed' : 'ok' });
     observeHostOperation('rollback', failure ? 'failed' : 'ok', started);
     return failure === null;
   }
 }
-

@@ -1,4 +1,11 @@
-import { becomeProblems, classifyKeyParseError, keyParseProblem, passphraseProblem, privateKeyProblem, usernameProblem } from './credential-input';
+import {
+  becomeProblems,
+  classifyKeyParseError,
+  keyParseProblem,
+  passphraseProblem,
+  privateKeyProblem,
+  usernameProblem,
+} from './credential-input';
 
 describe('credential fields', () => {
   it.each([
@@ -47,10 +54,26 @@ describe('become', () => {
     { name: 'sudo with a password', become: { method: 'sudo', password: 'p a$s\'w"d' }, expected: [] },
     { name: 'another method', become: { method: 'su' }, expected: ['become.method: must be "sudo"'] },
     { name: 'no method', become: {}, expected: ['become.method: must be "sudo"'] },
-    { name: 'an empty password', become: { method: 'sudo', password: '' }, expected: [expect.stringMatching(/^become\.password: must not be empty/) as unknown as string] },
-    { name: 'a password with a newline', become: { method: 'sudo', password: 'SECRET\nx' }, expected: ['become.password: must not contain NUL, CR or LF'] },
-    { name: 'a password with a NUL byte', become: { method: 'sudo', password: 'SECRET\0x' }, expected: ['become.password: must not contain NUL, CR or LF'] },
-    { name: 'a password over 1024 bytes', become: { method: 'sudo', password: `SECRET${'é'.repeat(510)}` }, expected: ['become.password: must be at most 1024 bytes'] },
+    {
+      name: 'an empty password',
+      become: { method: 'sudo', password: '' },
+      expected: [expect.stringMatching(/^become\.password: must not be empty/) as unknown as string],
+    },
+    {
+      name: 'a password with a newline',
+      become: { method: 'sudo', password: 'SECRET\nx' },
+      expected: ['become.password: must not contain NUL, CR or LF'],
+    },
+    {
+      name: 'a password with a NUL byte',
+      become: { method: 'sudo', password: 'SECRET\0x' },
+      expected: ['become.password: must not contain NUL, CR or LF'],
+    },
+    {
+      name: 'a password over 1024 bytes',
+      become: { method: 'sudo', password: `SECRET${'é'.repeat(510)}` },
+      expected: ['become.password: must be at most 1024 bytes'],
+    },
     { name: 'a password that is not a string', become: { method: 'sudo', password: 5 }, expected: ['become.password: must be a string'] },
     { name: 'an unknown field', become: { method: 'sudo', user: 'root' }, expected: ['become.user: is not a field of become'] },
     { name: 'not an object', become: 'sudo', expected: ['become: must be an object {"method": "sudo", "password"?}'] },

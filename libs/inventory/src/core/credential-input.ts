@@ -76,7 +76,8 @@ export function becomePasswordProblem(value: unknown): string | null {
 
 /** Every problem of a `become` object, each naming its field (`become.method: …`). */
 export function becomeProblems(value: unknown): string[] {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return ['become: must be an object {"method": "sudo", "password"?}'];
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return ['become: must be an object {"method": "sudo", "password"?}'];
   const problems: string[] = [];
   const { method, password, ...unknown } = value as Record<string, unknown>;
   const methodProblem = becomeMethodProblem(method);

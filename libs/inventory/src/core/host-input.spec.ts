@@ -51,8 +51,16 @@ describe('a single host registration', () => {
     ['credentialId not a UUID', { credentialId: 'abc' }, ['credentialId: must be a UUID']],
     ['labels as an array', { labels: ['web'] }, ['labels: must be an object of string keys to string values']],
     ['a bad label value', { labels: { role: 5 } }, ['labels: role: value must be a string']],
-    ['hostKey of an unknown type', { hostKey: 'ssh-dss AAAA' }, [expect.stringMatching(/^hostKey: is not a valid OpenSSH public key line: unsupported key type/)]],
-    ['hostKey with truncated data', { hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAAA' }, [expect.stringMatching(/^hostKey: is not a valid/)]],
+    [
+      'hostKey of an unknown type',
+      { hostKey: 'ssh-dss AAAA' },
+      [expect.stringMatching(/^hostKey: is not a valid OpenSSH public key line: unsupported key type/)],
+    ],
+    [
+      'hostKey with truncated data',
+      { hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAAA' },
+      [expect.stringMatching(/^hostKey: is not a valid/)],
+    ],
     ['hostKey as a number', { hostKey: 1 }, [expect.stringMatching(/^hostKey: must be an OpenSSH public key line/)]],
     ['an unknown field', { role: 'web' }, ['role: is not an allowed field']],
   ])('names the field when given %s', (_what, overrides, errors) => {
@@ -140,7 +148,12 @@ describe('what a PATCH does to the pinned host key', () => {
 
   it.each<[string, typeof pinned | typeof unpinned, HostPatch, { hostKey: unknown; changed: boolean }]>([
     ['keeps the pin when only labels change', pinned, { labels: { a: 'b' } }, { hostKey: pinned.hostKey, changed: false }],
-    ['keeps the pin when the address is sent unchanged', pinned, { address: '10.0.0.1', port: 22 }, { hostKey: pinned.hostKey, changed: false }],
+    [
+      'keeps the pin when the address is sent unchanged',
+      pinned,
+      { address: '10.0.0.1', port: 22 },
+      { hostKey: pinned.hostKey, changed: false },
+    ],
     ['unpins when the address moves', pinned, { address: '10.0.0.2' }, { hostKey: null, changed: true }],
     ['unpins when the port moves', pinned, { port: 2222 }, { hostKey: null, changed: true }],
     ['pins the new key sent with a move', pinned, { address: '10.0.0.2', hostKey: keyB }, { hostKey: keyB, changed: true }],
@@ -159,7 +172,11 @@ describe('which connection fields a PATCH changes (refused while a deployment ho
 
   it.each<{ name: string; patch: HostPatch; expected: ReturnType<typeof connectionChanges> }>([
     { name: 'none for a new name and labels', patch: { name: 'web-9', labels: { a: 'b' } }, expected: [] },
-    { name: 'none for the same address, port, key and credential sent again', patch: { address: '10.0.0.1', port: 22, hostKey: current.hostKey, credentialId: CREDENTIAL }, expected: [] },
+    {
+      name: 'none for the same address, port, key and credential sent again',
+      patch: { address: '10.0.0.1', port: 22, hostKey: current.hostKey, credentialId: CREDENTIAL },
+      expected: [],
+    },
     { name: 'the address and the key it unpins on a move', patch: { address: '10.0.0.2' }, expected: ['address', 'hostKey'] },
     { name: 'the port and the key it unpins', patch: { port: 2222 }, expected: ['port', 'hostKey'] },
     { name: 'the key alone', patch: { hostKey: { line: KEY_B, fingerprint: FP_B } }, expected: ['hostKey'] },

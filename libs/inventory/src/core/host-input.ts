@@ -2,11 +2,7 @@
 // 400 names every bad field of every bad item (`hosts[3].address: …`) in one
 // answer. The same rules back the single-host DTO, the bulk route and any
 // service caller, so they cannot drift apart.
-import {
-  fingerprintSha256,
-  formatHostKey,
-  validateHostKey,
-} from '../../../ssh/src/core/host-key';
+import { fingerprintSha256, formatHostKey, validateHostKey } from '../../../ssh/src/core/host-key';
 import { addressProblem } from './address';
 import { Labels, labelsProblems } from './labels';
 
@@ -50,15 +46,11 @@ export function isUuid(value: unknown): value is string {
 
 export function nameProblem(value: unknown): string | null {
   if (typeof value !== 'string') return 'must be a string';
-  return NAME_PATTERN.test(value)
-    ? null
-    : 'must be 1-128 characters of letters, digits, ".", "_" or "-", starting with a letter or digit';
+  return NAME_PATTERN.test(value) ? null : 'must be 1-128 characters of letters, digits, ".", "_" or "-", starting with a letter or digit';
 }
 
 export function portProblem(value: unknown): string | null {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 65535
-    ? null
-    : 'must be an integer from 1 to 65535';
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 65535 ? null : 'must be an integer from 1 to 65535';
 }
 
 export function uuidProblem(value: unknown): string | null {
@@ -198,7 +190,10 @@ export interface HostEndpointState {
  * request pins the key of the new endpoint, so the engine never connects to
  * a new machine on the strength of the old machine's key.
  */
-export function hostKeyAfterPatch(current: HostEndpointState, patch: HostPatch): {
+export function hostKeyAfterPatch(
+  current: HostEndpointState,
+  patch: HostPatch,
+): {
   hostKey: PinnedKey | null;
   changed: boolean;
 } {
@@ -207,8 +202,7 @@ export function hostKeyAfterPatch(current: HostEndpointState, patch: HostPatch):
     return { hostKey: patch.hostKey, changed: !same };
   }
   const moved =
-    (patch.address !== undefined && patch.address !== current.address) ||
-    (patch.port !== undefined && patch.port !== current.port);
+    (patch.address !== undefined && patch.address !== current.address) || (patch.port !== undefined && patch.port !== current.port);
   if (moved && current.hostKey) return { hostKey: null, changed: true };
   return { hostKey: current.hostKey, changed: false };
 }

@@ -25,16 +25,8 @@ describe('host labels', () => {
     ['a nested value', { env: { a: 'b' } }, ['env: value must be a string']],
     ['a 129-character value', { note: 'x'.repeat(129) }, ['note: value must be at most 128 characters']],
     ['a control character', { note: 'a\nb' }, ['note: value must not contain control characters']],
-    [
-      '33 labels',
-      Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, 'v'])),
-      ['at most 32 labels are allowed'],
-    ],
-    [
-      'a bad key and a bad value at once',
-      { Bad: 1 },
-      [expect.stringMatching(/^key "Bad": key must/), 'key "Bad": value must be a string'],
-    ],
+    ['33 labels', Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, 'v'])), ['at most 32 labels are allowed']],
+    ['a bad key and a bad value at once', { Bad: 1 }, [expect.stringMatching(/^key "Bad": key must/), 'key "Bad": value must be a string']],
   ])('refuses %s', (_what, labels, problems) => {
     expect(labelsProblems(labels)).toEqual(problems);
   });

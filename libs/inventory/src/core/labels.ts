@@ -12,9 +12,7 @@ export const MAX_LABELS = 32;
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 export function labelKeyProblem(key: string): string | null {
-  return LABEL_KEY.test(key)
-    ? null
-    : 'key must be 1-63 characters of a-z, 0-9, ".", "_", "/", "-", starting with a letter or digit';
+  return LABEL_KEY.test(key) ? null : 'key must be 1-63 characters of a-z, 0-9, ".", "_", "/", "-", starting with a letter or digit';
 }
 
 export function labelValueProblem(value: unknown): string | null {

@@ -19,7 +19,13 @@ describe('name cursors', () => {
   });
 
   it('offers a next cursor only when a row beyond the limit was fetched', () => {
-    const names = (rows: string[], limit: number) => pageOf(rows, limit, (r) => r, (r) => r.toUpperCase());
+    const names = (rows: string[], limit: number) =>
+      pageOf(
+        rows,
+        limit,
+        (r) => r,
+        (r) => r.toUpperCase(),
+      );
     expect(names(['a', 'b', 'c'], 2)).toEqual({ items: ['A', 'B'], nextCursor: encodeNameCursor('b') });
     expect(names(['a', 'b'], 2)).toEqual({ items: ['A', 'B'], nextCursor: null });
     expect(names([], 2)).toEqual({ items: [], nextCursor: null });

@@ -1,11 +1,7 @@
 // The scripts are proven on real Debian hosts (test/integration/apt-package-patch.int-spec.ts);
 // here: their syntax under dash and bash, how the spec reaches them, and the refusals.
 import { spawnSync } from 'node:child_process';
-import {
-  generatePackageCommands,
-  InvalidPackageSpecError,
-  validatePackageSpec,
-} from './package-patch';
+import { generatePackageCommands, InvalidPackageSpecError, validatePackageSpec } from './package-patch';
 import { renderCommand, validatePatchPlaceholders } from './placeholders';
 
 const openssl = { manager: 'apt' as const, name: 'openssl', version: '3.0.15-1~deb12u1' };
@@ -40,18 +36,20 @@ describe('generatePackageCommands', () => {
   });
 
   it('puts the spec into the scripts only as single-quoted assignments', () => {
-    expect(bySource.apply[0]).toContain(`vz_mode='source'; vz_target='openssl'; vz_version='3.0.22-1~deb12u2'; vz_lock='300'; vz_days='30'; vz_restart='nginx'`);
+    expect(bySource.apply[0]).toContain(
+      `vz_mode='source'; vz_target='openssl'; vz_version='3.0.22-1~deb12u2'; vz_lock='300'; vz_days='30'; vz_restart='nginx'`,
+    );
     expect(byName.verify).toContain(`vz_mode='name'; vz_target='openssl'; vz_version='3.0.15-1~deb12u1'`);
   });
 
-  it('uses the plan only as data: a printf argument written to the deployment\'s directory', () => {
+  it("uses the plan only as data: a printf argument written to the deployment's directory", () => {
     expect(validatePatchPlaceholders(bySource.capture, bySource.rollback)).toEqual([]);
     const rendered = renderCommand(bySource.rollback[0] as string, { plan: "dir\t$(touch /tmp/pwned)'`id`" });
     expect(rendered).toContain(`printf '%s\\n' "\${vz_cap_plan?}" >/var/lib/vulnzero/deployments/"$VZ_DEPLOYMENT_ID"/rollback-plan`);
     expect(bySource.rollback[1]).not.toContain('{{');
   });
 
-  it('waits for the dpkg lock as long as the patch\'s timeout and keeps changed configuration files', () => {
+  it("waits for the dpkg lock as long as the patch's timeout and keeps changed configuration files", () => {
     const commands = generatePackageCommands(openssl, { timeoutSeconds: 900, artifactDays: 7 });
     expect(commands.apply[0]).toContain(`vz_lock='900'`);
     expect(commands.capture.plan).toContain(`vz_days='7'`);
@@ -118,7 +116,9 @@ describe('validatePackageSpec', () => {
   });
 
   it('accepts a source package with services to restart', () => {
-    expect(validatePackageSpec({ manager: 'apt', source: 'openssl', version: '3.0.22-1~deb12u2', restart: ['nginx', 'ssh@1.service'] })).toEqual([]);
+    expect(
+      validatePackageSpec({ manager: 'apt', source: 'openssl', version: '3.0.22-1~deb12u2', restart: ['nginx', 'ssh@1.service'] }),
+    ).toEqual([]);
   });
 
   it('wants exactly one of name and source', () => {
@@ -142,11 +142,7 @@ describe('validatePackageSpec', () => {
     ['a name starting with a hyphen', { name: '-rf' }, 'package.name'],
     ['a name with a space', { name: 'open ssl' }, 'package.name'],
     ['an architecture-qualified name', { name: 'libssl3:amd64' }, 'package.name'],
-    [
-      'a version with shell in it',
-      { version: "1.0'; touch /tmp/pwned; echo '" },
-      'package.version',
-    ],
+    ['a version with shell in it', { version: "1.0'; touch /tmp/pwned; echo '" }, 'package.version'],
     ['a version with command substitution', { version: '1.$(id)' }, 'package.version'],
     ['an empty version', { version: '' }, 'package.version'],
     ['a version not starting with a digit', { version: 'v1.2' }, 'package.version'],
@@ -156,8 +152,6 @@ describe('validatePackageSpec', () => {
     ['a number instead of a string', { version: 12 }, 'package.version'],
     ['another manager', { manager: 'yum' }, 'package.manager'],
   ])('rejects %s', (_name, override, field) => {
-    expect(validatePackageSpec({ ...openssl, ...override })).toEqual([
-      { field, message: expect.any(String) },
-    ]);
+    expect(validatePackageSpec({ ...openssl, ...override })).toEqual([{ field, message: expect.any(String) }]);
   });
 });

@@ -1,5 +1,12 @@
 import type { FieldProblem } from './field-problem';
-import { aptApplyScript, aptCaptureScript, aptRollbackTemplates, aptVerifyScript, RESTART_REPORT_SCRIPT, type AptScriptParams } from './apt-scripts';
+import {
+  aptApplyScript,
+  aptCaptureScript,
+  aptRollbackTemplates,
+  aptVerifyScript,
+  RESTART_REPORT_SCRIPT,
+  type AptScriptParams,
+} from './apt-scripts';
 
 /**
  * An apt package patch: one binary package (`name`) or every installed binary
@@ -69,7 +76,10 @@ export function validatePackageSpec(input: {
   const hasName = input.name !== undefined && input.name !== null;
   const hasSource = input.source !== undefined && input.source !== null;
   if (hasName === hasSource) {
-    problems.push({ field: 'package.name', message: 'give exactly one of package.name (a binary package) and package.source (every installed binary of a source package)' });
+    problems.push({
+      field: 'package.name',
+      message: 'give exactly one of package.name (a binary package) and package.source (every installed binary of a source package)',
+    });
   }
   for (const field of ['name', 'source'] as const) {
     const value = input[field];
@@ -82,11 +92,7 @@ export function validatePackageSpec(input: {
       });
     }
   }
-  if (
-    typeof input.version !== 'string' ||
-    input.version.length > MAX_LENGTH ||
-    !DEBIAN_VERSION.test(input.version)
-  ) {
+  if (typeof input.version !== 'string' || input.version.length > MAX_LENGTH || !DEBIAN_VERSION.test(input.version)) {
     problems.push({
       field: 'package.version',
       message:
@@ -99,7 +105,10 @@ export function validatePackageSpec(input: {
     } else {
       input.restart.forEach((service: unknown, i) => {
         if (typeof service !== 'string' || !SERVICE_NAME.test(service)) {
-          problems.push({ field: `package.restart[${i}]`, message: 'must be a service name: letters, digits and @ . _ : -, starting with a letter or digit, at most 100 characters' });
+          problems.push({
+            field: `package.restart[${i}]`,
+            message: 'must be a service name: letters, digits and @ . _ : -, starting with a letter or digit, at most 100 characters',
+          });
         }
       });
     }

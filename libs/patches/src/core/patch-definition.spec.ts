@@ -39,25 +39,47 @@ describe('validatePatchDefinition accepts', () => {
     ['the docs/api.md#patches example', specExample()],
     ['a patch with only a name, apply and rollback', { name: 'touch', apply: ['touch /etc/motd'], rollback: ['rm -f /etc/motd'] }],
     ['a package patch', { name: 'openssl', package: openssl }],
-    ['a package patch with health checks and a timeout', { name: 'p', package: openssl, healthChecks: [{ type: 'tcp', port: 22 }], timeoutSeconds: 60 }],
+    [
+      'a package patch with health checks and a timeout',
+      { name: 'p', package: openssl, healthChecks: [{ type: 'tcp', port: 22 }], timeoutSeconds: 60 },
+    ],
     ['a capture name no rollback command uses', aPatch({ capture: { previousVersion: 'cat /v', kernel: 'uname -r' } })],
-    ['null for every optional field of an irreversible patch (a view sent back)', { name: 'n', apply: ['true'], capture: null, rollback: null, verify: null, healthChecks: null, timeoutSeconds: null, package: null, irreversible: true }],
+    [
+      'null for every optional field of an irreversible patch (a view sent back)',
+      {
+        name: 'n',
+        apply: ['true'],
+        capture: null,
+        rollback: null,
+        verify: null,
+        healthChecks: null,
+        timeoutSeconds: null,
+        package: null,
+        irreversible: true,
+      },
+    ],
     ['an irreversible patch with no rollback', { name: 'n', apply: ['true'], irreversible: true }],
     ['an irreversible patch with an empty rollback', { name: 'n', apply: ['true'], rollback: [], irreversible: true }],
     ['irreversible false with a rollback', aPatch({ irreversible: false })],
     [
       'a rollback template full of shell metacharacters around an unquoted placeholder',
-      aPatch({ rollback: ["echo '$(id)' `id` ; rm -f /tmp/x && install {{previousVersion}} # \"{{\""] }),
+      aPatch({ rollback: ['echo \'$(id)\' `id` ; rm -f /tmp/x && install {{previousVersion}} # "{{"'] }),
     ],
     ['a Go template in apply, which is not a placeholder', aPatch({ apply: [`docker inspect -f '{{.State.Status}}' web`] })],
     ['a command of exactly 8 KiB', aPatch({ apply: ['x'.repeat(8192)] })],
     ['50 apply and 50 rollback commands', aPatch({ apply: Array(50).fill('true'), rollback: Array(50).fill('true') })],
-    ['20 capture names and 20 health checks', aPatch({
-      capture: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`v${i}`, 'true'])),
-      rollback: ['true'],
-      healthChecks: Array(20).fill({ type: 'tcp', port: 22 }),
-    })],
-    ['the timeout bounds', aPatch({ timeoutSeconds: 86_400, healthChecks: [{ type: 'tcp', port: 65535, timeoutSeconds: 3600, from: 'host' }] })],
+    [
+      '20 capture names and 20 health checks',
+      aPatch({
+        capture: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`v${i}`, 'true'])),
+        rollback: ['true'],
+        healthChecks: Array(20).fill({ type: 'tcp', port: 22 }),
+      }),
+    ],
+    [
+      'the timeout bounds',
+      aPatch({ timeoutSeconds: 86_400, healthChecks: [{ type: 'tcp', port: 65535, timeoutSeconds: 3600, from: 'host' }] }),
+    ],
     ['a check from the host', aPatch({ healthChecks: [{ type: 'http', port: 1, path: '/a?b=c&d', from: 'host', expectStatus: 599 }] })],
   ])('%s', (_name, input) => {
     expect(validatePatchDefinition(input)).toEqual([]);
@@ -96,10 +118,18 @@ describe('validatePatchDefinition names every bad field', () => {
     ['capture as an array', aPatch({ capture: ['x'], rollback: ['true'] }), ['capture']],
     ['a capture name with a hyphen', aPatch({ capture: { 'bad-key': 'true' }, rollback: ['true'] }), ['capture.bad-key']],
     ['a capture name starting with a digit', aPatch({ capture: { '1st': 'true' }, rollback: ['true'] }), ['capture.1st']],
-    ['a capture named __proto__', JSON.parse('{"name":"n","apply":["true"],"rollback":["true"],"capture":{"__proto__":"id"}}'), ['capture.__proto__']],
+    [
+      'a capture named __proto__',
+      JSON.parse('{"name":"n","apply":["true"],"rollback":["true"],"capture":{"__proto__":"id"}}'),
+      ['capture.__proto__'],
+    ],
     ['an empty capture command', aPatch({ capture: { previousVersion: '' } }), ['capture.previousVersion']],
     ['a capture command with a placeholder', aPatch({ capture: { previousVersion: 'echo {{x}}' } }), ['capture.previousVersion']],
-    ['21 capture names', aPatch({ capture: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`v${i}`, 'true'])), rollback: ['true'] }), ['capture']],
+    [
+      '21 capture names',
+      aPatch({ capture: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`v${i}`, 'true'])), rollback: ['true'] }),
+      ['capture'],
+    ],
     ['a rollback placeholder with no capture', aPatch({ capture: {} }), ['rollback[0]']],
     ['a rollback placeholder with capture left out', aPatch({ capture: undefined }), ['rollback[0]']],
     ['a rollback placeholder after $ (it would run a captured value)', aPatch({ rollback: ['x=${{previousVersion}}'] }), ['rollback[0]']],
@@ -201,7 +231,10 @@ describe('package shorthand', () => {
 
   it('generates the four command sets and keeps the package on the definition', () => {
     const definition = normalizePatchDefinition({ name: 'openssl', package: openssl });
-    const generated = generatePackageCommands({ manager: 'apt', name: 'openssl', version: '3.0.15-1~deb12u1' }, { timeoutSeconds: 300, artifactDays: 30 });
+    const generated = generatePackageCommands(
+      { manager: 'apt', name: 'openssl', version: '3.0.15-1~deb12u1' },
+      { timeoutSeconds: 300, artifactDays: 30 },
+    );
     expect(definition).toEqual<PatchDefinition>({
       name: 'openssl',
       capture: generated.capture,
@@ -252,7 +285,9 @@ describe('normalizePatchDefinition', () => {
   });
 
   it('fills the defaults of a minimal patch', () => {
-    expect(normalizePatchDefinition({ name: 'm', apply: ['true'], rollback: ['false'], healthChecks: [{ type: 'http', port: 80, path: '/' }] })).toEqual<PatchDefinition>({
+    expect(
+      normalizePatchDefinition({ name: 'm', apply: ['true'], rollback: ['false'], healthChecks: [{ type: 'http', port: 80, path: '/' }] }),
+    ).toEqual<PatchDefinition>({
       name: 'm',
       capture: {},
       apply: ['true'],
@@ -268,7 +303,10 @@ describe('normalizePatchDefinition', () => {
 
   it('keeps given values over defaults', () => {
     const definition = normalizePatchDefinition(
-      aPatch({ timeoutSeconds: 42, healthChecks: [{ type: 'http', port: 80, path: '/', expectStatus: 204, from: 'host', timeoutSeconds: 5 }] }),
+      aPatch({
+        timeoutSeconds: 42,
+        healthChecks: [{ type: 'http', port: 80, path: '/', expectStatus: 204, from: 'host', timeoutSeconds: 5 }],
+      }),
     );
     expect(definition.timeoutSeconds).toBe(42);
     expect(definition.healthChecks).toEqual([{ type: 'http', port: 80, path: '/', expectStatus: 204, from: 'host', timeoutSeconds: 5 }]);

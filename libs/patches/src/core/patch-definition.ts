@@ -164,12 +164,7 @@ function checkCommandList(
     return;
   }
   if (value.length < bounds.min || value.length > bounds.max) {
-    problems.add(
-      field,
-      bounds.min > 0
-        ? `must have ${bounds.min} to ${bounds.max} commands`
-        : `must have at most ${bounds.max} commands`,
-    );
+    problems.add(field, bounds.min > 0 ? `must have ${bounds.min} to ${bounds.max} commands` : `must have at most ${bounds.max} commands`);
   }
   value.forEach((command, i) => {
     const problem = commandProblem(command);
@@ -284,12 +279,7 @@ export function validatePatchDefinition(input: unknown): FieldProblem[] {
   }
 
   const name = input.name;
-  if (
-    typeof name !== 'string' ||
-    name.trim() === '' ||
-    name.length > PATCH_LIMITS.nameLength ||
-    CONTROL_CHARACTERS.test(name)
-  ) {
+  if (typeof name !== 'string' || name.trim() === '' || name.length > PATCH_LIMITS.nameLength || CONTROL_CHARACTERS.test(name)) {
     problems.add('name', `must be a string of 1 to ${PATCH_LIMITS.nameLength} characters, without control characters`);
   }
 

@@ -50,29 +50,186 @@ export interface TemplateScan {
  */
 const RUNS_ARGUMENTS = new Set([
   // the shell's own
-  '.', 'source', 'eval', 'exec', 'command', 'builtin', 'trap', 'alias', 'let', 'declare', 'typeset', 'local',
-  'export', 'readonly', 'unset', 'read', 'mapfile', 'readarray', 'getopts', 'enable', 'complete', 'compgen',
-  'bind', 'fc', 'hash', 'coproc', 'time', 'wait', 'integer', 'float', 'autoload', 'functions', 'zmodload',
+  '.',
+  'source',
+  'eval',
+  'exec',
+  'command',
+  'builtin',
+  'trap',
+  'alias',
+  'let',
+  'declare',
+  'typeset',
+  'local',
+  'export',
+  'readonly',
+  'unset',
+  'read',
+  'mapfile',
+  'readarray',
+  'getopts',
+  'enable',
+  'complete',
+  'compgen',
+  'bind',
+  'fc',
+  'hash',
+  'coproc',
+  'time',
+  'wait',
+  'integer',
+  'float',
+  'autoload',
+  'functions',
+  'zmodload',
   // shells and interpreters
-  'sh', 'bash', 'dash', 'zsh', 'ksh', 'ksh93', 'mksh', 'ash', 'busybox', 'fish', 'csh', 'tcsh', 'rbash',
-  'python', 'python2', 'python3', 'perl', 'ruby', 'node', 'nodejs', 'php', 'lua', 'tclsh', 'expect',
-  'awk', 'gawk', 'mawk', 'nawk', 'sed', 'ed', 'vi', 'vim', 'jq',
+  'sh',
+  'bash',
+  'dash',
+  'zsh',
+  'ksh',
+  'ksh93',
+  'mksh',
+  'ash',
+  'busybox',
+  'fish',
+  'csh',
+  'tcsh',
+  'rbash',
+  'python',
+  'python2',
+  'python3',
+  'perl',
+  'ruby',
+  'node',
+  'nodejs',
+  'php',
+  'lua',
+  'tclsh',
+  'expect',
+  'awk',
+  'gawk',
+  'mawk',
+  'nawk',
+  'sed',
+  'ed',
+  'vi',
+  'vim',
+  'jq',
   // programs that start another command from their arguments
-  'sudo', 'su', 'doas', 'runuser', 'env', 'xargs', 'parallel', 'find', 'nohup', 'nice', 'ionice', 'timeout',
-  'stdbuf', 'chroot', 'nsenter', 'unshare', 'setsid', 'setpriv', 'watch', 'ssh', 'script', 'flock', 'strace',
-  'ltrace', 'systemd-run', 'start-stop-daemon', 'chpst', 'taskset', 'numactl', 'unbuffer', 'faketime', 'sg',
-  'pkexec', 'at', 'batch', 'crontab', 'chrt', 'cgexec', 'firejail', 'bwrap', 'toybox', 'dbus-run-session',
-  'xvfb-run', 'valgrind', 'gdb', 'make', 'jobs',
+  'sudo',
+  'su',
+  'doas',
+  'runuser',
+  'env',
+  'xargs',
+  'parallel',
+  'find',
+  'nohup',
+  'nice',
+  'ionice',
+  'timeout',
+  'stdbuf',
+  'chroot',
+  'nsenter',
+  'unshare',
+  'setsid',
+  'setpriv',
+  'watch',
+  'ssh',
+  'script',
+  'flock',
+  'strace',
+  'ltrace',
+  'systemd-run',
+  'start-stop-daemon',
+  'chpst',
+  'taskset',
+  'numactl',
+  'unbuffer',
+  'faketime',
+  'sg',
+  'pkexec',
+  'at',
+  'batch',
+  'crontab',
+  'chrt',
+  'cgexec',
+  'firejail',
+  'bwrap',
+  'toybox',
+  'dbus-run-session',
+  'xvfb-run',
+  'valgrind',
+  'gdb',
+  'make',
+  'jobs',
   // numeric arguments zsh and ksh evaluate as arithmetic (`a[$(…)]` runs)
-  'shift', 'exit', 'return', 'break', 'continue', 'ulimit', 'kill', 'fg', 'bg', 'disown',
+  'shift',
+  'exit',
+  'return',
+  'break',
+  'continue',
+  'ulimit',
+  'kill',
+  'fg',
+  'bg',
+  'disown',
 ]);
 
 /** Programs that run what they read on stdin: a value piped into one is code. */
 const STDIN_RUNNERS = new Set([
-  'sh', 'bash', 'dash', 'zsh', 'ksh', 'ksh93', 'mksh', 'ash', 'busybox', 'fish', 'csh', 'tcsh', 'rbash',
-  'python', 'python2', 'python3', 'perl', 'ruby', 'node', 'nodejs', 'php', 'lua', 'tclsh', 'expect',
-  'sudo', 'su', 'doas', 'runuser', 'ssh', 'xargs', 'parallel', 'at', 'batch', 'crontab', 'source', '.', 'eval',
-  'env', 'nohup', 'nice', 'timeout', 'exec', 'command', 'builtin', 'sg', 'pkexec', 'toybox', 'ed', 'vi', 'vim',
+  'sh',
+  'bash',
+  'dash',
+  'zsh',
+  'ksh',
+  'ksh93',
+  'mksh',
+  'ash',
+  'busybox',
+  'fish',
+  'csh',
+  'tcsh',
+  'rbash',
+  'python',
+  'python2',
+  'python3',
+  'perl',
+  'ruby',
+  'node',
+  'nodejs',
+  'php',
+  'lua',
+  'tclsh',
+  'expect',
+  'sudo',
+  'su',
+  'doas',
+  'runuser',
+  'ssh',
+  'xargs',
+  'parallel',
+  'at',
+  'batch',
+  'crontab',
+  'source',
+  '.',
+  'eval',
+  'env',
+  'nohup',
+  'nice',
+  'timeout',
+  'exec',
+  'command',
+  'builtin',
+  'sg',
+  'pkexec',
+  'toybox',
+  'ed',
+  'vi',
+  'vim',
 ]);
 
 /** Commands after which a name may no longer mean what it says (functions and aliases from elsewhere). */
@@ -94,15 +251,7 @@ interface Word {
   literal: boolean;
 }
 
-type Expect =
-  | 'command'
-  | 'argument'
-  | 'for-name'
-  | 'for-in'
-  | 'function-name'
-  | 'case-subject'
-  | 'case-in'
-  | 'case-pattern';
+type Expect = 'command' | 'argument' | 'for-name' | 'for-in' | 'function-name' | 'case-subject' | 'case-in' | 'case-pattern';
 
 interface SimpleCommand {
   name: string | null;
@@ -310,7 +459,11 @@ class Scanner {
     }
     if (next === "'" || next === '"') {
       const stop = this.skip(this.i + 2, next === "'" ? 'dollar-single' : 'double');
-      this.refuseWithin(start, stop, next === "'" ? "inside $'…' quotes, where it would not be substituted" : 'inside $"…" (a translated string)');
+      this.refuseWithin(
+        start,
+        stop,
+        next === "'" ? "inside $'…' quotes, where it would not be substituted" : 'inside $"…" (a translated string)',
+      );
       this.i = stop;
     } else if (next === '(' || next === '{') {
       this.i = this.expansion(this.i);
@@ -467,12 +620,16 @@ class Scanner {
 
   private commandWord(word: Word): void {
     if (ASSIGNMENT.test(word.text)) {
-      this.refuseWords([word], 'in an assignment, where the variable could mean something to the programs that read it (PATH, IFS, LD_PRELOAD…)');
+      this.refuseWords(
+        [word],
+        'in an assignment, where the variable could mean something to the programs that read it (PATH, IFS, LD_PRELOAD…)',
+      );
       return;
     }
     if (word.literal && LEADING_RESERVED.has(word.text)) {
       if (word.text === 'esac' && this.nesting.at(-1) === 'case') this.nesting.pop();
-      if (this.piping && word.text !== '!') this.refusePiped(`a pipeline into a compound command (\`${word.text}\`), which this check cannot follow`);
+      if (this.piping && word.text !== '!')
+        this.refusePiped(`a pipeline into a compound command (\`${word.text}\`), which this check cannot follow`);
       return;
     }
     if (this.piping && word.literal && ['for', 'select', 'case', 'function', '[['].includes(word.text)) {
@@ -500,10 +657,15 @@ class Scanner {
     const unquoted = word.text.replace(/\\(.)/g, '$1');
     const name = unquoted.slice(unquoted.lastIndexOf('/') + 1);
     if (this.piping && (!word.literal || STDIN_RUNNERS.has(name))) {
-      this.refusePiped(word.literal ? `a pipeline into \`${name}\`, which runs what it reads as code` : 'a pipeline into a command whose name is not a literal word');
+      this.refusePiped(
+        word.literal
+          ? `a pipeline into \`${name}\`, which runs what it reads as code`
+          : 'a pipeline into a command whose name is not a literal word',
+      );
     }
     this.piping = false;
-    if (word.literal && REDEFINES_NAMES.has(name)) this.opaque ??= `the template runs \`${name}\`, after which a command name may be a function or alias this check cannot see`;
+    if (word.literal && REDEFINES_NAMES.has(name))
+      this.opaque ??= `the template runs \`${name}\`, after which a command name may be a function or alias this check cannot see`;
     this.command = { name, literalName: word.literal, words: [] };
     this.expect = 'argument';
   }
@@ -556,7 +718,11 @@ class Scanner {
     const last = this.word;
     this.word = undefined;
     if (last && !(last.literal && last.text === ']]')) words.push(last);
-    if (evaluates) this.refuseWords(words, 'in a [[ … ]] with an arithmetic or variable-name test (-eq, -lt, -v…), which evaluates `a[$(…)]` in a value');
+    if (evaluates)
+      this.refuseWords(
+        words,
+        'in a [[ … ]] with an arithmetic or variable-name test (-eq, -lt, -v…), which evaluates `a[$(…)]` in a value',
+      );
     else for (const word of words) this.accept(word);
     this.expect = outer === 'command' ? 'argument' : outer;
     this.command = { name: '[[', literalName: true, words: [] };
@@ -580,8 +746,14 @@ class Scanner {
     } else if (name !== null && RUNS_ARGUMENTS.has(name)) {
       this.refuseWords(words, `in an argument of \`${name}\`, which can run or evaluate its arguments as code`);
     } else if ((name === '[' || name === 'test') && words.some((w) => EVALUATING_TEST_OPERATORS.has(w.text))) {
-      this.refuseWords(words, `in a \`${name}\` with an arithmetic or variable-name test (-eq, -lt, -v…), which some shells evaluate as arithmetic`);
-    } else if ((name === '[' || name === 'test') && command.words.filter((w) => w.placeholders.length > 0 || /[$`]/.test(w.text)).length > 1) {
+      this.refuseWords(
+        words,
+        `in a \`${name}\` with an arithmetic or variable-name test (-eq, -lt, -v…), which some shells evaluate as arithmetic`,
+      );
+    } else if (
+      (name === '[' || name === 'test') &&
+      command.words.filter((w) => w.placeholders.length > 0 || /[$`]/.test(w.text)).length > 1
+    ) {
       // Values could supply both an operator (`-v`) and its operand.
       this.refuseWords(words, `in a \`${name}\` with more than one expanded operand, where a value could become an operator such as -v`);
     } else if (name === 'printf') {
@@ -601,12 +773,21 @@ class Scanner {
     let at = 0;
     if (words[at]?.literal && words[at]?.text === '--') at += 1;
     const format = words[at];
-    const stringsOnly = format !== undefined && format.placeholders.length === 0 && !/[$`]/.test(format.text) && !words.slice(0, at).some((w) => w.text.startsWith('-v'))
-      && [...format.text.replace(/%%/g, '').matchAll(/%[^a-zA-Z%]*([a-zA-Z])/g)].every((m) => /^[-#0 +']*\d*(\.\d*)?[sbqc]$/.test(m[0].slice(1)));
+    const stringsOnly =
+      format !== undefined &&
+      format.placeholders.length === 0 &&
+      !/[$`]/.test(format.text) &&
+      !words.slice(0, at).some((w) => w.text.startsWith('-v')) &&
+      [...format.text.replace(/%%/g, '').matchAll(/%[^a-zA-Z%]*([a-zA-Z])/g)].every((m) =>
+        /^[-#0 +']*\d*(\.\d*)?[sbqc]$/.test(m[0].slice(1)),
+      );
     if (format?.text.startsWith('-') && format.text !== '--') {
       this.refuseWords(words, 'in a `printf` with options (`-v` takes a variable name whose subscript bash evaluates)');
     } else if (!stringsOnly) {
-      this.refuseWords(words, 'in a `printf` whose format is not a literal of string conversions (%s, %b, %q, %c): numeric conversions evaluate arithmetic in ksh and zsh');
+      this.refuseWords(
+        words,
+        'in a `printf` whose format is not a literal of string conversions (%s, %b, %q, %c): numeric conversions evaluate arithmetic in ksh and zsh',
+      );
     } else {
       for (const word of words) this.accept(word);
     }
@@ -721,7 +902,8 @@ class Scanner {
         i += 1;
         continue;
       }
-      if (src.startsWith('<<', i) && !src.startsWith('<<<', i)) this.opaque ??= 'the template has a here-document inside a substitution, which this check cannot follow';
+      if (src.startsWith('<<', i) && !src.startsWith('<<<', i))
+        this.opaque ??= 'the template has a here-document inside a substitution, which this check cannot follow';
       if (/^case[\s;]/.test(src.slice(i)) && /(^|[\s;(`|&])$/.test(src.slice(0, i))) {
         this.opaque ??= 'the template has a `case` inside a substitution, which this check cannot follow';
       }

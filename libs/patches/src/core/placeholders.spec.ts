@@ -139,7 +139,10 @@ describe('validatePatchPlaceholders', () => {
   });
 
   it('accepts the rollback the package shorthand generates', () => {
-    const commands = generatePackageCommands({ manager: 'apt', name: 'openssl', version: '3.0.15-1~deb12u1' }, { timeoutSeconds: 300, artifactDays: 30 });
+    const commands = generatePackageCommands(
+      { manager: 'apt', name: 'openssl', version: '3.0.15-1~deb12u1' },
+      { timeoutSeconds: 300, artifactDays: 30 },
+    );
     expect(validatePatchPlaceholders(commands.capture, commands.rollback)).toEqual([]);
     expect(renderCommand(commands.rollback[0] as string, { plan: '' })).toContain(`printf '%s\\n' "\${vz_cap_plan?}" >`);
   });
@@ -174,7 +177,7 @@ describe('validatePatchPlaceholders', () => {
   });
 
   it.each<{ name: string; template: string; offset: number; reason: string }>([
-    { name: 'after $ (the $\'…\' exploit of the old renderer)', template: 'x=${{v}}', offset: 3, reason: 'after `$`' },
+    { name: "after $ (the $'…' exploit of the old renderer)", template: 'x=${{v}}', offset: 3, reason: 'after `$`' },
     { name: 'after $ inside double quotes', template: 'echo "${{v}}"', offset: 7, reason: 'after `$`' },
     { name: 'after a backslash', template: 'echo \\{{v}}', offset: 6, reason: 'after `\\`' },
     { name: 'after a backslash inside double quotes', template: 'echo "\\{{v}}"', offset: 7, reason: 'after `\\`' },
@@ -209,7 +212,12 @@ describe('validatePatchPlaceholders', () => {
     { name: 'in declare', template: 'declare x={{v}}', offset: 10, reason: '`declare`' },
     { name: 'as printf -v name', template: 'printf -v {{v}} %s x', offset: 10, reason: '`printf` with options' },
     { name: 'as the printf format (it could be -v)', template: 'printf {{v}} x', offset: 7, reason: 'not a literal of string conversions' },
-    { name: 'as an argument of a numeric printf conversion', template: 'printf "%s %d" {{v}} 1', offset: 15, reason: 'numeric conversions' },
+    {
+      name: 'as an argument of a numeric printf conversion',
+      template: 'printf "%s %d" {{v}} 1',
+      offset: 15,
+      reason: 'numeric conversions',
+    },
     { name: 'as the count of shift (zsh and ksh evaluate it)', template: 'shift {{v}}', offset: 6, reason: '`shift`' },
     { name: 'inside single quotes', template: "echo '{{v}}'", offset: 6, reason: 'single quotes' },
     { name: "inside $'…'", template: "echo $'{{v}}'", offset: 7, reason: "$'…'" },
@@ -235,7 +243,9 @@ describe('validatePatchPlaceholders', () => {
     },
   ])('refuses a placeholder $name, naming the field and offset', ({ template, offset, reason }) => {
     const problems = validatePatchPlaceholders({ v: 'x' }, ['true', template]);
-    expect(problems).toEqual([{ field: 'rollback[1]', message: expect.stringContaining(`placeholder {{v}} at offset ${offset} is refused`) }]);
+    expect(problems).toEqual([
+      { field: 'rollback[1]', message: expect.stringContaining(`placeholder {{v}} at offset ${offset} is refused`) },
+    ]);
     expect(problems[0]?.message).toContain(reason);
   });
 });

@@ -36,7 +36,9 @@ export class UnsafePlaceholderError extends Error {
 /** Raised when the captured values make a rendered command too long for a host to run. */
 export class RenderedCommandTooLongError extends Error {
   constructor(readonly bytes: number) {
-    super(`the rendered command is ${bytes} bytes, over the ${RENDERED_COMMAND_MAX_BYTES} a host accepts as one command (the captured values are too long)`);
+    super(
+      `the rendered command is ${bytes} bytes, over the ${RENDERED_COMMAND_MAX_BYTES} a host accepts as one command (the captured values are too long)`,
+    );
     this.name = new.target.name;
   }
 }

@@ -17,7 +17,13 @@ export interface VersionVerdict {
 }
 
 function eventVersion(event: RangeEvent): string {
-  return 'introduced' in event ? event.introduced : 'fixed' in event ? event.fixed : 'last_affected' in event ? event.last_affected : event.limit;
+  return 'introduced' in event
+    ? event.introduced
+    : 'fixed' in event
+      ? event.fixed
+      : 'last_affected' in event
+        ? event.last_affected
+        : event.limit;
 }
 
 function compareEvents(a: RangeEvent, b: RangeEvent): number {

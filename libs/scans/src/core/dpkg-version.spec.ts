@@ -99,7 +99,15 @@ describe('dpkg version comparison', () => {
   it('sorts a list the way dpkg does', () => {
     const shuffled = ['1.0', '1.0~rc1', '1:0.1', '1.0-1', '1.0+b1', '1.0a', '0.9', '1.0~~', '1.0.1'];
     expect([...shuffled].sort(compareDebianVersions)).toEqual([
-      '0.9', '1.0~~', '1.0~rc1', '1.0', '1.0-1', '1.0a', '1.0+b1', '1.0.1', '1:0.1',
+      '0.9',
+      '1.0~~',
+      '1.0~rc1',
+      '1.0',
+      '1.0-1',
+      '1.0a',
+      '1.0+b1',
+      '1.0.1',
+      '1:0.1',
     ]);
   });
 

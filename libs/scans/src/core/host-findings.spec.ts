@@ -1,7 +1,9 @@
 import { AdvisoryPackage, countBySeverity, matchHost } from './host-findings';
 import { ecosystemAppliesTo, parseAptUpgradable, parseDpkgQuery, parseOsRelease } from './host-inventory';
 
-const DEBIAN_12 = parseOsRelease('PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\nID=debian\n');
+const DEBIAN_12 = parseOsRelease(
+  'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\nID=debian\n',
+);
 
 const advisory = (overrides: Partial<AdvisoryPackage>): AdvisoryPackage => ({
   advisoryId: 'DSA-5678-1',
@@ -17,7 +19,13 @@ const advisory = (overrides: Partial<AdvisoryPackage>): AdvisoryPackage => ({
 
 describe('host inventory parsing', () => {
   it('reads os-release', () => {
-    expect(DEBIAN_12).toEqual({ id: 'debian', versionId: '12', versionCodename: 'bookworm', idLike: [], prettyName: 'Debian GNU/Linux 12 (bookworm)' });
+    expect(DEBIAN_12).toEqual({
+      id: 'debian',
+      versionId: '12',
+      versionCodename: 'bookworm',
+      idLike: [],
+      prettyName: 'Debian GNU/Linux 12 (bookworm)',
+    });
   });
 
   it('keeps only installed packages from dpkg-query', () => {
@@ -37,7 +45,9 @@ describe('host inventory parsing', () => {
 
   it('reads apt list --upgradable', () => {
     const text = 'Listing...\nopenssl/stable-security 3.0.15-1~deb12u1 amd64 [upgradable from: 3.0.11-1~deb12u2]\n';
-    expect(parseAptUpgradable(text)).toEqual([{ name: 'openssl', suite: 'stable-security', candidate: '3.0.15-1~deb12u1', installed: '3.0.11-1~deb12u2' }]);
+    expect(parseAptUpgradable(text)).toEqual([
+      { name: 'openssl', suite: 'stable-security', candidate: '3.0.15-1~deb12u1', installed: '3.0.11-1~deb12u2' },
+    ]);
   });
 
   it.each<[string | null, boolean]>([
@@ -81,7 +91,10 @@ describe('matchHost', () => {
   });
 
   it('keeps one finding per package and advisory, the most severe entry', () => {
-    const matches = matchHost(DEBIAN_12, packages.slice(0, 1), [advisory({ release: null, severity: 'low' }), advisory({ severity: 'critical' })]);
+    const matches = matchHost(DEBIAN_12, packages.slice(0, 1), [
+      advisory({ release: null, severity: 'low' }),
+      advisory({ severity: 'critical' }),
+    ]);
     expect(matches).toHaveLength(1);
     expect(matches[0]?.severity).toBe('critical');
     expect(countBySeverity(matches)).toEqual({ critical: 1, high: 0, medium: 0, low: 0, unknown: 0 });

@@ -88,6 +88,9 @@ export function matchHost(os: OsRelease, packages: InstalledPackage[], advisorie
     }
   }
   return [...matches.values()].sort(
-    (a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.package.localeCompare(b.package) || a.advisoryId.localeCompare(b.advisoryId),
+    (a, b) =>
+      SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
+      a.package.localeCompare(b.package) ||
+      a.advisoryId.localeCompare(b.advisoryId),
   );
 }

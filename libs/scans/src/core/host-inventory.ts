@@ -91,7 +91,12 @@ export function parseAptUpgradable(text: string): UpgradablePackage[] {
   for (const line of text.split('\n')) {
     const match = APT_UPGRADABLE.exec(line.trim());
     if (!match) continue;
-    upgradable.push({ name: match[1] as string, suite: (match[2] as string).split(',')[0] ?? null, candidate: match[3] as string, installed: match[4] as string });
+    upgradable.push({
+      name: match[1] as string,
+      suite: (match[2] as string).split(',')[0] ?? null,
+      candidate: match[3] as string,
+      installed: match[4] as string,
+    });
   }
   return upgradable;
 }

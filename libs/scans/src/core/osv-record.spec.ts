@@ -54,7 +54,10 @@ describe('validateOsvRecord', () => {
 
   it('skips and counts entries of other ecosystems', () => {
     const record = debianRecord();
-    record.affected.push({ package: { ecosystem: 'npm', name: 'left-pad' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }] }] } as never);
+    record.affected.push({
+      package: { ecosystem: 'npm', name: 'left-pad' },
+      ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }] }],
+    } as never);
     const result = validateOsvRecord(record, 0);
     expect(result.ok && result.skippedEcosystems).toEqual(['npm']);
     expect(result.ok && result.record.affected).toHaveLength(1);
@@ -68,12 +71,47 @@ describe('validateOsvRecord', () => {
     ['aliases that are not strings', { aliases: [1] }, '[4].aliases: must be an array'],
     ['affected that is not an array', { affected: {} }, '[4].affected: must be an array'],
     ['a package without a name', { affected: [{ package: { ecosystem: 'Debian:12' } }] }, '[4].affected[0].package.name'],
-    ['a range with no events', { affected: [{ package: { ecosystem: 'Debian:12', name: 'curl' }, ranges: [{ type: 'ECOSYSTEM', events: [] }] }] }, '[4].affected[0].ranges[0].events: must be a non-empty array'],
-    ['a SEMVER range on a Debian package', { affected: [{ package: { ecosystem: 'Debian', name: 'curl' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }] }] }] }, '[4].affected[0].ranges[0].type'],
-    ['a fixed version that is not a Debian version', { affected: [{ package: { ecosystem: 'Debian', name: 'curl' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: 'latest!' }] }] }] }, '[4].affected[0].ranges[0].events[1].fixed'],
-    ['an event with two kinds', { affected: [{ package: { ecosystem: 'Debian', name: 'curl' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0', fixed: '1.0' }] }] }] }, '[4].affected[0].ranges[0].events[0]: must have exactly one'],
-    ['a range without introduced', { affected: [{ package: { ecosystem: 'Debian', name: 'curl' }, ranges: [{ type: 'ECOSYSTEM', events: [{ fixed: '1.0' }] }] }] }, 'must have an introduced event'],
-    ['a Debian entry that lists nothing', { affected: [{ package: { ecosystem: 'Debian', name: 'curl' } }] }, '[4].affected[0]: must list affected versions'],
+    [
+      'a range with no events',
+      { affected: [{ package: { ecosystem: 'Debian:12', name: 'curl' }, ranges: [{ type: 'ECOSYSTEM', events: [] }] }] },
+      '[4].affected[0].ranges[0].events: must be a non-empty array',
+    ],
+    [
+      'a SEMVER range on a Debian package',
+      { affected: [{ package: { ecosystem: 'Debian', name: 'curl' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }] }] }] },
+      '[4].affected[0].ranges[0].type',
+    ],
+    [
+      'a fixed version that is not a Debian version',
+      {
+        affected: [
+          {
+            package: { ecosystem: 'Debian', name: 'curl' },
+            ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: 'latest!' }] }],
+          },
+        ],
+      },
+      '[4].affected[0].ranges[0].events[1].fixed',
+    ],
+    [
+      'an event with two kinds',
+      {
+        affected: [
+          { package: { ecosystem: 'Debian', name: 'curl' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0', fixed: '1.0' }] }] },
+        ],
+      },
+      '[4].affected[0].ranges[0].events[0]: must have exactly one',
+    ],
+    [
+      'a range without introduced',
+      { affected: [{ package: { ecosystem: 'Debian', name: 'curl' }, ranges: [{ type: 'ECOSYSTEM', events: [{ fixed: '1.0' }] }] }] },
+      'must have an introduced event',
+    ],
+    [
+      'a Debian entry that lists nothing',
+      { affected: [{ package: { ecosystem: 'Debian', name: 'curl' } }] },
+      '[4].affected[0]: must list affected versions',
+    ],
     ['a severity entry without a score', { severity: [{ type: 'CVSS_V3' }] }, '[4].severity[0]'],
   ])('names the field of %s', (_name, overrides, expected) => {
     const result = validateOsvRecord(debianRecord(overrides), 4);

@@ -33,9 +33,7 @@ export interface AdvisoryRecord {
   affected: AffectedPackage[];
 }
 
-export type OsvValidation =
-  | { ok: true; record: AdvisoryRecord; skippedEcosystems: string[] }
-  | { ok: false; problems: string[] };
+export type OsvValidation = { ok: true; record: AdvisoryRecord; skippedEcosystems: string[] } | { ok: false; problems: string[] };
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:+-]{0,199}$/;
 // RFC 3339 as OSV requires: date, time, optional fraction, Z or an offset.
@@ -175,7 +173,11 @@ export function validateOsvRecord(value: unknown, index: number): OsvValidation 
       aliases = [...new Set(value.aliases as string[])];
     }
   }
-  if (value.related !== undefined && value.related !== null && (!Array.isArray(value.related) || value.related.some((a) => typeof a !== 'string'))) {
+  if (
+    value.related !== undefined &&
+    value.related !== null &&
+    (!Array.isArray(value.related) || value.related.some((a) => typeof a !== 'string'))
+  ) {
     p.add('related', 'must be an array of strings');
   }
   const severity = severityEntries(p, value.severity, 'severity');
@@ -251,7 +253,9 @@ export function validateOsvRecord(value: unknown, index: number): OsvValidation 
       severity: overall.severity,
       score: overall.score,
       // An entry without a severity of its own takes the advisory's.
-      affected: affected.map((a) => (a.severity === 'unknown' && a.score === null ? { ...a, severity: overall.severity, score: overall.score } : a)),
+      affected: affected.map((a) =>
+        a.severity === 'unknown' && a.score === null ? { ...a, severity: overall.severity, score: overall.score } : a,
+      ),
     },
   };
 }

@@ -14,7 +14,10 @@ describe('OsvRecordSplitter', () => {
   it('takes an array, split anywhere, braces inside strings included', () => {
     const body = '[ {"id":"A","s":"} ] { \\" ,"} , {"id":"B","n":{"x":[1,2]}} ]';
     for (let cut = 1; cut < body.length; cut++) {
-      expect(split([body.slice(0, cut), body.slice(cut)])).toEqual([{ id: 'A', s: '} ] { " ,' }, { id: 'B', n: { x: [1, 2] } }]);
+      expect(split([body.slice(0, cut), body.slice(cut)])).toEqual([
+        { id: 'A', s: '} ] { " ,' },
+        { id: 'B', n: { x: [1, 2] } },
+      ]);
     }
   });
 

@@ -54,7 +54,11 @@ export class HostScanner {
 
   async scan(host: HostEntity): Promise<HostScanOutcome> {
     if (!host.hostKey) {
-      return { ok: false, code: 'host_key_not_pinned', message: `host key of ${host.name} is not pinned: trust it (POST /hosts/${host.id}/host-key/trust) first` };
+      return {
+        ok: false,
+        code: 'host_key_not_pinned',
+        message: `host key of ${host.name} is not pinned: trust it (POST /hosts/${host.id}/host-key/trust) first`,
+      };
     }
     let session: SshSession;
     try {
@@ -88,7 +92,11 @@ export class HostScanner {
 }
 
 function tooLarge(what: string, limit: number): HostScanOutcome {
-  return { ok: false, code: 'inventory_too_large', message: `${what} printed more than ${limit} bytes on one stream: the host was not read further` };
+  return {
+    ok: false,
+    code: 'inventory_too_large',
+    message: `${what} printed more than ${limit} bytes on one stream: the host was not read further`,
+  };
 }
 
 function failure(result: { exitCode: number | null; timedOut: boolean; stderr: string }): string {

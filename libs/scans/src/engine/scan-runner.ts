@@ -47,7 +47,9 @@ export class ScanRunner {
     const total = rows.length;
     let done = rows.filter((r) => r.status === 'succeeded' || r.status === 'failed').length;
     const todo = rows.filter((r) => r.status === 'pending' || r.status === 'running');
-    const inventory = new Map((await this.db.getRepository(HostEntity).findBy({ id: In(todo.map((r) => r.hostId)) })).map((h) => [h.id, h]));
+    const inventory = new Map(
+      (await this.db.getRepository(HostEntity).findBy({ id: In(todo.map((r) => r.hostId)) })).map((h) => [h.id, h]),
+    );
     // Coalesced: one write of the task row per finishing host would be one per host of the fleet.
     const progress = new ProgressWriter((value) => this.tasks.updateProgress(taskId, value));
 
@@ -78,7 +80,8 @@ export class ScanRunner {
   }
 
   private async scanHost(scanId: string, row: ScanHostEntity, host: HostEntity | undefined): Promise<Partial<ScanHostEntity>> {
-    if (!host) return { status: 'failed', errorCode: 'host_removed', error: 'the host was removed from the inventory after the scan started' };
+    if (!host)
+      return { status: 'failed', errorCode: 'host_removed', error: 'the host was removed from the inventory after the scan started' };
     try {
       const outcome = await this.scanner.scan(host);
       if (!outcome.ok) return { status: 'failed', errorCode: outcome.code, error: outcome.message };
@@ -112,14 +115,19 @@ export class ScanRunner {
       scanStatus: status,
       hosts: { total: hosts.length, scanned, failed },
       findings,
-      failedHosts: hosts.filter((h) => h.status === 'failed').map((h) => ({ hostId: h.hostId, hostName: h.hostName, errorCode: h.errorCode })),
+      failedHosts: hosts
+        .filter((h) => h.status === 'failed')
+        .map((h) => ({ hostId: h.hostId, hostName: h.hostName, errorCode: h.errorCode })),
     };
     const progress = { phase: status, done: hosts.length, total: hosts.length, percent: 100 };
     if (status === 'failed') {
       await this.tasks.transition(taskId, 'failed', {
         progress,
         result,
-        error: { code: 'all_hosts_failed', message: `no host could be scanned (${hosts.map((h) => `${h.hostName}: ${h.errorCode}`).join(', ')})`.slice(0, 2000) },
+        error: {
+          code: 'all_hosts_failed',
+          message: `no host could be scanned (${hosts.map((h) => `${h.hostName}: ${h.errorCode}`).join(', ')})`.slice(0, 2000),
+        },
       });
     } else {
       await this.tasks.transition(taskId, 'succeeded', { progress, result });

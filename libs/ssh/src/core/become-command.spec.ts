@@ -38,7 +38,7 @@ describe('becomeCommand', () => {
     expect(runWithFakeSudo(becomeCommand('cat', 'nopasswd'), 'go\n').stdout).toBe('go\n');
   });
 
-  it('reports a sudo that did not run the command with its own status, never the command\'s', () => {
+  it("reports a sudo that did not run the command with its own status, never the command's", () => {
     const refusing = (script: string) => script.replace(/sudo (-n|-A -k -p '')/, 'false');
     expect(runWithFakeSudo(refusing(becomeCommand('exit 0', 'nopasswd')), '').status).toBe(BECOME_REFUSED_EXIT);
     expect(runWithFakeSudo(refusing(becomeCommand('exit 0', 'password')), 'pw\n').status).toBe(BECOME_REFUSED_EXIT);

@@ -89,12 +89,7 @@ function rootScript(command: string): string {
 }
 
 /** The askpass helper's lines: prints the password from its environment, once. */
-const ASKPASS_LINES = [
-  '#!/bin/sh',
-  '[ -e "${0%/*}/used" ] && exit 1',
-  ': >"${0%/*}/used"',
-  `printf '%s\\n' "$${PASSWORD_VARIABLE}"`,
-];
+const ASKPASS_LINES = ['#!/bin/sh', '[ -e "${0%/*}/used" ] && exit 1', ': >"${0%/*}/used"', `printf '%s\\n' "$${PASSWORD_VARIABLE}"`];
 
 /**
  * Shell text for the login user's shell that runs `command` as root through
@@ -103,14 +98,15 @@ const ASKPASS_LINES = [
  * Throws RangeError for a command holding a NUL byte (no shell word can).
  */
 export function becomeCommand(command: string, mode: BecomeMode): string {
-  const sudo =
-    mode === 'nopasswd'
-      ? 'sudo -n'
-      : `${PASSWORD_VARIABLE}=$vz_pw SUDO_ASKPASS="$vz_d/askpass" sudo -A -k -p ''`;
-  const refused = quoteShellArg(`${BECOME_REFUSED_MARKER} (sudo exited %s): not allowed by sudoers, a wrong or missing password, or sudo could not start it\\n`);
+  const sudo = mode === 'nopasswd' ? 'sudo -n' : `${PASSWORD_VARIABLE}=$vz_pw SUDO_ASKPASS="$vz_d/askpass" sudo -A -k -p ''`;
+  const refused = quoteShellArg(
+    `${BECOME_REFUSED_MARKER} (sudo exited %s): not allowed by sudoers, a wrong or missing password, or sudo could not start it\\n`,
+  );
   return [
     ...(mode === 'password'
-      ? [`IFS= read -r vz_pw || { printf '%s\\n' ${quoteShellArg(`${BECOME_REFUSED_MARKER}: no password line on stdin`)} >&2; exit ${BECOME_REFUSED_EXIT}; }`]
+      ? [
+          `IFS= read -r vz_pw || { printf '%s\\n' ${quoteShellArg(`${BECOME_REFUSED_MARKER}: no password line on stdin`)} >&2; exit ${BECOME_REFUSED_EXIT}; }`,
+        ]
       : []),
     `vz_d=$(mktemp -d) || exit ${BECOME_REFUSED_EXIT}`,
     ...(mode === 'password'

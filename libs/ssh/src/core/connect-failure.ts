@@ -31,7 +31,11 @@ const SOCKET_CODES: Record<string, ConnectFailureReason> = {
  * server (a protocol error, or a close or reset before the key exchange) is
  * `not_ssh`.
  */
-export function classifyConnectFailure(failure: { code?: string; level?: string; closedBeforeKeyExchange?: boolean }): ConnectFailureReason {
+export function classifyConnectFailure(failure: {
+  code?: string;
+  level?: string;
+  closedBeforeKeyExchange?: boolean;
+}): ConnectFailureReason {
   const byCode = failure.code ? SOCKET_CODES[failure.code] : undefined;
   if (byCode) return byCode;
   if (failure.level === 'client-timeout') return 'timeout';

@@ -10,10 +10,8 @@ import {
 } from './host-key';
 
 // Real keys from `ssh-keygen -t … -C …`; fingerprints from `ssh-keygen -lf`.
-const ED25519 =
-  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKfBukIMFYzgvIVH28yRWPGwFCTIsfRvYi+ls/fNWQTX ed25519@test';
-const ED25519_OTHER =
-  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILsHvC0MzYbo5FIbo7GfsKpb8rRutkLnWm0VcX6LtcX4';
+const ED25519 = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKfBukIMFYzgvIVH28yRWPGwFCTIsfRvYi+ls/fNWQTX ed25519@test';
+const ED25519_OTHER = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILsHvC0MzYbo5FIbo7GfsKpb8rRutkLnWm0VcX6LtcX4';
 const ECDSA_256 =
   'ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBL9uG8CcUgjfigGfDS7KqxEo9XpxrRtzfIFxe/b7OoT6kAUaM73uLGeN+E8mwm/NUEoSeKbmnmkV5BJ3QJMro6Y= ecdsab256@test';
 const ECDSA_384 =
@@ -40,18 +38,8 @@ describe('validateHostKey', () => {
     ['accepts a nistp384 ECDSA key', ECDSA_384, 'ecdsa-sha2-nistp384', 'ecdsab384@test'],
     ['accepts a nistp521 ECDSA key', ECDSA_521, 'ecdsa-sha2-nistp521', 'ecdsab521@test'],
     ['accepts an RSA key', RSA_2048, 'ssh-rsa', 'rsab2048@test'],
-    [
-      'accepts surrounding whitespace and tabs',
-      `  ssh-ed25519\t${base64Of(ED25519)}  \n`,
-      'ssh-ed25519',
-      undefined,
-    ],
-    [
-      'keeps a comment that contains spaces',
-      `${ED25519_OTHER} root@web 1 (prod)`,
-      'ssh-ed25519',
-      'root@web 1 (prod)',
-    ],
+    ['accepts surrounding whitespace and tabs', `  ssh-ed25519\t${base64Of(ED25519)}  \n`, 'ssh-ed25519', undefined],
+    ['keeps a comment that contains spaces', `${ED25519_OTHER} root@web 1 (prod)`, 'ssh-ed25519', 'root@web 1 (prod)'],
   ])('%s', (_name, line, type, comment) => {
     const result = validateHostKey(line);
     expect(result).toMatchObject({ valid: true, key: { type } });
@@ -62,27 +50,11 @@ describe('validateHostKey', () => {
     ['rejects an empty string', '', 'expected "<type> <base64> [comment]"'],
     ['rejects a line with only a type', 'ssh-ed25519', 'expected "<type> <base64> [comment]"'],
     ['rejects DSA keys', `ssh-dss ${base64Of(ED25519)}`, 'unsupported key type "ssh-dss"'],
-    [
-      'rejects an options prefix as in authorized_keys',
-      `from="10.0.0.1" ${ED25519}`,
-      'unsupported key type',
-    ],
+    ['rejects an options prefix as in authorized_keys', `from="10.0.0.1" ${ED25519}`, 'unsupported key type'],
     ['rejects key data that is not base64', 'ssh-ed25519 AAAA!!!!', 'not valid base64'],
-    [
-      'rejects base64 whose length is not a multiple of 4',
-      'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5A',
-      'not valid base64',
-    ],
-    [
-      'rejects non-canonical base64 (non-zero padding bits)',
-      'ssh-ed25519 AB==',
-      'not canonical base64',
-    ],
-    [
-      'rejects a blob with a truncated length field',
-      'ssh-ed25519 AAAA',
-      'not an SSH public key blob',
-    ],
+    ['rejects base64 whose length is not a multiple of 4', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5A', 'not valid base64'],
+    ['rejects non-canonical base64 (non-zero padding bits)', 'ssh-ed25519 AB==', 'not canonical base64'],
+    ['rejects a blob with a truncated length field', 'ssh-ed25519 AAAA', 'not an SSH public key blob'],
     [
       'rejects a blob whose embedded type differs from the declared one',
       `ssh-rsa ${base64Of(ED25519)}`,
@@ -130,9 +102,7 @@ describe('parseHostKey', () => {
 
   it('throws InvalidHostKeyError naming the reason', () => {
     expect(() => parseHostKey('ssh-dss AAAA')).toThrow(InvalidHostKeyError);
-    expect(() => parseHostKey('ssh-dss AAAA')).toThrow(
-      /invalid host key: unsupported key type "ssh-dss"/,
-    );
+    expect(() => parseHostKey('ssh-dss AAAA')).toThrow(/invalid host key: unsupported key type "ssh-dss"/);
   });
 });
 
@@ -151,18 +121,8 @@ describe('fingerprintSha256', () => {
 describe('sameHostKey', () => {
   it.each([
     ['the same line', ED25519, ED25519, true],
-    [
-      'the same key with another comment',
-      ED25519,
-      `ssh-ed25519 ${base64Of(ED25519)} other@host`,
-      true,
-    ],
-    [
-      'the same key with different whitespace',
-      ED25519,
-      `ssh-ed25519    ${base64Of(ED25519)}`,
-      true,
-    ],
+    ['the same key with another comment', ED25519, `ssh-ed25519 ${base64Of(ED25519)} other@host`, true],
+    ['the same key with different whitespace', ED25519, `ssh-ed25519    ${base64Of(ED25519)}`, true],
     ['two different ed25519 keys', ED25519, ED25519_OTHER, false],
     ['keys of different types', ED25519, RSA_2048, false],
     ['a valid key and an invalid line', ED25519, 'ssh-ed25519 AAAA', false],
@@ -178,19 +138,14 @@ describe('sameHostKey', () => {
 });
 
 describe('formatHostKey and hostKeyFromBlob', () => {
-  it.each([ED25519, ECDSA_256, ECDSA_384, ECDSA_521, RSA_2048])(
-    'round-trip a presented blob to "type base64": %s',
-    (line) => {
-      const key = parseHostKey(line);
-      const fromBlob = hostKeyFromBlob(key.blob);
-      expect(formatHostKey(fromBlob)).toBe(line.split(' ').slice(0, 2).join(' '));
-    },
-  );
+  it.each([ED25519, ECDSA_256, ECDSA_384, ECDSA_521, RSA_2048])('round-trip a presented blob to "type base64": %s', (line) => {
+    const key = parseHostKey(line);
+    const fromBlob = hostKeyFromBlob(key.blob);
+    expect(formatHostKey(fromBlob)).toBe(line.split(' ').slice(0, 2).join(' '));
+  });
 
   it('refuses a presented blob of an unsupported type', () => {
-    expect(() =>
-      hostKeyFromBlob(Buffer.concat([sshString('ssh-dss'), sshString(Buffer.alloc(4))])),
-    ).toThrow(InvalidHostKeyError);
+    expect(() => hostKeyFromBlob(Buffer.concat([sshString('ssh-dss'), sshString(Buffer.alloc(4))]))).toThrow(InvalidHostKeyError);
   });
 });
 

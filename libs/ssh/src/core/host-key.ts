@@ -4,13 +4,7 @@
 // hostVerifier, and the inventory validates `POST /hosts {hostKey}` with them.
 import { createHash } from 'node:crypto';
 
-export const HOST_KEY_TYPES = [
-  'ssh-ed25519',
-  'ecdsa-sha2-nistp256',
-  'ecdsa-sha2-nistp384',
-  'ecdsa-sha2-nistp521',
-  'ssh-rsa',
-] as const;
+export const HOST_KEY_TYPES = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'ssh-rsa'] as const;
 
 export type HostKeyType = (typeof HOST_KEY_TYPES)[number];
 
@@ -57,19 +51,14 @@ function readSshFields(blob: Buffer): Buffer[] | undefined {
 function keyBodyProblem(type: HostKeyType, fields: Buffer[]): string | undefined {
   switch (type) {
     case 'ssh-ed25519':
-      return fields.length === 2 && fields[1].length === 32
-        ? undefined
-        : 'ssh-ed25519 key must hold one 32-byte public key';
+      return fields.length === 2 && fields[1].length === 32 ? undefined : 'ssh-ed25519 key must hold one 32-byte public key';
     case 'ecdsa-sha2-nistp256':
     case 'ecdsa-sha2-nistp384':
     case 'ecdsa-sha2-nistp521': {
       const curve = type.slice('ecdsa-sha2-'.length);
       if (fields.length !== 3) return `${type} key must hold a curve name and a point`;
-      if (fields[1].toString('latin1') !== curve)
-        return `${type} key names curve "${fields[1].toString('latin1')}"`;
-      return fields[2].length > 0 && fields[2][0] === 0x04
-        ? undefined
-        : `${type} key point must be uncompressed`;
+      if (fields[1].toString('latin1') !== curve) return `${type} key names curve "${fields[1].toString('latin1')}"`;
+      return fields[2].length > 0 && fields[2][0] === 0x04 ? undefined : `${type} key point must be uncompressed`;
     }
     case 'ssh-rsa':
       return fields.length === 3 && fields[1].length > 0 && fields[2].length > 0

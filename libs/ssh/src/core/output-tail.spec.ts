@@ -12,22 +12,10 @@ describe('OutputTail', () => {
     ['keeps everything exactly at the limit', 6, ['abc', 'def'], 'abcdef', false],
     ['keeps the last bytes across chunks', 4, ['abc', 'def'], 'cdef', true],
     ['keeps the last bytes of one big chunk', 3, ['abcdefgh'], 'fgh', true],
-    [
-      'keeps the last bytes after many small chunks',
-      5,
-      'the quick brown fox'.split(''),
-      'n fox',
-      true,
-    ],
+    ['keeps the last bytes after many small chunks', 5, 'the quick brown fox'.split(''), 'n fox', true],
     ['keeps nothing with a zero limit', 0, ['abc'], '', true],
     ['reports nothing for no output', 8, [], '', false],
-    [
-      'drops a multi-byte character cut in half rather than showing U+FFFD',
-      4,
-      ['xx', 'é€'],
-      '€',
-      true,
-    ],
+    ['drops a multi-byte character cut in half rather than showing U+FFFD', 4, ['xx', 'é€'], '€', true],
   ])('%s', (_name, limit, chunks, text, truncated) => {
     const tail = feed(limit, chunks);
     expect(tail.text()).toBe(text);
@@ -52,4 +40,3 @@ describe('OutputTail', () => {
     expect(tail.text()).toBe('a\uFFFDb\uFFFD');
   });
 });
-

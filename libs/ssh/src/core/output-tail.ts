@@ -8,8 +8,7 @@ export class OutputTail {
   private total = 0;
 
   constructor(readonly limit: number) {
-    if (!Number.isInteger(limit) || limit < 0)
-      throw new RangeError(`output limit must be a non-negative integer, got ${limit}`);
+    if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`output limit must be a non-negative integer, got ${limit}`);
   }
 
   push(chunk: Buffer): void {

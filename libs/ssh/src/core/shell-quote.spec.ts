@@ -1,5 +1,5 @@
 // The spec proves the quoting against a real POSIX shell; the core stays pure.
- 
+
 import { execFileSync } from 'node:child_process';
 import { quoteShellArg, UnquotableValueError } from './shell-quote';
 
@@ -7,11 +7,7 @@ const cases: [string, string, string][] = [
   ['a plain word', 'openssl', `'openssl'`],
   ['the empty string', '', `''`],
   ['a version with an epoch and a tilde', '1:3.0.15-1~deb12u1', `'1:3.0.15-1~deb12u1'`],
-  [
-    'a value that tries to close the quote and run a command',
-    "1.0'; touch /tmp/pwned; echo '",
-    `'1.0'\\''; touch /tmp/pwned; echo '\\'''`,
-  ],
+  ['a value that tries to close the quote and run a command', "1.0'; touch /tmp/pwned; echo '", `'1.0'\\''; touch /tmp/pwned; echo '\\'''`],
   ['a lone single quote', "'", `''\\'''`],
   ['command substitution', '$(id)', `'$(id)'`],
   ['backticks', '`id`', "'`id`'"],

@@ -15,7 +15,10 @@ const TRANSITIONS: Record<TaskStatus, readonly TaskStatus[]> = {
 };
 
 export class InvalidTaskTransitionError extends Error {
-  constructor(readonly from: TaskStatus, readonly to: TaskStatus) {
+  constructor(
+    readonly from: TaskStatus,
+    readonly to: TaskStatus,
+  ) {
     super(`task cannot go from ${from} to ${to}`);
     this.name = 'InvalidTaskTransitionError';
   }
