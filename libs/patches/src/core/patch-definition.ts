@@ -3,24 +3,14 @@
 // The same rules back the HTTP route and any service caller (e.g. a patch
 // generated for a finding), so the DTO only guards the top-level shape.
 import type { FieldProblem } from './field-problem';
+import { commandProblem, integerProblem, isGiven, isPlainObject, placeholderProblem, type Plain, ProblemList } from './field-checks';
+import { checkHealthCheck, type HealthCheck, normalizeHealthCheck } from './health-check';
 import { AptPackage, DEFAULT_ROLLBACK_ARTIFACT_DAYS, generatePackageCommands, validatePackageSpec } from './package-patch';
-import { findPlaceholders, validatePatchPlaceholders } from './placeholders';
+import { PATCH_LIMITS } from './patch-limits';
+import { validatePatchPlaceholders } from './placeholders';
 
-export type HealthCheckSource = 'worker' | 'host';
-
-export type HealthCheck =
-  | { type: 'command'; command: string; timeoutSeconds: number }
-  | {
-      type: 'http';
-      port: number;
-      path: string;
-      expectStatus: number;
-      from: HealthCheckSource;
-      timeoutSeconds: number;
-    }
-  | { type: 'tcp'; port: number; from: HealthCheckSource; timeoutSeconds: number };
-
-export type HealthCheckType = HealthCheck['type'];
+export * from './health-check';
+export * from './patch-limits';
 
 /** A validated patch with every default filled in: what is stored and deployed. */
 export interface PatchDefinition {
@@ -49,22 +39,6 @@ export interface PatchDefinition {
   irreversible: boolean;
 }
 
-export const PATCH_LIMITS = {
-  nameLength: 200,
-  commandBytes: 8 * 1024,
-  applyCommands: 50,
-  rollbackCommands: 50,
-  captureKeys: 20,
-  captureNameLength: 100,
-  healthChecks: 20,
-  httpPathLength: 2048,
-  timeoutSeconds: { min: 1, max: 86_400, default: 300 },
-  checkTimeoutSeconds: { min: 1, max: 3600, default: 30 },
-} as const;
-
-export const DEFAULT_EXPECT_STATUS = 200;
-export const DEFAULT_CHECK_SOURCE: HealthCheckSource = 'worker';
-
 export const PATCH_FIELDS = [
   'name',
   'capture',
@@ -81,19 +55,8 @@ export const PATCH_FIELDS = [
 /** The fields a package patch generates, so they must not be given with it. */
 const GENERATED_FIELDS = ['capture', 'apply', 'rollback', 'verify', 'report'] as const;
 
-const CHECK_FIELDS: Record<HealthCheckType, readonly string[]> = {
-  command: ['type', 'command', 'timeoutSeconds'],
-  http: ['type', 'port', 'path', 'expectStatus', 'from', 'timeoutSeconds'],
-  tcp: ['type', 'port', 'from', 'timeoutSeconds'],
-};
-const CHECK_TYPES = Object.keys(CHECK_FIELDS) as HealthCheckType[];
-const CHECK_SOURCES: readonly HealthCheckSource[] = ['worker', 'host'];
 const PACKAGE_FIELDS = ['manager', 'name', 'source', 'version', 'restart'];
 
-// Visible ASCII only: the path goes into an HTTP request line (and, for
-// `from: host`, into a command on the host), where spaces or control
-// characters would split or smuggle a request.
-const HTTP_PATH = /^\/[\x21-\x7e]*$/;
 const CONTROL_CHARACTERS = /[\x00-\x1f\x7f]/;
 
 /** Raised by normalizePatchDefinition for input that does not validate; lists every problem. */
@@ -101,54 +64,6 @@ export class InvalidPatchDefinitionError extends Error {
   constructor(readonly problems: FieldProblem[]) {
     super(problems.map((p) => `${p.field}: ${p.message}`).join('; '));
     this.name = new.target.name;
-  }
-}
-
-type Plain = Record<string, unknown>;
-
-function isPlainObject(value: unknown): value is Plain {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-// null means "not set" for every field: a patch view sent back as input has
-// `verify: null` and `package: null`.
-function isGiven(value: unknown): boolean {
-  return value !== undefined && value !== null;
-}
-
-function utf8Length(text: string): number {
-  return new TextEncoder().encode(text).length;
-}
-
-function commandProblem(value: unknown): string | null {
-  if (typeof value !== 'string') return 'must be a string';
-  if (value.trim() === '') return 'must not be empty';
-  if (utf8Length(value) > PATCH_LIMITS.commandBytes) {
-    return `must be at most ${PATCH_LIMITS.commandBytes} bytes`;
-  }
-  return null;
-}
-
-function integerProblem(value: unknown, min: number, max: number): string | null {
-  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
-    ? null
-    : `must be an integer from ${min} to ${max}`;
-}
-
-/**
- * Captured values are only ever rendered into `rollback`; anywhere else a
- * `{{name}}` would reach the shell literally, which is never what was meant.
- */
-function placeholderProblem(command: string, where: string): string | null {
-  const names = findPlaceholders(command);
-  if (names.length === 0) return null;
-  return `${names.map((n) => `{{${n}}}`).join(', ')}: placeholders are filled only in rollback commands, not in ${where}`;
-}
-
-class ProblemList {
-  readonly items: FieldProblem[] = [];
-  add(field: string, message: string | null): void {
-    if (message !== null) this.items.push({ field, message });
   }
 }
 
@@ -206,52 +121,6 @@ function checkPackage(problems: ProblemList, value: unknown): void {
     if (!PACKAGE_FIELDS.includes(key)) problems.add(`package.${key}`, 'is not a known field');
   }
   problems.items.push(...validatePackageSpec(value));
-}
-
-function checkHealthCheck(problems: ProblemList, field: string, value: unknown): void {
-  if (!isPlainObject(value)) {
-    problems.add(field, 'must be an object with a type');
-    return;
-  }
-  const type = value.type as HealthCheckType;
-  if (!CHECK_TYPES.includes(type)) {
-    // Without a type, no other field can be judged.
-    problems.add(`${field}.type`, `must be one of ${CHECK_TYPES.join(', ')}`);
-    return;
-  }
-  for (const key of Object.keys(value)) {
-    if (!CHECK_FIELDS[type].includes(key)) {
-      problems.add(`${field}.${key}`, `is not a field of a ${type} check`);
-    }
-  }
-  if (type === 'command') {
-    const problem = commandProblem(value.command);
-    problems.add(`${field}.command`, problem);
-    if (problem === null) {
-      problems.add(`${field}.command`, placeholderProblem(value.command as string, 'health checks'));
-    }
-  } else {
-    problems.add(`${field}.port`, integerProblem(value.port, 1, 65535));
-    if (isGiven(value.from) && !CHECK_SOURCES.includes(value.from as HealthCheckSource)) {
-      problems.add(`${field}.from`, `must be one of ${CHECK_SOURCES.join(', ')}`);
-    }
-  }
-  if (type === 'http') {
-    const path = value.path;
-    if (typeof path !== 'string' || !HTTP_PATH.test(path) || path.length > PATCH_LIMITS.httpPathLength) {
-      problems.add(
-        `${field}.path`,
-        `must start with "/" and be at most ${PATCH_LIMITS.httpPathLength} visible ASCII characters (no spaces)`,
-      );
-    }
-    if (isGiven(value.expectStatus)) {
-      problems.add(`${field}.expectStatus`, integerProblem(value.expectStatus, 100, 599));
-    }
-  }
-  if (isGiven(value.timeoutSeconds)) {
-    const { min, max } = PATCH_LIMITS.checkTimeoutSeconds;
-    problems.add(`${field}.timeoutSeconds`, integerProblem(value.timeoutSeconds, min, max));
-  }
 }
 
 /**
@@ -354,26 +223,6 @@ function placeholderProblems(capture: unknown, rollback: unknown): FieldProblem[
   // Non-strings become '' so the indices of `rollback[i]` stay right.
   const commands = Array.isArray(rollback) ? rollback.map((c) => (typeof c === 'string' ? c : '')) : [];
   return validatePatchPlaceholders(captureForCheck, commands);
-}
-
-function normalizeHealthCheck(check: Plain): HealthCheck {
-  const timeoutSeconds = (check.timeoutSeconds as number | undefined) ?? PATCH_LIMITS.checkTimeoutSeconds.default;
-  const from = (check.from as HealthCheckSource | undefined) ?? DEFAULT_CHECK_SOURCE;
-  switch (check.type as HealthCheckType) {
-    case 'command':
-      return { type: 'command', command: check.command as string, timeoutSeconds };
-    case 'http':
-      return {
-        type: 'http',
-        port: check.port as number,
-        path: check.path as string,
-        expectStatus: (check.expectStatus as number | undefined) ?? DEFAULT_EXPECT_STATUS,
-        from,
-        timeoutSeconds,
-      };
-    case 'tcp':
-      return { type: 'tcp', port: check.port as number, from, timeoutSeconds };
-  }
 }
 
 /**
