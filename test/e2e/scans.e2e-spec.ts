@@ -321,10 +321,11 @@ describe('scans and findings (gateway + worker + sshd fleet with per-host dpkg d
     const opensslFinding = async (hostId: string) => (await findingsOf(hostId)).find((f) => f.package === 'openssl');
 
     const first = await api.post(`/findings/${(await opensslFinding(vulnerable[0]?.id as string)).id}/patch`);
-    expect(first.status).toBe(201);
+    // 200 when another suite of this run (the console's) already made the patch for this advisory package and fix.
+    expect([200, 201]).toContain(first.status);
     expect(first.body).toEqual(
       expect.objectContaining({
-        created: true,
+        created: first.status === 201,
         patch: expect.objectContaining({ status: 'draft', package: { manager: 'apt', source: 'openssl', version: OPENSSL_FIX } }),
       }),
     );
