@@ -9,6 +9,7 @@ import { DeploymentEntity, DeploymentHostClaimEntity, DeploymentHostEntity, Depl
 import { DeploymentRecords } from './deployment-records';
 import { DeploymentLease } from './deployment-lease';
 import { DeploymentHostOutput } from './deployment-host-output';
+import { DeploymentRollbackRequests } from './deployment-rollback-requests';
 import { DeploymentPreparer } from './deployment-preparer';
 import { HostClaims } from './host-claims';
 import { ReachabilityProbe } from './engine/reachability-probe';
@@ -44,6 +45,7 @@ const ENTITIES = TypeOrmModule.forFeature([
     DeploymentsService,
     DeploymentPreparer,
     DeploymentHostOutput,
+    DeploymentRollbackRequests,
     HostClaims,
     ReachabilityProbe,
     MaintenanceWindowsService,
