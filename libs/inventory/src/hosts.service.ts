@@ -17,7 +17,8 @@ import {
   validateHostDraft,
   validateHostPatch,
 } from './core/host-input';
-import { Labels, labelsProblems } from './core/labels';
+import { checkHostTargets, type HostTargets } from './core/host-targets';
+import { Labels } from './core/labels';
 import { decodeNameCursor, Page, pageOf } from './core/page-cursor';
 import { CredentialEntity } from './credential.entity';
 import { CredentialsService } from './credentials.service';
@@ -25,7 +26,7 @@ import { HostEntity } from './host.entity';
 import { HostHolds } from './host-holds';
 import { HostAddressCheck, trustFailure } from './host-address-check';
 import { HostHeldError, HostKeyConflictError, HostNotPinnedError } from './inventory.errors';
-import { FOREIGN_KEY_VIOLATION, sqlState, UNIQUE_VIOLATION } from './postgres-errors';
+import { hostWriteError } from './postgres-errors';
 
 export type HostKeyStatus = 'pinned' | 'unpinned';
 
@@ -45,10 +46,7 @@ export interface HostView {
   updatedAt: string;
 }
 
-export interface HostTargets {
-  hostIds?: string[];
-  labels?: Record<string, string>;
-}
+export type { HostTargets } from './core/host-targets';
 
 export function toHostView(host: HostEntity): HostView {
   return {
@@ -185,7 +183,7 @@ export class HostsService {
         try {
           await em.update(HostEntity, { id: host.id }, changes);
         } catch (error) {
-          throw this.translateWriteError(error, [patch.name ?? host.name], () => 'credentialId');
+          throw hostWriteError(error, [patch.name ?? host.name], () => 'credentialId');
         }
       }
       await this.audit.recordChange(em, {
@@ -281,39 +279,19 @@ export class HostsService {
    * refuse them through `sshTargetFor`.
    */
   async resolveTargets(targets: HostTargets): Promise<HostEntity[]> {
-    const { hostIds, labels } = targets;
-    if ((hostIds === undefined) === (labels === undefined)) {
-      throw new BadInputError(['targets: give exactly one of hostIds or labels']);
-    }
-    if (hostIds !== undefined) {
-      if (!Array.isArray(hostIds) || hostIds.length === 0) {
-        throw new BadInputError(['targets.hostIds: must be a non-empty array of host ids']);
-      }
-      const malformed = hostIds.filter((id) => !isUuid(id));
-      if (malformed.length > 0) {
-        throw new BadInputError([
-          `targets.hostIds: not UUIDs: ${malformed
-            .slice(0, 20)
-            .map((id) => JSON.stringify(String(id).slice(0, 40)))
-            .join(', ')}`,
-        ]);
-      }
-      const wanted = [...new Set(hostIds.map((id) => id.toLowerCase()))];
-      const found = await this.hosts.find({ where: { id: In(wanted) }, order: { name: 'ASC' } });
-      const unknown = wanted.filter((id) => !found.some((h) => h.id === id));
+    const checked = checkHostTargets(targets);
+    if (checked.kind === 'invalid') throw new BadInputError(checked.problems);
+    if (checked.kind === 'ids') {
+      const found = await this.hosts.find({ where: { id: In(checked.ids) }, order: { name: 'ASC' } });
+      const unknown = checked.ids.filter((id) => !found.some((h) => h.id === id));
       if (unknown.length > 0) {
         throw new BadInputError([`targets.hostIds: unknown host ids: ${unknown.join(', ')}`], { unknownHostIds: unknown });
       }
       return found;
     }
-    const problems = labelsProblems(labels);
-    if (problems.length > 0) throw new BadInputError(problems.map((p) => `targets.labels: ${p}`));
-    if (Object.keys(labels as Labels).length === 0) {
-      throw new BadInputError(['targets.labels: must name at least one label']);
-    }
     return this.hosts
       .createQueryBuilder('h')
-      .where('h.labels @> CAST(:labels AS jsonb)', { labels: JSON.stringify(labels) })
+      .where('h.labels @> CAST(:labels AS jsonb)', { labels: JSON.stringify(checked.labels) })
       .orderBy('h.name', 'ASC')
       .getMany();
   }
@@ -362,7 +340,7 @@ export class HostsService {
           await em.insert(HostEntity, rows.slice(start, start + INSERT_CHUNK));
         }
       } catch (error) {
-        throw this.translateWriteError(error, names, (i) => fieldAt(i, 'credentialId'));
+        throw hostWriteError(error, names, (i) => fieldAt(i, 'credentialId'));
       }
       const created = await em.find(HostEntity, { where: { id: In(rows.map((r) => r.id)) } });
       await this.audit.recordChanges(
@@ -406,19 +384,5 @@ export class HostsService {
       takenNames.has(name.toLowerCase()) ? [`${fieldAt(index)}: a host named ${name} already exists`] : [],
     );
     throw new ConflictError(conflicts.join('; '), { errors: conflicts, existingNames: taken.map((h) => h.name) });
-  }
-
-  /** Races the checks above lost (a concurrent insert or delete) still answer 409/400, never 500. */
-  private translateWriteError(error: unknown, names: string[], credentialField: (index: number) => string): Error {
-    const state = sqlState(error);
-    if (state === UNIQUE_VIOLATION) {
-      return new ConflictError(
-        names.length === 1
-          ? `name: a host named ${names[0]} already exists`
-          : `hosts: a host with one of these names was registered meanwhile: ${names.slice(0, 20).join(', ')}`,
-      );
-    }
-    if (state === FOREIGN_KEY_VIOLATION) return new BadInputError([`${credentialField(0)}: the credential no longer exists`]);
-    return error instanceof Error ? error : new Error(String(error));
   }
 }
