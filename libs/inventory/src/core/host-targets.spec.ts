@@ -1,9 +1,9 @@
-import { checkHostTargets } from './host-targets';
+import { CheckedTargets, checkHostTargets, HostTargets } from './host-targets';
 
 const id = '0b7c3c1e-5d0e-4b8e-9a4f-1f2e3d4c5b6a';
 
 describe('checkHostTargets', () => {
-  it.each([
+  it.each<{ name: string; targets: HostTargets; expected: CheckedTargets }>([
     { name: 'neither', targets: {}, expected: { kind: 'invalid', problems: ['targets: give exactly one of hostIds or labels'] } },
     {
       name: 'both',
